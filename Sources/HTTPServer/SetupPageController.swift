@@ -1,0 +1,60 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// `GET /` for browsers: the setup page with the server's MCP URL and how to connect each client.
+struct SetupPageController: Sendable {
+    let configuration: ServerConfiguration
+    let pages: PageRenderer
+
+    init(configuration: ServerConfiguration) throws {
+        self.configuration = configuration
+        self.pages = try PageRenderer()
+    }
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("/") { request, _ in
+            guard request.acceptsHTML else {
+                // The MCP endpoint's GET arrives with the MCP layer; until then, say what this path offers.
+                return Response(status: .methodNotAllowed, headers: [.allow: "POST"])
+            }
+            let html = self.pages.render(
+                "setup",
+                title: "Todo MCP server",
+                values: ["mcpURL": self.configuration.mcpURL, "publicURL": self.configuration.publicURL.absoluteString]
+            )
+            return Response.html(html)
+        }
+    }
+}
+
+extension Request {
+    /// Whether the client asked for an HTML page: its `Accept` names `text/html`.
+    var acceptsHTML: Bool {
+        self.headers[values: .accept].contains { $0.lowercased().contains("text/html") }
+    }
+}
+
+extension Response {
+    /// An HTML page that may not be framed by another site and loads nothing from elsewhere.
+    static func html(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status,
+            headers: [
+                .contentType: "text/html; charset=utf-8",
+                .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+                .xFrameOptions: "DENY",
+                .xContentTypeOptions: "nosniff",
+                .referrerPolicy: "no-referrer",
+                .cacheControl: "no-store",
+            ],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: html))
+        )
+    }
+}
+
+extension HTTPField.Name {
+    static let xFrameOptions = HTTPField.Name("X-Frame-Options")!
+    static let xContentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
+    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
+}

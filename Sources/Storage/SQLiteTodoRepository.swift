@@ -1,0 +1,130 @@
+import Foundation
+import GRDB
+public import TodoDomain
+
+/// Todos in SQLite. Every statement is filtered by owner.
+public struct SQLiteTodoRepository: TodoRepository {
+    private let database: AppDatabase
+
+    public init(_ database: AppDatabase) { self.database = database }
+
+    public func insert(_ todo: Todo) async throws {
+        try await self.database.writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO todos (id, owner_id, title, notes, due_date, priority, completed_at, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: Self.arguments(todo)
+            )
+        }
+    }
+
+    public func todo(id: TodoID, owner: UserID) async throws -> Todo? {
+        try await self.database.writer.read { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT \(Self.columns) FROM todos WHERE id = ? AND owner_id = ?",
+                arguments: [id.rawValue, owner.rawValue]
+            ).map(Self.todo(from:))
+        }
+    }
+
+    public func update(_ todo: Todo) async throws -> Bool {
+        try await self.database.writer.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE todos SET title = ?3, notes = ?4, due_date = ?5, priority = ?6, completed_at = ?7, updated_at = ?9
+                    WHERE id = ?1 AND owner_id = ?2
+                    """,
+                arguments: Self.arguments(todo)
+            )
+            return db.changesCount > 0
+        }
+    }
+
+    public func delete(id: TodoID, owner: UserID) async throws -> Bool {
+        try await self.database.writer.write { db in
+            try db.execute(sql: "DELETE FROM todos WHERE id = ? AND owner_id = ?", arguments: [id.rawValue, owner.rawValue])
+            return db.changesCount > 0
+        }
+    }
+
+    public func list(owner: UserID, filter: TodoFilter, after: TodoSortKey?, limit: Int) async throws -> [Todo] {
+        var sql = "SELECT \(Self.columns) FROM todos WHERE owner_id = ?"
+        var arguments: StatementArguments = [owner.rawValue]
+        switch filter.status {
+        case .open: sql += " AND (completed_at IS NOT NULL) = 0"
+        case .completed: sql += " AND (completed_at IS NOT NULL) = 1"
+        case .all: break
+        }
+        if let query = filter.query {
+            let pattern = Self.likePattern(containing: query)
+            sql += #" AND (title LIKE ? ESCAPE '\' OR notes LIKE ? ESCAPE '\')"#
+            arguments += [pattern, pattern]
+        }
+        if let after {
+            sql += " AND (\(Self.sortKey)) > (?, ?, ?, ?, ?)"
+            arguments += [
+                after.isCompleted, after.dueDate == nil, after.dueDate?.description ?? "", after.createdAt,
+                after.id.rawValue,
+            ]
+        }
+        sql += " ORDER BY \(Self.sortKey) LIMIT ?"
+        arguments += [limit]
+        let (statement, finalArguments) = (sql, arguments)
+        return try await self.database.writer.read { db in
+            try Row.fetchAll(db, sql: statement, arguments: finalArguments).map(Self.todo(from:))
+        }
+    }
+
+    // MARK: Mapping
+
+    /// The listing order; the same expressions as the `todos_listing` index, so SQLite reads the index in order.
+    private static let sortKey = "(completed_at IS NOT NULL), (due_date IS NULL), coalesce(due_date, ''), created_at, id"
+
+    private static let columns = "id, owner_id, title, notes, due_date, priority, completed_at, created_at, updated_at"
+
+    private static func arguments(_ todo: Todo) -> StatementArguments {
+        [
+            todo.id.rawValue, todo.owner.rawValue, todo.title, todo.notes, todo.dueDate?.description,
+            todo.priority.rawValue, todo.completedAt?.millisecondsSince1970, todo.createdAt.millisecondsSince1970,
+            todo.updatedAt.millisecondsSince1970,
+        ]
+    }
+
+    private static func todo(from row: Row) throws -> Todo {
+        let id: String = row[0]
+        let dueDate: String? = row[4]
+        let priority: String = row[5]
+        guard let todoID = TodoID(id), let priority = TodoPriority(rawValue: priority) else {
+            throw StorageError.corruptRow(table: "todos", id: id)
+        }
+        let due = try dueDate.map { text in
+            guard let date = CalendarDate(text) else { throw StorageError.corruptRow(table: "todos", id: id) }
+            return date
+        }
+        let completedAt: Int64? = row[6]
+        return Todo(
+            id: todoID,
+            owner: UserID(row[1]),
+            title: row[2],
+            notes: row[3],
+            dueDate: due,
+            priority: priority,
+            completedAt: completedAt.map(Date.init(millisecondsSince1970:)),
+            createdAt: Date(millisecondsSince1970: row[7]),
+            updatedAt: Date(millisecondsSince1970: row[8])
+        )
+    }
+
+    /// A `LIKE` pattern that matches `text` anywhere, with `%`, `_` and `\` in it taken literally.
+    static func likePattern(containing text: String) -> String {
+        var escaped = ""
+        for character in text {
+            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return "%" + escaped + "%"
+    }
+}

@@ -1,0 +1,112 @@
+/// Which todos a listing returns by completion.
+public enum TodoStatusFilter: String, Hashable, Sendable, Codable, CaseIterable {
+    /// Todos not yet completed. The default.
+    case open
+    /// Completed todos.
+    case completed
+    /// Every todo.
+    case all
+}
+
+/// The validated filter of a listing: status and text query.
+public struct TodoFilter: Hashable, Sendable {
+    /// Which todos by completion.
+    public var status: TodoStatusFilter
+    /// Text that the title or notes must contain, ignoring the case of ASCII letters; `nil` for none.
+    public var query: String?
+
+    public init(status: TodoStatusFilter = .open, query: String? = nil) {
+        self.status = status
+        self.query = query
+    }
+
+    /// Whether `todo` passes this filter. Storage implementations must agree with it.
+    public func matches(_ todo: Todo) -> Bool {
+        switch self.status {
+        case .open: if todo.isCompleted { return false }
+        case .completed: if !todo.isCompleted { return false }
+        case .all: break
+        }
+        guard let query else { return true }
+        let needle = query.asciiLowercased()
+        return todo.title.asciiLowercased().contains(needle) || (todo.notes?.asciiLowercased().contains(needle) ?? false)
+    }
+}
+
+/// A todo's place in every listing: open before completed, then by due date (undated last), then by
+/// creation, then by id so that the order is total and stable across pages.
+public struct TodoSortKey: Hashable, Sendable, Comparable {
+    public var isCompleted: Bool
+    public var dueDate: CalendarDate?
+    /// Creation time in milliseconds since 1970.
+    public var createdAt: Int64
+    public var id: TodoID
+
+    public init(isCompleted: Bool, dueDate: CalendarDate?, createdAt: Int64, id: TodoID) {
+        self.isCompleted = isCompleted
+        self.dueDate = dueDate
+        self.createdAt = createdAt
+        self.id = id
+    }
+
+    /// The key of `todo`.
+    public init(_ todo: Todo) {
+        self.init(
+            isCompleted: todo.isCompleted,
+            dueDate: todo.dueDate,
+            createdAt: todo.createdAt.millisecondsSince1970,
+            id: todo.id
+        )
+    }
+
+    public static func < (lhs: TodoSortKey, rhs: TodoSortKey) -> Bool {
+        if lhs.isCompleted != rhs.isCompleted { return !lhs.isCompleted }
+        switch (lhs.dueDate, rhs.dueDate) {
+        case (let left?, let right?) where left != right: return left < right
+        case (.some, nil): return true
+        case (nil, .some): return false
+        default: break
+        }
+        if lhs.createdAt != rhs.createdAt { return lhs.createdAt < rhs.createdAt }
+        return lhs.id.rawValue < rhs.id.rawValue
+    }
+}
+
+/// What a caller asks of a listing, as it arrives: every field optional and not yet validated.
+public struct TodoListRequest: Hashable, Sendable {
+    public var status: TodoStatusFilter
+    public var query: String?
+    public var limit: Int?
+    public var cursor: String?
+
+    public init(status: TodoStatusFilter = .open, query: String? = nil, limit: Int? = nil, cursor: String? = nil) {
+        self.status = status
+        self.query = query
+        self.limit = limit
+        self.cursor = cursor
+    }
+}
+
+/// One page of a listing.
+public struct TodoPage: Hashable, Sendable {
+    /// The todos of this page, in listing order.
+    public var todos: [Todo]
+    /// The cursor of the next page, or `nil` when this page is the last.
+    public var nextCursor: String?
+
+    public init(todos: [Todo], nextCursor: String?) {
+        self.todos = todos
+        self.nextCursor = nextCursor
+    }
+}
+
+extension String {
+    /// The string with ASCII letters lowercased and everything else unchanged: the case folding of
+    /// SQLite's `LIKE`, so that every repository filters alike.
+    func asciiLowercased() -> String {
+        String(
+            decoding: self.utf8.map { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) ? $0 + 32 : $0 },
+            as: UTF8.self
+        )
+    }
+}

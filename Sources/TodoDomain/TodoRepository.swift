@@ -1,0 +1,50 @@
+/// Where todos are kept. Every read and write names the owner, and an implementation must never
+/// return or change a todo of another owner.
+public protocol TodoRepository: Sendable {
+    /// Stores a new todo.
+    func insert(_ todo: Todo) async throws
+    /// The todo with `id` if `owner` owns it.
+    func todo(id: TodoID, owner: UserID) async throws -> Todo?
+    /// Replaces the stored todo that has the same id and owner; returns whether there was one.
+    func update(_ todo: Todo) async throws -> Bool
+    /// Deletes the todo with `id` if `owner` owns it; returns whether there was one.
+    func delete(id: TodoID, owner: UserID) async throws -> Bool
+    /// Up to `limit` todos of `owner` that pass `filter`, in ``TodoSortKey`` order, starting after `after`.
+    func list(owner: UserID, filter: TodoFilter, after: TodoSortKey?, limit: Int) async throws -> [Todo]
+}
+
+/// A repository in memory: for tests, previews and servers that keep nothing.
+public actor InMemoryTodoRepository: TodoRepository {
+    private var todos: [TodoID: Todo] = [:]
+
+    public init() {}
+
+    public func insert(_ todo: Todo) {
+        self.todos[todo.id] = todo
+    }
+
+    public func todo(id: TodoID, owner: UserID) -> Todo? {
+        self.todos[id].flatMap { $0.owner == owner ? $0 : nil }
+    }
+
+    public func update(_ todo: Todo) -> Bool {
+        guard self.todo(id: todo.id, owner: todo.owner) != nil else { return false }
+        self.todos[todo.id] = todo
+        return true
+    }
+
+    public func delete(id: TodoID, owner: UserID) -> Bool {
+        guard self.todo(id: id, owner: owner) != nil else { return false }
+        self.todos[id] = nil
+        return true
+    }
+
+    public func list(owner: UserID, filter: TodoFilter, after: TodoSortKey?, limit: Int) -> [Todo] {
+        let selected = self.todos.values.filter { todo in
+            guard todo.owner == owner, filter.matches(todo) else { return false }
+            guard let after else { return true }
+            return after < TodoSortKey(todo)
+        }
+        return Array(selected.sorted { TodoSortKey($0) < TodoSortKey($1) }.prefix(limit))
+    }
+}

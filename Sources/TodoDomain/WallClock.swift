@@ -1,0 +1,33 @@
+public import Foundation
+
+/// The source of the current time, injected so that tests control it instead of sleeping.
+///
+/// ```swift
+/// let clock = WallClock.fixed(Date(timeIntervalSince1970: 1_800_000_000))
+/// ```
+public struct WallClock: Sendable {
+    private let read: @Sendable () -> Date
+
+    /// A clock that reads `now` each time it is asked.
+    public init(_ now: @escaping @Sendable () -> Date) { self.read = now }
+
+    /// The current time, rounded down to whole milliseconds: the precision at which times are stored,
+    /// so a value survives a round trip through storage unchanged.
+    public func now() -> Date { Date(millisecondsSince1970: self.read().millisecondsSince1970) }
+
+    /// The system's clock.
+    public static let system = WallClock { Date() }
+
+    /// A clock that always answers `date`.
+    public static func fixed(_ date: Date) -> WallClock { WallClock { date } }
+}
+
+extension Date {
+    /// Whole milliseconds since 1970, rounded down.
+    public var millisecondsSince1970: Int64 { Int64((self.timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    /// The date `milliseconds` after 1970.
+    public init(millisecondsSince1970 milliseconds: Int64) {
+        self.init(timeIntervalSince1970: Double(milliseconds) / 1000)
+    }
+}

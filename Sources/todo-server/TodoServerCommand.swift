@@ -1,0 +1,84 @@
+import ArgumentParser
+import Configuration
+import Foundation
+import HTTPServer
+import Hummingbird
+import Logging
+import Storage
+import SystemPackage
+
+@main
+struct TodoServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "todo-server",
+        abstract: "A remote MCP server for todos, with its own OAuth 2.1 authorization server.",
+        discussion: "Settings come from the environment, then from a .env file in the working directory or beside the binary.",
+        subcommands: [Serve.self, Migrate.self, Reset.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Migrate the database and serve (the default).")
+
+    func run() async throws {
+        let configuration = try await loadConfiguration()
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardOutput(label: label)
+            handler.logLevel = configuration.logLevel
+            return handler
+        }
+        let app = try await buildApplication(configuration)
+        try await app.runService()
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending database migrations and exit.")
+
+    func run() async throws {
+        let configuration = try await loadConfiguration()
+        let database = try AppDatabase.open(path: configuration.databasePath)
+        print("Database \(configuration.databasePath) is at migration \(try database.appliedMigrations().last ?? "none").")
+    }
+}
+
+struct Reset: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Delete every user, token and todo, then migrate anew.")
+
+    @Flag(help: "Confirm that all data may be deleted.")
+    var yes = false
+
+    func run() async throws {
+        guard self.yes else {
+            printError("reset deletes all data; run 'todo-server reset --yes' to confirm.")
+            throw ExitCode.failure
+        }
+        let configuration = try await loadConfiguration()
+        try AppDatabase.open(path: configuration.databasePath).reset()
+        print("Database \(configuration.databasePath) is empty and migrated.")
+    }
+}
+
+/// The configuration from the environment and the `.env` files, highest priority first. A malformed
+/// value ends the process with one line naming it.
+func loadConfiguration() async throws -> ServerConfiguration {
+    do {
+        var providers: [any ConfigProvider] = [EnvironmentVariablesProvider()]
+        for folder in Set([FileManager.default.currentDirectoryPath, executableFolder()]).sorted() {
+            providers.append(try await EnvironmentVariablesProvider(environmentFilePath: FilePath(folder + "/.env"), allowMissing: true))
+        }
+        return try ServerConfiguration(reader: ConfigReader(providers: providers))
+    } catch {
+        printError("\(error)")
+        throw ExitCode.failure
+    }
+}
+
+private func executableFolder() -> String {
+    URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
+}
+
+private func printError(_ message: String) {
+    FileHandle.standardError.write(Data("todo-server: \(message)\n".utf8))
+}
