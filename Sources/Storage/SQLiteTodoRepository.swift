@@ -51,12 +51,28 @@ public struct SQLiteTodoRepository: TodoRepository {
     }
 
     public func list(owner: UserID, filter: TodoFilter, after: TodoSortKey?, limit: Int) async throws -> [Todo] {
+        let (sql, arguments) = Self.listingStatement(owner: owner, filter: filter, after: after, limit: limit)
+        return try await self.database.writer.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.todo(from:))
+        }
+    }
+
+    /// The query of ``list(owner:filter:after:limit:)``: a keyset page over the `todos_listing` index.
+    static func listingStatement(
+        owner: UserID,
+        filter: TodoFilter,
+        after: TodoSortKey?,
+        limit: Int
+    ) -> (sql: String, arguments: StatementArguments) {
         var sql = "SELECT \(Self.columns) FROM todos WHERE owner_id = ?"
         var arguments: StatementArguments = [owner.rawValue]
-        switch filter.status {
-        case .open: sql += " AND (completed_at IS NOT NULL) = 0"
-        case .completed: sql += " AND (completed_at IS NOT NULL) = 1"
-        case .all: break
+        // With the status fixed, its term is constant: leaving it out of the order and the keyset
+        // lets SQLite read the index in order instead of sorting.
+        let statusIsFixed = filter.status != .all
+        let sortKey = statusIsFixed ? Self.sortKeyWithinStatus : "(completed_at IS NOT NULL), " + Self.sortKeyWithinStatus
+        if statusIsFixed {
+            sql += " AND (completed_at IS NOT NULL) = ?"
+            arguments += [filter.status == .completed]
         }
         if let query = filter.query {
             let pattern = Self.likePattern(containing: query)
@@ -64,24 +80,21 @@ public struct SQLiteTodoRepository: TodoRepository {
             arguments += [pattern, pattern]
         }
         if let after {
-            sql += " AND (\(Self.sortKey)) > (?, ?, ?, ?, ?)"
-            arguments += [
-                after.isCompleted, after.dueDate == nil, after.dueDate?.description ?? "", after.createdAt,
-                after.id.rawValue,
-            ]
+            var values: [(any DatabaseValueConvertible)?] = statusIsFixed ? [] : [after.isCompleted]
+            values += [after.dueDate == nil, after.dueDate?.description ?? "", after.createdAt, after.id.rawValue]
+            sql += " AND (\(sortKey)) > (\(Array(repeating: "?", count: values.count).joined(separator: ", ")))"
+            arguments += StatementArguments(values)
         }
-        sql += " ORDER BY \(Self.sortKey) LIMIT ?"
+        sql += " ORDER BY \(sortKey) LIMIT ?"
         arguments += [limit]
-        let (statement, finalArguments) = (sql, arguments)
-        return try await self.database.writer.read { db in
-            try Row.fetchAll(db, sql: statement, arguments: finalArguments).map(Self.todo(from:))
-        }
+        return (sql, arguments)
     }
 
     // MARK: Mapping
 
-    /// The listing order; the same expressions as the `todos_listing` index, so SQLite reads the index in order.
-    private static let sortKey = "(completed_at IS NOT NULL), (due_date IS NULL), coalesce(due_date, ''), created_at, id"
+    /// The listing order after the completion status; with it, the same expressions as the
+    /// `todos_listing` index, so that SQLite reads the index in order.
+    private static let sortKeyWithinStatus = "(due_date IS NULL), coalesce(due_date, ''), created_at, id"
 
     private static let columns = "id, owner_id, title, notes, due_date, priority, completed_at, created_at, updated_at"
 

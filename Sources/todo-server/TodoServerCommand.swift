@@ -1,11 +1,9 @@
 import ArgumentParser
-import Configuration
 import Foundation
 import HTTPServer
 import Hummingbird
 import Logging
 import Storage
-import SystemPackage
 
 @main
 struct TodoServerCommand: AsyncParsableCommand {
@@ -64,11 +62,8 @@ struct Reset: AsyncParsableCommand {
 /// value ends the process with one line naming it.
 func loadConfiguration() async throws -> ServerConfiguration {
     do {
-        var providers: [any ConfigProvider] = [EnvironmentVariablesProvider()]
-        for folder in Set([FileManager.default.currentDirectoryPath, executableFolder()]).sorted() {
-            providers.append(try await EnvironmentVariablesProvider(environmentFilePath: FilePath(folder + "/.env"), allowMissing: true))
-        }
-        return try ServerConfiguration(reader: ConfigReader(providers: providers))
+        let folders = [FileManager.default.currentDirectoryPath, executableFolder()]
+        return try await ServerConfiguration.load(environmentFiles: folders.map { $0 + "/.env" })
     } catch {
         printError("\(error)")
         throw ExitCode.failure

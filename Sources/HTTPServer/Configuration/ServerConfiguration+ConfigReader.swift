@@ -1,6 +1,7 @@
 public import Configuration
 import Foundation
 import Logging
+import SystemPackage
 
 /// A setting that is present but unusable. Start-up stops with ``description``, one line that names
 /// the variable and what it expects.
@@ -16,6 +17,22 @@ public struct ConfigurationError: Error, Hashable, Sendable, CustomStringConvert
 }
 
 extension ServerConfiguration {
+    /// Reads the configuration from `environment` (by default the process's) and then from `.env` files, the
+    /// environment winning, then the files in the order given. Missing files are skipped.
+    ///
+    /// - Throws: ``ConfigurationError`` for a malformed value, or the reader's error for a malformed file.
+    public static func load(
+        environment: [String: String]? = nil,
+        environmentFiles: [String]
+    ) async throws -> ServerConfiguration {
+        let environment = environment ?? ProcessInfo.processInfo.environment
+        var providers: [any ConfigProvider] = [EnvironmentVariablesProvider(environmentVariables: environment)]
+        for file in environmentFiles {
+            providers.append(try await EnvironmentVariablesProvider(environmentFilePath: FilePath(file), allowMissing: true))
+        }
+        return try ServerConfiguration(reader: ConfigReader(providers: providers))
+    }
+
     /// Reads the configuration.
     ///
     /// Keys (environment variable in brackets):
@@ -27,15 +44,17 @@ extension ServerConfiguration {
     /// - `log.level` (`LOG_LEVEL`): `trace`, `debug`, `info`, `notice`, `warning`, `error` or
     ///   `critical`, default `info`.
     ///
+    /// Values may be written with or without surrounding quotes, as `.env` files often have them.
+    ///
     /// - Throws: ``ConfigurationError`` for the first malformed value.
     public init(reader: ConfigReader) throws(ConfigurationError) {
-        let host = reader.string(forKey: "host") ?? "127.0.0.1"
+        let host = reader.setting("host") ?? "127.0.0.1"
         guard !host.isEmpty, !host.contains(where: \.isWhitespace) else {
             throw ConfigurationError(variable: "HOST", expected: "an IP address or host name to listen on", found: host)
         }
 
         var port = 8080
-        if let text = reader.string(forKey: "port") {
+        if let text = reader.setting("port") {
             guard let value = Int(text), (1...65535).contains(value) else {
                 throw ConfigurationError(variable: "PORT", expected: "a whole number from 1 to 65535", found: text)
             }
@@ -43,7 +62,7 @@ extension ServerConfiguration {
         }
 
         var publicURL: URL?
-        if let text = reader.string(forKey: "public.url") {
+        if let text = reader.setting("public.url") {
             guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
                 let urlHost = url.host, !urlHost.isEmpty, url.query == nil, url.fragment == nil, url.user == nil
             else {
@@ -56,13 +75,13 @@ extension ServerConfiguration {
             publicURL = url
         }
 
-        let databasePath = reader.string(forKey: "database.path") ?? "./data/todo.sqlite"
+        let databasePath = reader.setting("database.path") ?? "./data/todo.sqlite"
         guard !databasePath.isEmpty else {
             throw ConfigurationError(variable: "DATABASE_PATH", expected: "a file path or :memory:", found: databasePath)
         }
 
         var logLevel = Logger.Level.info
-        if let text = reader.string(forKey: "log.level") {
+        if let text = reader.setting("log.level") {
             guard let level = Logger.Level(rawValue: text.lowercased()) else {
                 let levels = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
                 throw ConfigurationError(variable: "LOG_LEVEL", expected: "one of \(levels)", found: text)
@@ -71,5 +90,17 @@ extension ServerConfiguration {
         }
 
         self.init(host: host, port: port, publicURL: publicURL, databasePath: databasePath, logLevel: logLevel)
+    }
+}
+
+extension ConfigReader {
+    /// The string at `key`, without surrounding white space or one pair of matching quotes
+    /// (a `.env` reader keeps them literally); `nil` when absent.
+    fileprivate func setting(_ key: ConfigKey) -> String? {
+        guard var value = self.string(forKey: key)?.trimmingCharacters(in: .whitespaces) else { return nil }
+        if value.count >= 2, let first = value.first, first == value.last, first == "\"" || first == "'" {
+            value = String(value.dropFirst().dropLast())
+        }
+        return value
     }
 }

@@ -1,0 +1,34 @@
+# Every target installs what it needs first, so each works on a fresh machine.
+SWIFT ?= swift
+BIN := .build/debug/todo-server
+
+.PHONY: run test build release format migrate system-packages
+
+## make run: build, migrate and serve on http://127.0.0.1:8080 (settings: .env, see .env.example)
+run: build
+	$(BIN) migrate
+	$(BIN) serve
+
+## make test: run every test
+test: system-packages
+	$(SWIFT) test
+
+## make build: debug build
+build: system-packages
+	$(SWIFT) build --product todo-server
+
+## make release: optimized build at .build/release/todo-server
+release: system-packages
+	$(SWIFT) build -c release --product todo-server
+	@echo "Built .build/release/todo-server"
+
+## make migrate: apply pending migrations to DATABASE_PATH
+migrate: build
+	$(BIN) migrate
+
+## make format: apply swift format to the sources and tests
+format:
+	$(SWIFT) format format --in-place --parallel --recursive Package.swift Sources Tests
+
+system-packages:
+	@scripts/install-system-packages.sh

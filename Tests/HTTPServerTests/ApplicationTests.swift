@@ -1,0 +1,90 @@
+import Foundation
+import GRDB
+import Hummingbird
+import HummingbirdTesting
+import Storage
+import Testing
+
+@testable import HTTPServer
+
+@Suite("Application")
+struct ApplicationTests {
+    let configuration = ServerConfiguration(publicURL: URL(string: "https://todo.example.com"), databasePath: ":memory:")
+
+    @Test func healthChecksTheDatabase() async throws {
+        let app = try await buildApplication(self.configuration)
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/health", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
+                #expect(response.headers[.cacheControl] == "no-store")
+                let body = try JSONDecoder().decode([String: String].self, from: Data(String(buffer: response.body).utf8))
+                #expect(body == ["status": "ok", "database": "ok"])
+            }
+        }
+    }
+
+    @Test func healthReportsAnUnusableDatabase() async throws {
+        let database = try AppDatabase.inMemory()
+        try await database.writer.write { try $0.execute(sql: "DROP TABLE grdb_migrations") }
+        let app = Application(router: try buildRouter(self.configuration, database: database))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/health", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                let body = try JSONDecoder().decode([String: String].self, from: Data(String(buffer: response.body).utf8))
+                #expect(body == ["status": "error", "database": "unavailable"])
+            }
+        }
+    }
+
+    @Test func everyResponseCarriesARequestID() async throws {
+        let app = try await buildApplication(self.configuration)
+        try await app.test(.router) { client in
+            var ids: Set<String> = []
+            for path in ["/health", "/health", "/no-such-page"] {
+                try await client.execute(uri: path, method: .get) { response in
+                    let id = try #require(response.headers[.requestID])
+                    #expect(!id.isEmpty)
+                    ids.insert(id)
+                }
+            }
+            #expect(ids.count == 3)
+        }
+    }
+
+    @Test func setupPageShowsTheURLAndEveryClient() async throws {
+        let app = try await buildApplication(self.configuration)
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/", method: .get, headers: [.accept: "text/html,application/xhtml+xml"]) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "text/html; charset=utf-8")
+                #expect(response.headers[.xFrameOptions] == "DENY")
+                #expect(response.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true)
+                let html = String(buffer: response.body)
+                #expect(html.contains(#"<pre class="url" id="mcp-url">https://todo.example.com</pre>"#))
+                #expect(html.contains("claude mcp add --transport http todos https://todo.example.com"))
+                for client in ["Claude.ai", "Claude Desktop", "Claude Code", "Cursor", "VS Code"] {
+                    #expect(html.contains(client), "mentions \(client)")
+                }
+                #expect(html.contains(#"name="viewport""#), "readable on a phone")
+                #expect(!html.contains("http://") && !html.contains("src="), "no external assets")
+            }
+        }
+    }
+
+    @Test func anMCPClientsGetIsNotServedThePage() async throws {
+        let app = try await buildApplication(self.configuration)
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/", method: .get, headers: [.accept: "text/event-stream"]) { response in
+                #expect(response.status == .methodNotAllowed)
+            }
+        }
+    }
+
+    @Test func pagesEscapeWhatTheyPrint() throws {
+        let html = try PageRenderer().render("setup", title: "<b>", values: ["mcpURL": #"https://x.example/"><script>alert(1)</script>"#])
+        #expect(!html.contains("<script>"))
+        #expect(html.contains("&lt;script&gt;"))
+        #expect(html.contains("<title>&lt;b&gt;</title>"))
+    }
+}

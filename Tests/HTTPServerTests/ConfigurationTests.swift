@@ -1,0 +1,89 @@
+import Configuration
+import Foundation
+import Logging
+import Testing
+
+@testable import HTTPServer
+
+@Suite("Configuration")
+struct ConfigurationTests {
+    func configuration(_ environment: [String: String]) throws(ConfigurationError) -> ServerConfiguration {
+        try ServerConfiguration(reader: ConfigReader(provider: EnvironmentVariablesProvider(environmentVariables: environment)))
+    }
+
+    @Test func defaultsAreSafeForLocalUse() throws {
+        let configuration = try self.configuration([:])
+        #expect(configuration.host == "127.0.0.1")
+        #expect(configuration.port == 8080)
+        #expect(configuration.publicURL.absoluteString == "http://127.0.0.1:8080")
+        #expect(configuration.databasePath == "./data/todo.sqlite")
+        #expect(configuration.logLevel == .info)
+        #expect(!configuration.isHTTPS)
+    }
+
+    @Test func readsEveryVariable() throws {
+        let configuration = try self.configuration([
+            "HOST": "0.0.0.0", "PORT": "9000", "PUBLIC_URL": "https://todo.example.com/",
+            "DATABASE_PATH": "/var/lib/todo/db.sqlite", "LOG_LEVEL": "DEBUG",
+        ])
+        #expect(configuration.host == "0.0.0.0")
+        #expect(configuration.port == 9000)
+        #expect(configuration.mcpURL == "https://todo.example.com")
+        #expect(configuration.databasePath == "/var/lib/todo/db.sqlite")
+        #expect(configuration.logLevel == .debug)
+        #expect(configuration.isHTTPS)
+    }
+
+    @Test func theDefaultPublicURLFollowsHostAndPort() throws {
+        #expect(try self.configuration(["HOST": "0.0.0.0", "PORT": "9000"]).mcpURL == "http://localhost:9000")
+        #expect(try self.configuration(["HOST": "::1"]).mcpURL == "http://[::1]:8080")
+    }
+
+    @Test func quotedValuesAreUnquoted() throws {
+        let configuration = try self.configuration(["PORT": "\"9001\"", "PUBLIC_URL": "'https://a.example'", "DATABASE_PATH": "\"./x.sqlite\""])
+        #expect(configuration.port == 9001)
+        #expect(configuration.mcpURL == "https://a.example")
+        #expect(configuration.databasePath == "./x.sqlite")
+    }
+
+    @Test(arguments: [
+        ("PORT", "abc"), ("PORT", "0"), ("PORT", "65536"), ("PORT", "-1"), ("PORT", ""), ("PORT", "80.5"),
+        ("PUBLIC_URL", "todo.example.com"), ("PUBLIC_URL", "ftp://todo.example.com"), ("PUBLIC_URL", "https://"),
+        ("PUBLIC_URL", "https://todo.example.com/?x=1"), ("PUBLIC_URL", "https://todo.example.com/#top"),
+        ("PUBLIC_URL", "https://user:pw@todo.example.com"), ("PUBLIC_URL", ""),
+        ("LOG_LEVEL", "loud"), ("LOG_LEVEL", ""), ("HOST", ""), ("HOST", "my host"), ("DATABASE_PATH", ""),
+    ])
+    func malformedValuesNameTheVariable(_ variable: String, _ value: String) {
+        let error = #expect(throws: ConfigurationError.self) { try self.configuration([variable: value]) }
+        #expect(error?.variable == variable)
+        #expect(error?.description.hasPrefix("\(variable) must be ") == true)
+        #expect(error?.description.contains("\n") == false, "one line")
+    }
+
+    @Test func readsDotEnvFilesAfterTheEnvironment() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("env-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let first = folder.appendingPathComponent("first.env").path
+        let second = folder.appendingPathComponent("second.env").path
+        try "# comment\nPORT=\"9100\"\nLOG_LEVEL=warning\n".write(toFile: first, atomically: true, encoding: .utf8)
+        try "PORT=9200\nHOST=0.0.0.0\n".write(toFile: second, atomically: true, encoding: .utf8)
+
+        let configuration = try await ServerConfiguration.load(
+            environment: ["LOG_LEVEL": "error"],
+            environmentFiles: [first, folder.appendingPathComponent("missing.env").path, second]
+        )
+        #expect(configuration.logLevel == .error, "the environment wins over the files")
+        #expect(configuration.port == 9100, "the first file wins over the second")
+        #expect(configuration.host == "0.0.0.0")
+    }
+
+    @Test func aMalformedValueInAFileIsReported() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("env-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try "PORT=eighty\n".write(toFile: file, atomically: true, encoding: .utf8)
+        await #expect(throws: ConfigurationError(variable: "PORT", expected: "a whole number from 1 to 65535", found: "eighty")) {
+            try await ServerConfiguration.load(environment: [:], environmentFiles: [file])
+        }
+    }
+}

@@ -1,0 +1,18 @@
+import Testing
+
+import OAuthKit
+
+@Suite("Scopes")
+struct ScopeTests {
+    @Test(arguments: [
+        ("todos:read", ["todos:read"]),
+        ("todos:write todos:read", ["todos:read", "todos:write"]),
+        ("openid todos:write  unknown", ["todos:write"]),
+        ("todos:read todos:read", ["todos:read"]),
+        ("", []),
+        ("TODOS:READ", []),
+    ])
+    func parseKeepsKnownScopesInOrder(_ text: String, _ expected: [String]) {
+        #expect(Scope.parse(text).map(\.rawValue) == expected)
+    }
+}

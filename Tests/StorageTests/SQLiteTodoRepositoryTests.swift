@@ -1,0 +1,116 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import Storage
+import TodoDomain
+
+@Suite("SQLite todo repository")
+struct SQLiteTodoRepositoryTests {
+    let database: AppDatabase
+    let todos: SQLiteTodoRepository
+    let ada: UserID
+    let bob: UserID
+
+    init() async throws {
+        self.database = try AppDatabase.inMemory()
+        self.todos = SQLiteTodoRepository(self.database)
+        let users = SQLiteUserRepository(self.database)
+        self.ada = try await users.findOrCreateUser(email: "ada@example.com")
+        self.bob = try await users.findOrCreateUser(email: "bob@example.com")
+    }
+
+    @Test func roundTripsEveryField() async throws {
+        var todo = makeTodo(owner: self.ada, title: "Ünïcode 👍🏽", notes: "line\nbreak", due: "2026-02-28")
+        todo.priority = .high
+        try await self.todos.insert(todo)
+        #expect(try await self.todos.todo(id: todo.id, owner: self.ada) == todo)
+
+        todo.title = "Changed"
+        todo.notes = nil
+        todo.dueDate = nil
+        todo.priority = .low
+        todo.completedAt = Date(millisecondsSince1970: 1_800_000_123_456)
+        todo.updatedAt = Date(millisecondsSince1970: 1_800_000_123_456)
+        #expect(try await self.todos.update(todo))
+        #expect(try await self.todos.todo(id: todo.id, owner: self.ada) == todo)
+    }
+
+    @Test func ownershipIsolation() async throws {
+        let adas = makeTodo(owner: self.ada, title: "Ada's")
+        try await self.todos.insert(adas)
+
+        #expect(try await self.todos.todo(id: adas.id, owner: self.bob) == nil)
+        var stolen = adas
+        stolen.owner = self.bob
+        stolen.title = "Bob was here"
+        #expect(try await self.todos.update(stolen) == false)
+        #expect(try await self.todos.delete(id: adas.id, owner: self.bob) == false)
+        #expect(try await self.todos.list(owner: self.bob, filter: TodoFilter(status: .all), after: nil, limit: 10).isEmpty)
+        #expect(try await self.todos.todo(id: adas.id, owner: self.ada) == adas)
+    }
+
+    @Test func likeWildcardsAreLiteral() async throws {
+        try await self.todos.insert(makeTodo(owner: self.ada, title: "100% done"))
+        try await self.todos.insert(makeTodo(owner: self.ada, title: "snake_case"))
+        try await self.todos.insert(makeTodo(owner: self.ada, title: "back\\slash"))
+        try await self.todos.insert(makeTodo(owner: self.ada, title: "plain"))
+        for (query, expected) in [("%", "100% done"), ("_", "snake_case"), ("\\", "back\\slash"), ("E_C", "snake_case")] {
+            let found = try await self.todos.list(owner: self.ada, filter: TodoFilter(status: .all, query: query), after: nil, limit: 10)
+            #expect(found.map(\.title) == [expected], "query \(query)")
+        }
+    }
+
+    /// The SQL listing must agree with the domain's definition of filter and order (which the
+    /// in-memory repository implements directly) for every filter and every page.
+    @Test func listingAgreesWithTheDomainOrder() async throws {
+        let reference = InMemoryTodoRepository()
+        var generator = SystemRandomNumberGenerator()
+        let words = ["milk", "Milk", "bread", "call", "plan"]
+        for index in 0..<120 {
+            let owner = index % 7 == 0 ? self.bob : self.ada
+            let created = 1_800_000_000_000 + Int64(index / 4) * 1_000  // ties on creation time
+            let todo = makeTodo(
+                owner: owner,
+                title: "\(words[index % words.count]) \(index)",
+                notes: index % 3 == 0 ? "notes with \(words[(index + 2) % words.count])" : nil,
+                due: index % 5 == 0 ? nil : "2026-0\(1 + Int.random(in: 0..<3, using: &generator))-1\(index % 3)",
+                completedAt: index % 4 == 0 ? Date(millisecondsSince1970: created + 5) : nil,
+                createdAt: Date(millisecondsSince1970: created)
+            )
+            try await self.todos.insert(todo)
+            await reference.insert(todo)
+        }
+        for status in TodoStatusFilter.allCases {
+            for query in [nil, "milk", "notes", "zzz"] as [String?] {
+                let filter = TodoFilter(status: status, query: query)
+                let expected = await reference.list(owner: self.ada, filter: filter, after: nil, limit: 1_000)
+                #expect(try await self.todos.list(owner: self.ada, filter: filter, after: nil, limit: 1_000) == expected)
+                // Every page boundary gives the same continuation.
+                for (offset, todo) in expected.enumerated() where offset % 9 == 0 {
+                    let after = TodoSortKey(todo)
+                    let page = try await self.todos.list(owner: self.ada, filter: filter, after: after, limit: 9)
+                    #expect(page == Array(expected.dropFirst(offset + 1).prefix(9)), "\(status) \(query ?? "-") after \(offset)")
+                }
+            }
+        }
+    }
+
+    @Test(arguments: TodoStatusFilter.allCases, [nil, "milk"] as [String?])
+    func listingReadsTheIndexInOrder(_ status: TodoStatusFilter, query: String?) async throws {
+        var generator = SystemRandomNumberGenerator()
+        let after = TodoSortKey(isCompleted: false, dueDate: nil, createdAt: 0, id: TodoID.random(using: &generator))
+        let (sql, arguments) = SQLiteTodoRepository.listingStatement(
+            owner: self.ada,
+            filter: TodoFilter(status: status, query: query),
+            after: after,
+            limit: 50
+        )
+        let plan = try await self.database.writer.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments)
+                .map { $0["detail"] as String }.joined(separator: "; ")
+        }
+        #expect(plan.contains("todos_listing"), "\(plan)")
+        #expect(!plan.contains("TEMP B-TREE"), "no sort step: \(plan)")
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import GRDB
+import Testing
+
+@testable import Storage
+import TodoDomain
+
+@Suite("Database and migrations")
+struct DatabaseTests {
+    @Test func migratesAnEmptyFileDatabase() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("storage-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("nested/todo.sqlite").path
+
+        let database = try AppDatabase.open(path: path)
+        #expect(try database.appliedMigrations() == Migrations.all.map(\.name))
+        let tables = try database.writer.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'grdb%'")
+        }
+        #expect(Set(tables) == ["users", "user_emails", "todos"])
+        let (journalMode, foreignKeys, busyTimeout) = try database.writer.read { db in
+            (
+                try String.fetchOne(db, sql: "PRAGMA journal_mode"),
+                try Int.fetchOne(db, sql: "PRAGMA foreign_keys"),
+                try Int.fetchOne(db, sql: "PRAGMA busy_timeout")
+            )
+        }
+        #expect(journalMode == "wal")
+        #expect(foreignKeys == 1)
+        #expect((busyTimeout ?? 0) >= 5_000)
+        // Opening again applies nothing twice.
+        #expect(try AppDatabase.open(path: path).appliedMigrations() == Migrations.all.map(\.name))
+    }
+
+    @Test func everyMigrationFileIsEmbeddedInOrder() throws {
+        let folder = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("db/migrations")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+            .filter { $0.hasSuffix(".sql") }.sorted()
+        #expect(files.map { String($0.dropLast(4)) } == Migrations.all.map(\.name))
+        for (file, migration) in zip(files, Migrations.all) {
+            let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+            #expect(Array(text.utf8) == migration.sql, "\(file) is embedded as written")
+        }
+    }
+
+    @Test func inMemoryDatabasesAreMigratedAndIndependent() async throws {
+        let first = try AppDatabase.inMemory()
+        let second = try AppDatabase.inMemory()
+        #expect(try first.appliedMigrations() == Migrations.all.map(\.name))
+        _ = try await SQLiteUserRepository(first).findOrCreateUser(email: "a@example.com")
+        #expect(try await SQLiteUserRepository(second).user(email: "a@example.com") == nil)
+        #expect(try await first.isHealthy())
+    }
+
+    @Test func resetEmptiesTheDatabase() async throws {
+        let database = try AppDatabase.inMemory()
+        let users = SQLiteUserRepository(database)
+        let owner = try await users.findOrCreateUser(email: "a@example.com")
+        try await SQLiteTodoRepository(database).insert(makeTodo(owner: owner))
+        try database.reset()
+        #expect(try await users.user(email: "a@example.com") == nil)
+        #expect(try await database.writer.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM todos") } == 0)
+        #expect(try database.appliedMigrations() == Migrations.all.map(\.name))
+    }
+
+    @Test func healthFailsWhenMigrationsAreMissing() async throws {
+        let database = try AppDatabase.inMemory()
+        try await database.writer.write { try $0.execute(sql: "DELETE FROM grdb_migrations") }
+        #expect(try await database.isHealthy() == false)
+    }
+}
+
+@Suite("Users")
+struct UserRepositoryTests {
+    @Test func oneUserPerEmailIgnoringCase() async throws {
+        let users = SQLiteUserRepository(try AppDatabase.inMemory())
+        let first = try await users.findOrCreateUser(email: "Ada@Example.com")
+        #expect(try await users.findOrCreateUser(email: "ada@example.com") == first)
+        #expect(try await users.user(email: "ADA@EXAMPLE.COM") == first)
+        #expect(try await users.findOrCreateUser(email: "bob@example.com") != first)
+    }
+
+    @Test func deletingAUserDeletesTheirTodos() async throws {
+        let database = try AppDatabase.inMemory()
+        let users = SQLiteUserRepository(database)
+        let todos = SQLiteTodoRepository(database)
+        let ada = try await users.findOrCreateUser(email: "ada@example.com")
+        let bob = try await users.findOrCreateUser(email: "bob@example.com")
+        let adas = makeTodo(owner: ada)
+        let bobs = makeTodo(owner: bob)
+        try await todos.insert(adas)
+        try await todos.insert(bobs)
+        try await users.delete(ada)
+        #expect(try await todos.todo(id: adas.id, owner: ada) == nil)
+        #expect(try await todos.todo(id: bobs.id, owner: bob) == bobs)
+    }
+
+    @Test func aTodoNeedsAnExistingOwner() async throws {
+        let todos = SQLiteTodoRepository(try AppDatabase.inMemory())
+        await #expect(throws: DatabaseError.self) { try await todos.insert(makeTodo(owner: UserID("u_nobody"))) }
+    }
+}
+
+func makeTodo(
+    owner: UserID,
+    title: String = "A todo",
+    notes: String? = nil,
+    due: String? = nil,
+    completedAt: Date? = nil,
+    createdAt: Date = Date(millisecondsSince1970: 1_800_000_000_000)
+) -> Todo {
+    var generator = SystemRandomNumberGenerator()
+    return Todo(
+        id: TodoID.random(using: &generator),
+        owner: owner,
+        title: title,
+        notes: notes,
+        dueDate: due.flatMap(CalendarDate.init),
+        priority: .normal,
+        completedAt: completedAt,
+        createdAt: createdAt,
+        updatedAt: createdAt
+    )
+}
