@@ -57,7 +57,7 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: [
-                "TodoDomain",
+                "TodoDomain", "MCPCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             resources: [.embedInCode("Migrations")],
@@ -89,17 +89,21 @@ let package = Package(
 
         // MARK: Tests, one target per library.
         .testTarget(name: "TodoDomainTests", dependencies: ["TodoDomain"], swiftSettings: swiftSettings),
-        .testTarget(name: "MCPCoreTests", dependencies: ["MCPCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MCPCoreTests",
+            dependencies: ["MCPCore", .product(name: "HTTPTypes", package: "swift-http-types")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "OAuthKitTests", dependencies: ["OAuthKit"], swiftSettings: swiftSettings),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Storage", "TodoDomain", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Storage", "TodoDomain", "MCPCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "HTTPServerTests",
             dependencies: [
-                "HTTPServer", "Storage", "TodoDomain",
+                "HTTPServer", "Storage", "TodoDomain", "MCPCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// `GET /` for browsers: the setup page with the server's MCP URL and how to connect each client.
+/// The setup page that `GET /` shows browsers with the server's MCP URL and how to connect each client.
 struct SetupPageController: Sendable {
     let configuration: ServerConfiguration
     let pages: PageRenderer
@@ -12,19 +12,14 @@ struct SetupPageController: Sendable {
         self.pages = try PageRenderer()
     }
 
-    func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("/") { request, _ in
-            guard request.acceptsHTML else {
-                // The MCP endpoint's GET arrives with the MCP layer; until then, say what this path offers.
-                return Response(status: .methodNotAllowed, headers: [.allow: "POST"])
-            }
-            let html = self.pages.render(
-                "setup",
-                title: "Todo MCP server",
-                values: ["mcpURL": self.configuration.mcpURL, "publicURL": self.configuration.publicURL.absoluteString]
-            )
-            return Response.html(html)
-        }
+    /// The page.
+    func page() -> Response {
+        let html = self.pages.render(
+            "setup",
+            title: "Todo MCP server",
+            values: ["mcpURL": self.configuration.mcpURL, "publicURL": self.configuration.publicURL.absoluteString]
+        )
+        return Response.html(html)
     }
 }
 

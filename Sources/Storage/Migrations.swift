@@ -10,6 +10,7 @@ enum Migrations {
         ("001_users", PackageResources._01_users_sql),
         ("002_user_emails", PackageResources._02_user_emails_sql),
         ("003_todos", PackageResources._03_todos_sql),
+        ("004_mcp_sessions", PackageResources._04_mcp_sessions_sql),
     ]
 
     /// A migrator that applies every migration not yet applied, each in its own transaction.

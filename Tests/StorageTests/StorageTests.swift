@@ -17,7 +17,7 @@ struct DatabaseTests {
         let tables = try database.writer.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'grdb%'")
         }
-        #expect(Set(tables) == ["users", "user_emails", "todos"])
+        #expect(Set(tables) == ["users", "user_emails", "todos", "mcp_sessions"])
         let (journalMode, foreignKeys, busyTimeout) = try database.writer.read { db in
             (
                 try String.fetchOne(db, sql: "PRAGMA journal_mode"),

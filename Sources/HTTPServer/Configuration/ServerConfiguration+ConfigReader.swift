@@ -43,6 +43,12 @@ extension ServerConfiguration {
     /// - `database.path` (`DATABASE_PATH`): the SQLite file, default `./data/todo.sqlite`.
     /// - `log.level` (`LOG_LEVEL`): `trace`, `debug`, `info`, `notice`, `warning`, `error` or
     ///   `critical`, default `info`.
+    /// - `allowed.origins` (`ALLOWED_ORIGINS`): comma-separated origins such as
+    ///   `http://localhost:6274` whose browser requests the MCP endpoint accepts besides the public
+    ///   URL's, default none.
+    /// - `max.request.bytes` (`MAX_REQUEST_BYTES`): the largest MCP request body, default 1048576.
+    /// - `session.idle.timeout` (`SESSION_IDLE_TIMEOUT`): seconds a legacy MCP session lives
+    ///   unused, default 86400.
     ///
     /// Values may be written with or without surrounding quotes, as `.env` files often have them.
     ///
@@ -89,11 +95,67 @@ extension ServerConfiguration {
             logLevel = level
         }
 
-        self.init(host: host, port: port, publicURL: publicURL, databasePath: databasePath, logLevel: logLevel)
+        var allowedOrigins: [String] = []
+        if let text = reader.setting("allowed.origins") {
+            for origin in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !origin.isEmpty {
+                guard let url = URL(string: origin), let scheme = url.scheme, ["http", "https"].contains(scheme.lowercased()),
+                    url.host != nil, url.path.isEmpty || url.path == "/", url.query == nil
+                else {
+                    throw ConfigurationError(
+                        variable: "ALLOWED_ORIGINS",
+                        expected: "comma-separated origins such as http://localhost:6274 (scheme, host and port only)",
+                        found: origin
+                    )
+                }
+                allowedOrigins.append(origin)
+            }
+        }
+
+        let maxRequestBytes = try reader.positiveInteger(
+            "max.request.bytes",
+            variable: "MAX_REQUEST_BYTES",
+            default: 1 << 20,
+            range: 1_024...(64 << 20)
+        )
+        let sessionIdleTimeout = try reader.positiveInteger(
+            "session.idle.timeout",
+            variable: "SESSION_IDLE_TIMEOUT",
+            default: 86_400,
+            range: 60...(365 * 86_400)
+        )
+
+        self.init(
+            host: host,
+            port: port,
+            publicURL: publicURL,
+            databasePath: databasePath,
+            logLevel: logLevel,
+            allowedOrigins: allowedOrigins,
+            maxRequestBytes: maxRequestBytes,
+            sessionIdleTimeout: TimeInterval(sessionIdleTimeout)
+        )
     }
 }
 
 extension ConfigReader {
+    /// The whole number at `key` within `range`, or `defaultValue` when absent.
+    fileprivate func positiveInteger(
+        _ key: ConfigKey,
+        variable: String,
+        default defaultValue: Int,
+        range: ClosedRange<Int>
+    ) throws(ConfigurationError) -> Int {
+        guard let text = self.setting(key) else { return defaultValue }
+        guard let value = Int(text), range.contains(value) else {
+            throw ConfigurationError(
+                variable: variable,
+                expected: "a whole number from \(range.lowerBound) to \(range.upperBound)",
+                found: text
+            )
+        }
+        return value
+    }
+
     /// The string at `key`, without surrounding white space or one pair of matching quotes
     /// (a `.env` reader keeps them literally); `nil` when absent.
     fileprivate func setting(_ key: ConfigKey) -> String? {

@@ -19,6 +19,12 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var databasePath: String
     /// The lowest level that is logged.
     public var logLevel: Logger.Level
+    /// Origins besides the public URL's whose browser requests the MCP endpoint accepts.
+    public var allowedOrigins: [String]
+    /// The largest MCP request body, in bytes.
+    public var maxRequestBytes: Int
+    /// How long a legacy MCP session lives without use, in seconds.
+    public var sessionIdleTimeout: TimeInterval
 
     /// - Parameter publicURL: defaults to `http://HOST:PORT` (with `localhost` for a wildcard host).
     public init(
@@ -26,17 +32,36 @@ public struct ServerConfiguration: Sendable, Hashable {
         port: Int = 8080,
         publicURL: URL? = nil,
         databasePath: String = "./data/todo.sqlite",
-        logLevel: Logger.Level = .info
+        logLevel: Logger.Level = .info,
+        allowedOrigins: [String] = [],
+        maxRequestBytes: Int = 1 << 20,
+        sessionIdleTimeout: TimeInterval = 24 * 60 * 60
     ) {
         self.host = host
         self.port = port
         self.publicURL = publicURL.map(Self.withoutTrailingSlash) ?? Self.defaultPublicURL(host: host, port: port)
         self.databasePath = databasePath
         self.logLevel = logLevel
+        self.allowedOrigins = allowedOrigins
+        self.maxRequestBytes = maxRequestBytes
+        self.sessionIdleTimeout = sessionIdleTimeout
     }
 
     /// The MCP endpoint as clients type it: the public URL itself.
     public var mcpURL: String { self.publicURL.absoluteString }
+
+    /// The origin (`scheme://host[:port]`) of the public URL.
+    public var publicOrigin: String {
+        var components = URLComponents(url: self.publicURL, resolvingAgainstBaseURL: false)
+        components?.path = ""
+        return components?.string ?? self.publicURL.absoluteString
+    }
+
+    /// The RFC 9728 metadata URL of the MCP endpoint.
+    public var resourceMetadataURL: String {
+        let path = self.publicURL.path
+        return self.publicOrigin + "/.well-known/oauth-protected-resource" + (path == "/" ? "" : path)
+    }
 
     /// Whether clients reach the server over TLS, so cookies must be `Secure`.
     public var isHTTPS: Bool { self.publicURL.scheme == "https" }

@@ -28,7 +28,8 @@ enum PageTemplates {
         pre, code { font: 14px/1.5 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
         pre { background: var(--code); border-radius: 8px; padding: .75rem .9rem; margin: .5rem 0; overflow-x: auto; white-space: pre; user-select: all; -webkit-user-select: all; }
         code { background: var(--code); border-radius: 4px; padding: .05rem .3rem; }
-        .url { font-size: 1.05rem; word-break: break-all; white-space: pre-wrap; }
+        .url { font-size: 1.05rem; }
+        .url, .wrap { word-break: break-all; white-space: pre-wrap; }
         ol { padding-left: 1.3rem; margin: .4rem 0; }
         .hint { color: var(--muted); font-size: .9rem; }
         a { color: var(--accent); }
@@ -66,7 +67,7 @@ enum PageTemplates {
 
         <section aria-labelledby="claude-code">
         <h2 id="claude-code">Claude Code</h2>
-        <pre>claude mcp add --transport http todos {{mcpURL}}</pre>
+        <pre class="wrap">claude mcp add --transport http todos {{mcpURL}}</pre>
         <p class="hint">Then run <code>/mcp</code> inside Claude Code and choose <b>Authenticate</b>.</p>
         </section>
 

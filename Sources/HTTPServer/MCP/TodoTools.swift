@@ -1,0 +1,244 @@
+import Foundation
+import MCPCore
+import TodoDomain
+
+/// The six todo tools: MCP tool definitions over ``TodoService``.
+///
+/// Domain failures (a bad field, an unknown id, a bad cursor) become results with `isError: true`
+/// carrying the domain's message, so the model can correct itself.
+enum TodoTools {
+    static let readScope = "todos:read"
+    static let writeScope = "todos:write"
+
+    static func all(service: TodoService) -> [Tool] {
+        [
+            listTodos(service), getTodo(service), createTodo(service), updateTodo(service), completeTodo(service),
+            deleteTodo(service),
+        ]
+    }
+
+    // MARK: Tools
+
+    static func listTodos(_ service: TodoService) -> Tool {
+        Tool(
+            name: "list_todos",
+            title: "List todos",
+            description: """
+                List the user's todos, one page at a time: open todos first, then by due date (undated last), then by creation. \
+                Filter by status (open by default) and by text in the title or notes. When the result has a nextCursor, \
+                pass it as cursor with the same status and query to get the next page.
+                """,
+            inputSchema: object(
+                [
+                    "status": ["type": "string", "enum": ["open", "completed", "all"], "default": "open",
+                               "description": "Which todos: open (default), completed, or all."],
+                    "query": ["type": "string", "description": "Only todos whose title or notes contain this text (case-insensitive), at most 200 characters."],
+                    "limit": ["type": "integer", "minimum": 1, "maximum": 200, "default": 50, "description": "Todos per page, 1–200 (default 50)."],
+                    "cursor": ["type": "string", "description": "The nextCursor of the previous page."],
+                ]
+            ),
+            outputSchema: object(
+                ["todos": ["type": "array", "items": todoSchema], "nextCursor": ["type": ["string", "null"]]],
+                required: ["todos", "nextCursor"]
+            ),
+            annotations: ToolAnnotations(readOnly: true),
+            requiredScopes: [readScope]
+        ) { call in
+            try await run(call) { owner in
+                let page = try await service.list(
+                    TodoListRequest(
+                        status: call.arguments["status"]?.stringValue.flatMap(TodoStatusFilter.init) ?? .open,
+                        query: call.arguments["query"]?.stringValue,
+                        limit: call.arguments["limit"]?.intValue.map { Int(clamping: $0) },
+                        cursor: call.arguments["cursor"]?.stringValue
+                    ),
+                    owner: owner
+                )
+                return ["todos": .array(page.todos.map(json)), "nextCursor": page.nextCursor.map(JSONValue.string) ?? .null]
+            }
+        }
+    }
+
+    static func getTodo(_ service: TodoService) -> Tool {
+        Tool(
+            name: "get_todo",
+            title: "Get a todo",
+            description: "Get one todo by its id, with all its fields.",
+            inputSchema: object(["id": idProperty], required: ["id"]),
+            outputSchema: todoSchema,
+            annotations: ToolAnnotations(readOnly: true),
+            requiredScopes: [readScope]
+        ) { call in
+            try await run(call) { owner in json(try await service.get(call.arguments.string("id"), owner: owner)) }
+        }
+    }
+
+    static func createTodo(_ service: TodoService) -> Tool {
+        Tool(
+            name: "create_todo",
+            title: "Create a todo",
+            description: "Create a todo for the user and return it with its new id.",
+            inputSchema: object(
+                [
+                    "title": ["type": "string", "description": "Short title, 1–200 characters, one line."],
+                    "notes": ["type": "string", "description": "Longer details, up to 5,000 characters."],
+                    "dueDate": ["type": "string", "format": "date", "description": "The day it is due, written YYYY-MM-DD."],
+                    "priority": ["type": "string", "enum": ["low", "normal", "high"], "default": "normal"],
+                ],
+                required: ["title"]
+            ),
+            outputSchema: todoSchema,
+            annotations: ToolAnnotations(readOnly: false, destructive: false, idempotent: false),
+            requiredScopes: [writeScope]
+        ) { call in
+            try await run(call) { owner in
+                let arguments = call.arguments
+                return json(
+                    try await service.create(
+                        NewTodo(
+                            title: arguments.string("title"),
+                            notes: arguments["notes"]?.stringValue,
+                            dueDate: arguments["dueDate"]?.stringValue,
+                            priority: arguments["priority"]?.stringValue
+                        ),
+                        owner: owner
+                    )
+                )
+            }
+        }
+    }
+
+    static func updateTodo(_ service: TodoService) -> Tool {
+        Tool(
+            name: "update_todo",
+            title: "Update a todo",
+            description: """
+                Change any fields of a todo; fields left out stay as they are. Set notes or dueDate to null to clear them. \
+                Set completed to false to reopen a completed todo, or true to complete it.
+                """,
+            inputSchema: object(
+                [
+                    "id": idProperty,
+                    "title": ["type": "string", "description": "New title, 1–200 characters, one line."],
+                    "notes": ["type": ["string", "null"], "description": "New notes up to 5,000 characters, or null to clear them."],
+                    "dueDate": ["type": ["string", "null"], "description": "New due day written YYYY-MM-DD, or null to clear it."],
+                    "priority": ["type": "string", "enum": ["low", "normal", "high"]],
+                    "completed": ["type": "boolean", "description": "true completes the todo, false reopens it."],
+                ],
+                required: ["id"]
+            ),
+            outputSchema: todoSchema,
+            annotations: ToolAnnotations(readOnly: false, destructive: true, idempotent: true),
+            requiredScopes: [writeScope]
+        ) { call in
+            try await run(call) { owner in
+                let arguments = call.arguments
+                let changes = TodoChanges(
+                    title: arguments["title"]?.stringValue,
+                    notes: change(arguments["notes"]),
+                    dueDate: change(arguments["dueDate"]),
+                    priority: arguments["priority"]?.stringValue,
+                    completed: arguments["completed"]?.boolValue
+                )
+                return json(try await service.update(arguments.string("id"), changes: changes, owner: owner))
+            }
+        }
+    }
+
+    static func completeTodo(_ service: TodoService) -> Tool {
+        Tool(
+            name: "complete_todo",
+            title: "Complete a todo",
+            description: "Mark a todo as done. Completing a todo that is already done changes nothing.",
+            inputSchema: object(["id": idProperty], required: ["id"]),
+            outputSchema: todoSchema,
+            annotations: ToolAnnotations(readOnly: false, destructive: false, idempotent: true),
+            requiredScopes: [writeScope]
+        ) { call in
+            try await run(call) { owner in json(try await service.complete(call.arguments.string("id"), owner: owner)) }
+        }
+    }
+
+    static func deleteTodo(_ service: TodoService) -> Tool {
+        Tool(
+            name: "delete_todo",
+            title: "Delete a todo",
+            description: "Delete a todo for good and return it as it was. To keep it but mark it done, use complete_todo instead.",
+            inputSchema: object(["id": idProperty], required: ["id"]),
+            outputSchema: object(["deleted": ["type": "boolean"], "todo": todoSchema], required: ["deleted", "todo"]),
+            annotations: ToolAnnotations(readOnly: false, destructive: true, idempotent: true),
+            requiredScopes: [writeScope]
+        ) { call in
+            try await run(call) { owner in
+                ["deleted": true, "todo": json(try await service.delete(call.arguments.string("id"), owner: owner))]
+            }
+        }
+    }
+
+    // MARK: Shared parts
+
+    /// Runs a tool body for the caller, turning domain failures into tool errors.
+    private static func run(_ call: ToolCall, _ body: (UserID) async throws -> JSONValue) async throws -> ToolResult {
+        do {
+            return .structured(try await body(UserID(call.principal.subject)))
+        } catch let error as TodoError {
+            throw ToolError(error.description)
+        }
+    }
+
+    private static func change(_ value: JSONValue?) -> FieldChange<String> {
+        switch value {
+        case nil: .keep
+        case .null?: .clear
+        case .string(let string)?: .set(string)
+        default: .keep
+        }
+    }
+
+    private static let idProperty: JSONValue = ["type": "string", "description": "The todo's id, as returned by list_todos or create_todo."]
+
+    private static func object(_ properties: [String: JSONValue], required: [String] = []) -> JSONValue {
+        var schema: [String: JSONValue] = ["type": "object", "properties": .object(properties), "additionalProperties": false]
+        if !required.isEmpty { schema["required"] = .array(required.map(JSONValue.string)) }
+        return .object(schema)
+    }
+
+    static let todoSchema: JSONValue = object(
+        [
+            "id": ["type": "string"],
+            "title": ["type": "string"],
+            "notes": ["type": ["string", "null"]],
+            "dueDate": ["type": ["string", "null"], "format": "date"],
+            "priority": ["type": "string", "enum": ["low", "normal", "high"]],
+            "completed": ["type": "boolean"],
+            "completedAt": ["type": ["string", "null"], "format": "date-time"],
+            "createdAt": ["type": "string", "format": "date-time"],
+            "updatedAt": ["type": "string", "format": "date-time"],
+        ],
+        required: ["id", "title", "notes", "dueDate", "priority", "completed", "completedAt", "createdAt", "updatedAt"]
+    )
+
+    /// A todo as tools return it.
+    static func json(_ todo: Todo) -> JSONValue {
+        [
+            "id": .string(todo.id.rawValue),
+            "title": .string(todo.title),
+            "notes": todo.notes.map(JSONValue.string) ?? .null,
+            "dueDate": todo.dueDate.map { .string($0.description) } ?? .null,
+            "priority": .string(todo.priority.rawValue),
+            "completed": .bool(todo.isCompleted),
+            "completedAt": todo.completedAt.map { .string(timestamp($0)) } ?? .null,
+            "createdAt": .string(timestamp(todo.createdAt)),
+            "updatedAt": .string(timestamp(todo.updatedAt)),
+        ]
+    }
+
+    private static func timestamp(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+}
+
+extension [String: JSONValue] {
+    /// A string argument the input schema requires, so it is present.
+    fileprivate func string(_ key: String) -> String { self[key]?.stringValue ?? "" }
+}

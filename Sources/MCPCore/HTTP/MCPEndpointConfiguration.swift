@@ -1,0 +1,64 @@
+public import Foundation
+
+/// How an MCP endpoint describes itself and which limits it applies.
+public struct MCPEndpointConfiguration: Sendable {
+    /// The server's name and version, sent as `serverInfo`.
+    public var serverInfo: ServerInfo
+    /// Guidance for the model about the server as a whole.
+    public var instructions: String?
+    /// The absolute URL of the RFC 9728 protected-resource metadata, named in every 401 and 403 challenge.
+    public var resourceMetadataURL: String
+    /// The origins (`scheme://host[:port]`) whose browser requests are accepted. A request with
+    /// another `Origin` gets 403 (DNS-rebinding protection); requests without `Origin` are not browsers'.
+    public var allowedOrigins: Set<String>
+    /// The largest request body accepted; larger ones get 413.
+    public var maxBodyBytes: Int
+    /// How long a legacy session lives without use.
+    public var sessionIdleTimeout: TimeInterval
+    /// How long clients may cache `tools/list` and `server/discover` results, in milliseconds.
+    public var listTTLMilliseconds: Int
+
+    public init(
+        serverInfo: ServerInfo,
+        instructions: String? = nil,
+        resourceMetadataURL: String,
+        allowedOrigins: Set<String>,
+        maxBodyBytes: Int = 1 << 20,
+        sessionIdleTimeout: TimeInterval = 24 * 60 * 60,
+        listTTLMilliseconds: Int = 60 * 60 * 1000
+    ) {
+        self.serverInfo = serverInfo
+        self.instructions = instructions
+        self.resourceMetadataURL = resourceMetadataURL
+        self.allowedOrigins = Set(allowedOrigins.map(Self.normalizedOrigin))
+        self.maxBodyBytes = maxBodyBytes
+        self.sessionIdleTimeout = sessionIdleTimeout
+        self.listTTLMilliseconds = listTTLMilliseconds
+    }
+
+    /// An origin lowercased and without a trailing slash, the form browsers send.
+    static func normalizedOrigin(_ origin: String) -> String {
+        var origin = origin.lowercased()
+        while origin.hasSuffix("/") { origin.removeLast() }
+        return origin
+    }
+}
+
+/// The server's `Implementation` record.
+public struct ServerInfo: Hashable, Sendable {
+    public var name: String
+    public var version: String
+    public var title: String?
+
+    public init(name: String, version: String, title: String? = nil) {
+        self.name = name
+        self.version = version
+        self.title = title
+    }
+
+    var json: JSONValue {
+        var info: [String: JSONValue] = ["name": .string(self.name), "version": .string(self.version)]
+        if let title = self.title { info["title"] = .string(title) }
+        return .object(info)
+    }
+}

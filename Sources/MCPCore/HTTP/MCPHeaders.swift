@@ -1,0 +1,57 @@
+import Foundation
+public import HTTPTypes
+
+extension HTTPField.Name {
+    /// The protocol revision of a request (both eras).
+    public static let mcpProtocolVersion = HTTPField.Name("MCP-Protocol-Version")!
+    /// The legacy session id.
+    public static let mcpSessionID = HTTPField.Name("Mcp-Session-Id")!
+    /// 2026-07-28: the JSON-RPC method, mirrored from the body.
+    public static let mcpMethod = HTTPField.Name("Mcp-Method")!
+    /// 2026-07-28: the tool, prompt or resource named in the body.
+    public static let mcpName = HTTPField.Name("Mcp-Name")!
+    static let lastEventID = HTTPField.Name("Last-Event-ID")!
+    static let accessControlAllowOrigin = HTTPField.Name("Access-Control-Allow-Origin")!
+    static let accessControlAllowMethods = HTTPField.Name("Access-Control-Allow-Methods")!
+    static let accessControlAllowHeaders = HTTPField.Name("Access-Control-Allow-Headers")!
+    static let accessControlExposeHeaders = HTTPField.Name("Access-Control-Expose-Headers")!
+    static let accessControlMaxAge = HTTPField.Name("Access-Control-Max-Age")!
+    static let vary = HTTPField.Name("Vary")!
+    static let xAccelBuffering = HTTPField.Name("X-Accel-Buffering")!
+}
+
+/// What `Accept` allows, as far as the MCP endpoint cares.
+struct AcceptedMediaTypes {
+    var json: Bool
+    var eventStream: Bool
+
+    init(_ header: String?) {
+        guard let header, !header.trimmingCharacters(in: .whitespaces).isEmpty else {
+            self.json = true
+            self.eventStream = true
+            return
+        }
+        var json = false
+        var eventStream = false
+        for range in header.split(separator: ",") {
+            let parts = range.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            let refused = parts.dropFirst().contains { $0.replacingOccurrences(of: " ", with: "").hasPrefix("q=0") && !$0.contains(where: { "123456789".contains($0) }) }
+            if refused { continue }
+            switch parts.first {
+            case "*/*": json = true; eventStream = true
+            case "application/*", "application/json": json = true
+            case "text/*", "text/event-stream": eventStream = true
+            default: break
+            }
+        }
+        self.json = json
+        self.eventStream = eventStream
+    }
+}
+
+extension String {
+    /// Whether the value is `application/json`, with or without parameters.
+    var isJSONMediaType: Bool {
+        self.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() == "application/json"
+    }
+}
