@@ -33,7 +33,7 @@ struct MCPFixture {
     let alice: UserID
     let bob: UserID
     let authenticator: FakeAuthenticator
-    let configuration = ServerConfiguration(
+    var configuration = ServerConfiguration(
         publicURL: URL(string: "https://todo.example.com"),
         databasePath: ":memory:",
         allowedOrigins: ["http://localhost:6274"],

@@ -104,7 +104,7 @@ extension JSONValue: Codable {
 }
 
 extension JSONValue {
-    /// Parses UTF-8 JSON text.
+    /// Parses UTF-8 JSON text with Foundation's decoder (which also tolerates a trailing comma in an array).
     ///
     /// - Throws: when the bytes are not one valid JSON value.
     public static func parse(_ bytes: some Collection<UInt8>) throws -> JSONValue {

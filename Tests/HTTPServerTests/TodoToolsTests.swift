@@ -1,0 +1,225 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import MCPCore
+import Testing
+import TodoDomain
+
+@testable import HTTPServer
+
+/// The six todo tools over MCP, in both eras.
+@Suite("Todo tools")
+struct TodoToolsTests {
+    /// Every structured result matches its tool's output schema, and the text block is the same JSON (7.9, 7.10).
+    func expectWellFormed(_ answer: MCPAnswer, tool: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(answer.status == .ok, sourceLocation: sourceLocation)
+        #expect(!answer.isToolError, "\(answer.body)", sourceLocation: sourceLocation)
+        guard let structured = answer.structured,
+            let schema = TodoTools.all(service: .init(repository: InMemoryTodoRepository())).first(where: { $0.name == tool })?.outputSchema
+        else {
+            Issue.record("no structured content or schema", sourceLocation: sourceLocation)
+            return
+        }
+        #expect(SchemaValidator().violations(of: schema, by: structured, at: "result") == [], sourceLocation: sourceLocation)
+        #expect(answer.toolText.flatMap { try? JSONValue.parse(Array($0.utf8)) } == structured, sourceLocation: sourceLocation)
+    }
+
+    @Test("Create, get, list, update, complete, reopen and delete")
+    func roundTrip() async throws {
+        let fixture = try await MCPFixture()
+        try await fixture.app().test(.router) { client in
+            let created = try await client.callTool(
+                "create_todo",
+                ["title": "  Buy milk ", "notes": "2 litres", "dueDate": "2026-12-01", "priority": "high"]
+            )
+            self.expectWellFormed(created, tool: "create_todo")
+            let todo = try #require(created.structured)
+            let id = try #require(todo["id"]?.stringValue)
+            #expect(todo["title"] == "Buy milk")
+            #expect(todo["dueDate"] == "2026-12-01")
+            #expect(todo["priority"] == "high")
+            #expect(todo["completed"] == false)
+            #expect(todo["completedAt"] == .null)
+            #expect(todo["createdAt"] == "2027-01-15T08:00:00.000Z")
+
+            let fetched = try await client.callTool("get_todo", ["id": .string(id)])
+            self.expectWellFormed(fetched, tool: "get_todo")
+            #expect(fetched.structured == todo)
+
+            let listed = try await client.callTool("list_todos")
+            self.expectWellFormed(listed, tool: "list_todos")
+            #expect(listed.structured?["todos"] == [todo])
+            #expect(listed.structured?["nextCursor"] == .null)
+
+            fixture.clock.advance(seconds: 60)
+            let updated = try await client.callTool(
+                "update_todo",
+                ["id": .string(id), "title": "Buy oat milk", "notes": nil, "dueDate": nil, "priority": "low"]
+            )
+            self.expectWellFormed(updated, tool: "update_todo")
+            #expect(updated.structured?["title"] == "Buy oat milk")
+            #expect(updated.structured?["notes"] == .null)
+            #expect(updated.structured?["dueDate"] == .null)
+            #expect(updated.structured?["priority"] == "low")
+            #expect(updated.structured?["updatedAt"] == "2027-01-15T08:01:00.000Z")
+
+            let completed = try await client.callTool("complete_todo", ["id": .string(id)])
+            self.expectWellFormed(completed, tool: "complete_todo")
+            #expect(completed.structured?["completed"] == true)
+            #expect(completed.structured?["completedAt"] == "2027-01-15T08:01:00.000Z")
+            #expect(try await client.callTool("list_todos").structured?["todos"] == [])
+            #expect(try await client.callTool("list_todos", ["status": "completed"]).structured?["todos"]?.arrayCount == 1)
+
+            let reopened = try await client.callTool("update_todo", ["id": .string(id), "completed": false])
+            #expect(reopened.structured?["completed"] == false)
+            #expect(reopened.structured?["completedAt"] == .null)
+
+            let deleted = try await client.callTool("delete_todo", ["id": .string(id)])
+            self.expectWellFormed(deleted, tool: "delete_todo")
+            #expect(deleted.structured?["deleted"] == true)
+            #expect(deleted.structured?["todo"]?["id"] == .string(id))
+            let gone = try await client.callTool("get_todo", ["id": .string(id)])
+            #expect(gone.isToolError)
+        }
+    }
+
+    @Test("Domain validation failures are tool errors naming the field (7.11, 1B.8)", arguments: [
+        (["title": "   "], "title"),
+        (["title": "two\nlines"], "title"),
+        (["title": .string(String(repeating: "a", count: 201))], "title"),
+        (["title": "ok", "dueDate": "2026-02-30"], "dueDate"),
+        (["title": "ok", "notes": .string(String(repeating: "n", count: 5_001))], "notes"),
+    ] as [([String: JSONValue], String)])
+    func domainValidation(_ arguments: [String: JSONValue], _ field: String) async throws {
+        var fixture = try await MCPFixture()
+        fixture.configurationForLargeBodies()
+        try await fixture.app().test(.router) { client in
+            let answer = try await client.callTool("create_todo", arguments)
+            #expect(answer.status == .ok)
+            #expect(answer.json?["error"] == nil, "not a JSON-RPC error")
+            #expect(answer.isToolError)
+            #expect(answer.toolText?.hasPrefix(field) == true, "\(answer.toolText ?? "")")
+            #expect(try await client.callTool("list_todos", ["status": "all"]).structured?["todos"] == [], "nothing stored")
+        }
+    }
+
+    @Test("Arguments that break the input schema are tool errors, before the handler runs", arguments: [
+        (["title": 5], "arguments.title must be string"),
+        ([:], "arguments.title is required"),
+        (["title": "ok", "colour": "red"], "arguments.colour is not a known property"),
+        (["title": "ok", "priority": "urgent"], "arguments.priority must be one of"),
+    ] as [([String: JSONValue], String)])
+    func schemaValidation(_ arguments: [String: JSONValue], _ message: String) async throws {
+        let fixture = try await MCPFixture()
+        try await fixture.app().test(.router) { client in
+            let answer = try await client.callTool("create_todo", arguments)
+            #expect(answer.isToolError)
+            #expect(answer.toolText?.contains(message) == true, "\(answer.toolText ?? "")")
+            #expect(try await client.callTool("list_todos", ["status": "all"]).structured?["todos"] == [])
+        }
+    }
+
+    @Test("List arguments are validated too")
+    func listValidation() async throws {
+        let fixture = try await MCPFixture()
+        try await fixture.app().test(.router) { client in
+            #expect(try await client.callTool("list_todos", ["limit": 0]).isToolError)
+            #expect(try await client.callTool("list_todos", ["limit": 201]).isToolError)
+            #expect(try await client.callTool("list_todos", ["status": "done"]).isToolError)
+            let badCursor = try await client.callTool("list_todos", ["cursor": "garbage"])
+            #expect(badCursor.isToolError)
+            #expect(badCursor.toolText?.contains("cursor") == true)
+        }
+    }
+
+    @Test("Paging through tools with limit and nextCursor")
+    func paging() async throws {
+        let fixture = try await MCPFixture()
+        try await fixture.app().test(.router) { client in
+            for index in 0..<5 {
+                fixture.clock.advance(seconds: 1)
+                _ = try await client.callTool("create_todo", ["title": .string("todo \(index)")])
+            }
+            var titles: [String] = []
+            var cursor: JSONValue = .null
+            for _ in 0..<5 {
+                var arguments: [String: JSONValue] = ["limit": 2]
+                if cursor != .null { arguments["cursor"] = cursor }
+                let page = try await client.callTool("list_todos", arguments)
+                if case .array(let todos)? = page.structured?["todos"] { titles += todos.compactMap { $0["title"]?.stringValue } }
+                cursor = page.structured?["nextCursor"] ?? .null
+                if cursor == .null { break }
+            }
+            #expect(titles == (0..<5).map { "todo \($0)" })
+        }
+    }
+
+    @Test("Unknown ids are tool errors; an unknown tool is -32602 (7.11)")
+    func unknownThings() async throws {
+        let fixture = try await MCPFixture()
+        try await fixture.app().test(.router) { client in
+            for tool in ["get_todo", "complete_todo", "delete_todo"] {
+                let answer = try await client.callTool(tool, ["id": "t_00000000000000000000000000"])
+                #expect(answer.isToolError, "\(tool)")
+                #expect(answer.toolText?.contains("list_todos") == true)
+            }
+            let unknownTool = try await client.callTool("drop_tables")
+            #expect(unknownTool.status == .ok)
+            #expect(unknownTool.errorCode == -32602)
+            let noName = try await client.modern("tools/call", params: ["arguments": [:]])
+            #expect(noName.errorCode == -32602)
+            let badArguments = try await client.modern("tools/call", params: ["name": "list_todos", "arguments": [1, 2]])
+            #expect(badArguments.errorCode == -32602)
+        }
+    }
+
+    @Test("Two users never see or touch each other's todos, in either era")
+    func twoUsers() async throws {
+        let fixture = try await MCPFixture()
+        try await fixture.app().test(.router) { client in
+            let alices = try await client.callTool("create_todo", ["title": "Alice's secret"], token: "alice")
+            let id = try #require(alices.structured?["id"])
+            _ = try await client.callTool("create_todo", ["title": "Bob's errand"], token: "bob")
+
+            let bobsList = try await client.callTool("list_todos", ["status": "all"], token: "bob")
+            #expect(bobsList.structured?["todos"]?.arrayCount == 1)
+            #expect(!bobsList.body.contains("Alice's secret"))
+
+            for tool in ["get_todo", "complete_todo", "delete_todo"] {
+                let attempt = try await client.callTool(tool, ["id": id], token: "bob")
+                #expect(attempt.isToolError, "\(tool)")
+                #expect(!attempt.body.contains("Alice's secret"))
+            }
+            let overwrite = try await client.callTool("update_todo", ["id": id, "title": "Bob was here"], token: "bob")
+            #expect(overwrite.isToolError)
+
+            let bobSession = try await client.initialize(token: "bob")
+            let legacyGet = try await client.legacy(
+                "tools/call",
+                params: ["name": "get_todo", "arguments": ["id": id]],
+                session: bobSession,
+                token: "bob"
+            )
+            #expect(legacyGet.isToolError)
+
+            let untouched = try await client.callTool("get_todo", ["id": id], token: "alice")
+            #expect(untouched.structured?["title"] == "Alice's secret")
+            #expect(untouched.structured?["completed"] == false)
+        }
+    }
+}
+
+extension JSONValue {
+    var arrayCount: Int? {
+        if case .array(let items) = self { return items.count }
+        return nil
+    }
+}
+
+extension MCPFixture {
+    /// Room for the largest valid arguments.
+    mutating func configurationForLargeBodies() {
+        self.configuration.maxRequestBytes = 1 << 20
+    }
+}
