@@ -81,6 +81,21 @@ struct ApplicationTests {
         }
     }
 
+    @Test func withoutAnAuthorizationServerEveryTokenIsRejected() async throws {
+        let app = try await buildApplication(self.configuration)
+        try await app.test(.router) { client in
+            try await client.execute(
+                uri: "/",
+                method: .post,
+                headers: [.authorization: "Bearer anything", .contentType: "application/json", .accept: "application/json"],
+                body: ByteBuffer(string: #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25"}}"#)
+            ) { response in
+                #expect(response.status == .unauthorized)
+                #expect(response.headers[.wwwAuthenticate]?.contains(#"error="invalid_token""#) == true)
+            }
+        }
+    }
+
     @Test func pagesEscapeWhatTheyPrint() throws {
         let html = try PageRenderer().render("setup", title: "<b>", values: ["mcpURL": #"https://x.example/"><script>alert(1)</script>"#])
         #expect(!html.contains("<script>"))

@@ -34,6 +34,29 @@ struct ConfigurationTests {
         #expect(configuration.isHTTPS)
     }
 
+    @Test func readsTheMCPLimits() throws {
+        let configuration = try self.configuration([
+            "ALLOWED_ORIGINS": "http://localhost:6274, https://inspector.example.com",
+            "MAX_REQUEST_BYTES": "2048",
+            "SESSION_IDLE_TIMEOUT": "3600",
+        ])
+        #expect(configuration.allowedOrigins == ["http://localhost:6274", "https://inspector.example.com"])
+        #expect(configuration.maxRequestBytes == 2_048)
+        #expect(configuration.sessionIdleTimeout == 3_600)
+        let defaults = try self.configuration([:])
+        #expect(defaults.allowedOrigins.isEmpty && defaults.maxRequestBytes == 1_048_576 && defaults.sessionIdleTimeout == 86_400)
+    }
+
+    @Test func metadataURLsFollowThePublicURL() throws {
+        let root = try self.configuration(["PUBLIC_URL": "https://todo.example.com"])
+        #expect(root.publicOrigin == "https://todo.example.com")
+        #expect(root.resourceMetadataURL == "https://todo.example.com/.well-known/oauth-protected-resource")
+        let prefixed = try self.configuration(["PUBLIC_URL": "https://example.com:8443/todo/"])
+        #expect(prefixed.mcpURL == "https://example.com:8443/todo")
+        #expect(prefixed.publicOrigin == "https://example.com:8443")
+        #expect(prefixed.resourceMetadataURL == "https://example.com:8443/.well-known/oauth-protected-resource/todo")
+    }
+
     @Test func theDefaultPublicURLFollowsHostAndPort() throws {
         #expect(try self.configuration(["HOST": "0.0.0.0", "PORT": "9000"]).mcpURL == "http://localhost:9000")
         #expect(try self.configuration(["HOST": "::1"]).mcpURL == "http://[::1]:8080")
@@ -52,6 +75,8 @@ struct ConfigurationTests {
         ("PUBLIC_URL", "https://todo.example.com/?x=1"), ("PUBLIC_URL", "https://todo.example.com/#top"),
         ("PUBLIC_URL", "https://user:pw@todo.example.com"), ("PUBLIC_URL", ""),
         ("LOG_LEVEL", "loud"), ("LOG_LEVEL", ""), ("HOST", ""), ("HOST", "my host"), ("DATABASE_PATH", ""),
+        ("ALLOWED_ORIGINS", "localhost:6274"), ("ALLOWED_ORIGINS", "http://ok.example, https://x.example/path"),
+        ("MAX_REQUEST_BYTES", "1mb"), ("MAX_REQUEST_BYTES", "10"), ("SESSION_IDLE_TIMEOUT", "-5"), ("SESSION_IDLE_TIMEOUT", "forever"),
     ])
     func malformedValuesNameTheVariable(_ variable: String, _ value: String) {
         let error = #expect(throws: ConfigurationError.self) { try self.configuration([variable: value]) }
