@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // MARK: Libraries, lowest layer first. Only Storage and HTTPServer see GRDB or Hummingbird.
@@ -57,7 +58,7 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: [
-                "TodoDomain", "MCPCore",
+                "TodoDomain", "MCPCore", "OAuthKit",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             resources: [.embedInCode("Migrations")],
@@ -69,6 +70,7 @@ let package = Package(
                 "MCPCore", "OAuthKit", "TodoDomain", "Storage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -97,13 +99,13 @@ let package = Package(
         .testTarget(name: "OAuthKitTests", dependencies: ["OAuthKit"], swiftSettings: swiftSettings),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Storage", "TodoDomain", "MCPCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Storage", "TodoDomain", "MCPCore", "OAuthKit", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "HTTPServerTests",
             dependencies: [
-                "HTTPServer", "Storage", "TodoDomain", "MCPCore",
+                "HTTPServer", "Storage", "TodoDomain", "MCPCore", "OAuthKit",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -2,11 +2,9 @@ public import Foundation
 public import Hummingbird
 public import Logging
 public import MCPCore
+public import OAuthKit
 public import Storage
 import TodoDomain
-
-/// The request context of every route.
-public typealias AppRequestContext = BasicRequestContext
 
 /// Builds the whole server from its configuration: database (migrated), services and routes.
 ///
@@ -26,7 +24,7 @@ public func buildApplication(
     var logger = logger ?? Logger(label: "todo-server")
     logger.logLevel = configuration.logLevel
     let database = try dependencies.database ?? configuration.openDatabase()
-    let router = try buildRouter(configuration, database: database, dependencies: dependencies, logger: logger)
+    let router = try await buildRouter(configuration, database: database, dependencies: dependencies, logger: logger)
     return Application(
         router: router,
         configuration: ApplicationConfiguration(
@@ -39,20 +37,28 @@ public func buildApplication(
 
 /// What the application gets from outside its configuration: replaced in tests, defaulted in production.
 public struct AppDependencies: Sendable {
-    /// Turns bearer tokens into principals. The default accepts none.
-    public var authenticator: any BearerAuthenticator
+    /// Turns bearer tokens into principals instead of the server's own access-token check.
+    public var authenticator: (any BearerAuthenticator)?
     /// The source of the current time.
     public var now: @Sendable () -> Date
+    /// The source of random bytes for codes, tokens and keys.
+    public var randomBytes: @Sendable (Int) -> [UInt8]
+    /// Delivers login codes (in demo mode they are also shown on the page).
+    public var loginCodeDelivery: any LoginCodeDelivery
     /// An already open database to use instead of the one the configuration names.
     public var database: AppDatabase?
 
     public init(
-        authenticator: any BearerAuthenticator = RejectingAuthenticator(),
+        authenticator: (any BearerAuthenticator)? = nil,
         now: @escaping @Sendable () -> Date = Date.init,
+        randomBytes: @escaping @Sendable (Int) -> [UInt8] = OAuthEnvironment.systemRandomBytes,
+        loginCodeDelivery: any LoginCodeDelivery = DemoCodeDelivery(),
         database: AppDatabase? = nil
     ) {
         self.authenticator = authenticator
         self.now = now
+        self.randomBytes = randomBytes
+        self.loginCodeDelivery = loginCodeDelivery
         self.database = database
     }
 }
@@ -62,13 +68,40 @@ func buildRouter(
     database: AppDatabase,
     dependencies: AppDependencies = AppDependencies(),
     logger: Logger = Logger(label: "todo-server")
-) throws -> Router<AppRequestContext> {
+) async throws -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
         RequestIDMiddleware()
         LogRequestsMiddleware(.info)
     }
     HealthController(database: database).addRoutes(to: router)
+    let pages = try PageRenderer()
+
+    let oauthStore = SQLiteOAuthStore(database)
+    let authorizationServer = try await AuthorizationServer.make(
+        configuration: OAuthConfiguration(
+            issuer: configuration.mcpURL,
+            resource: configuration.resource,
+            accessTokenLifetime: configuration.accessTokenLifetime,
+            refreshTokenLifetime: configuration.refreshTokenLifetime,
+            demoMode: configuration.demoMode,
+            secureCookies: configuration.isHTTPS
+        ),
+        clients: oauthStore,
+        accounts: oauthStore,
+        loginCodes: oauthStore,
+        grants: oauthStore,
+        keys: oauthStore,
+        configuredKeys: configuration.signingKeys,
+        delivery: dependencies.loginCodeDelivery,
+        environment: OAuthEnvironment(now: dependencies.now, randomBytes: dependencies.randomBytes),
+        logger: logger
+    )
+    OAuthController(
+        server: authorizationServer,
+        pages: pages,
+        clientAddresses: ClientAddressResolver(trustedProxies: Set(configuration.trustedProxies))
+    ).addRoutes(to: router)
 
     let todos = TodoService(repository: SQLiteTodoRepository(database), clock: WallClock(dependencies.now))
     let endpoint = MCPEndpoint(
@@ -81,12 +114,12 @@ func buildRouter(
             sessionIdleTimeout: configuration.sessionIdleTimeout
         ),
         tools: TodoTools.all(service: todos),
-        authenticator: dependencies.authenticator,
+        authenticator: dependencies.authenticator ?? OAuthBearerAuthenticator(server: authorizationServer),
         sessions: SQLiteMCPSessionStore(database),
         now: dependencies.now,
         logger: logger
     )
-    MCPController(endpoint: endpoint).addRoutes(to: router, setupPage: try SetupPageController(configuration: configuration))
+    MCPController(endpoint: endpoint).addRoutes(to: router, setupPage: SetupPageController(configuration: configuration, pages: pages))
     return router
 }
 

@@ -7,9 +7,9 @@ struct SetupPageController: Sendable {
     let configuration: ServerConfiguration
     let pages: PageRenderer
 
-    init(configuration: ServerConfiguration) throws {
+    init(configuration: ServerConfiguration, pages: PageRenderer) {
         self.configuration = configuration
-        self.pages = try PageRenderer()
+        self.pages = pages
     }
 
     /// The page.
@@ -37,7 +37,8 @@ extension Response {
             status: status,
             headers: [
                 .contentType: "text/html; charset=utf-8",
-                .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+                // No form-action: the consent form's redirect goes to the client's own (often custom-scheme) address.
+                .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'",
                 .xFrameOptions: "DENY",
                 .xContentTypeOptions: "nosniff",
                 .referrerPolicy: "no-referrer",

@@ -11,6 +11,13 @@ enum Migrations {
         ("002_user_emails", PackageResources._02_user_emails_sql),
         ("003_todos", PackageResources._03_todos_sql),
         ("004_mcp_sessions", PackageResources._04_mcp_sessions_sql),
+        ("005_oauth_clients", PackageResources._05_oauth_clients_sql),
+        ("006_login_codes", PackageResources._06_login_codes_sql),
+        ("007_authorization_codes", PackageResources._07_authorization_codes_sql),
+        ("008_consents", PackageResources._08_consents_sql),
+        ("009_refresh_tokens", PackageResources._09_refresh_tokens_sql),
+        ("010_signing_keys", PackageResources._10_signing_keys_sql),
+        ("011_revoked_access_tokens", PackageResources._11_revoked_access_tokens_sql),
     ]
 
     /// A migrator that applies every migration not yet applied, each in its own transaction.

@@ -27,7 +27,7 @@ struct ApplicationTests {
     @Test func healthReportsAnUnusableDatabase() async throws {
         let database = try AppDatabase.inMemory()
         try await database.writer.write { try $0.execute(sql: "DROP TABLE grdb_migrations") }
-        let app = Application(router: try buildRouter(self.configuration, database: database))
+        let app = Application(router: try await buildRouter(self.configuration, database: database))
         try await app.test(.router) { client in
             try await client.execute(uri: "/health", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)
@@ -81,7 +81,7 @@ struct ApplicationTests {
         }
     }
 
-    @Test func withoutAnAuthorizationServerEveryTokenIsRejected() async throws {
+    @Test func tokensTheServerDidNotIssueAreRejected() async throws {
         let app = try await buildApplication(self.configuration)
         try await app.test(.router) { client in
             try await client.execute(

@@ -17,7 +17,12 @@ struct DatabaseTests {
         let tables = try database.writer.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'grdb%'")
         }
-        #expect(Set(tables) == ["users", "user_emails", "todos", "mcp_sessions"])
+        #expect(
+            Set(tables) == [
+                "users", "user_emails", "todos", "mcp_sessions", "oauth_clients", "login_codes", "authorization_codes", "consents",
+                "refresh_tokens", "signing_keys", "revoked_access_tokens",
+            ]
+        )
         let (journalMode, foreignKeys, busyTimeout) = try database.writer.read { db in
             (
                 try String.fetchOne(db, sql: "PRAGMA journal_mode"),

@@ -1,6 +1,7 @@
 public import Configuration
 import Foundation
 import Logging
+import OAuthKit
 import SystemPackage
 
 /// A setting that is present but unusable. Start-up stops with ``description``, one line that names
@@ -49,6 +50,14 @@ extension ServerConfiguration {
     /// - `max.request.bytes` (`MAX_REQUEST_BYTES`): the largest MCP request body, default 1048576.
     /// - `session.idle.timeout` (`SESSION_IDLE_TIMEOUT`): seconds a legacy MCP session lives
     ///   unused, default 86400.
+    /// - `demo.mode` (`DEMO_MODE`): `true` shows login codes on the page, default `true`.
+    /// - `trusted.proxies` (`TRUSTED_PROXIES`): comma-separated IP addresses of reverse proxies
+    ///   whose `X-Forwarded-For` is believed, default none.
+    /// - `token.signing.keys` (`TOKEN_SIGNING_KEYS`): comma-separated `id:base64secret` pairs
+    ///   (secrets of at least 32 bytes), oldest first; the last one signs. Default: a key generated
+    ///   once and kept in the database.
+    /// - `access.token.ttl` (`ACCESS_TOKEN_TTL`): seconds, default 3600.
+    /// - `refresh.token.ttl` (`REFRESH_TOKEN_TTL`): seconds, default 2592000 (30 days).
     ///
     /// Values may be written with or without surrounding quotes, as `.env` files often have them.
     ///
@@ -124,6 +133,46 @@ extension ServerConfiguration {
             range: 60...(365 * 86_400)
         )
 
+        var demoMode = true
+        if let text = reader.setting("demo.mode") {
+            switch text.lowercased() {
+            case "true", "1", "yes": demoMode = true
+            case "false", "0", "no": demoMode = false
+            default: throw ConfigurationError(variable: "DEMO_MODE", expected: "true or false", found: text)
+            }
+        }
+
+        var trustedProxies: [String] = []
+        for address in (reader.setting("trusted.proxies") ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) })
+        where !address.isEmpty {
+            guard address.allSatisfy({ $0.isHexDigit || $0 == "." || $0 == ":" }) else {
+                throw ConfigurationError(variable: "TRUSTED_PROXIES", expected: "comma-separated IP addresses such as 127.0.0.1", found: address)
+            }
+            trustedProxies.append(address)
+        }
+
+        var signingKeys: [SigningKey] = []
+        for entry in (reader.setting("token.signing.keys") ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) })
+        where !entry.isEmpty {
+            let parts = entry.split(separator: ":", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, let secret = Data(base64Encoded: parts[1]), secret.count >= 32 else {
+                throw ConfigurationError(
+                    variable: "TOKEN_SIGNING_KEYS",
+                    expected: "comma-separated id:secret pairs with base64 secrets of at least 32 bytes (openssl rand -base64 32)",
+                    found: parts.first.map { "\($0):…" } ?? "…"
+                )
+            }
+            signingKeys.append(SigningKey(id: parts[0], secret: Array(secret), createdAt: Date(timeIntervalSince1970: 0)))
+        }
+
+        let accessTokenLifetime = try reader.positiveInteger("access.token.ttl", variable: "ACCESS_TOKEN_TTL", default: 3600, range: 60...86_400)
+        let refreshTokenLifetime = try reader.positiveInteger(
+            "refresh.token.ttl",
+            variable: "REFRESH_TOKEN_TTL",
+            default: 30 * 86_400,
+            range: 3600...(365 * 86_400)
+        )
+
         self.init(
             host: host,
             port: port,
@@ -132,7 +181,12 @@ extension ServerConfiguration {
             logLevel: logLevel,
             allowedOrigins: allowedOrigins,
             maxRequestBytes: maxRequestBytes,
-            sessionIdleTimeout: TimeInterval(sessionIdleTimeout)
+            sessionIdleTimeout: TimeInterval(sessionIdleTimeout),
+            demoMode: demoMode,
+            trustedProxies: trustedProxies,
+            signingKeys: signingKeys,
+            accessTokenLifetime: TimeInterval(accessTokenLifetime),
+            refreshTokenLifetime: TimeInterval(refreshTokenLifetime)
         )
     }
 }

@@ -1,5 +1,6 @@
 public import Foundation
 public import Logging
+public import OAuthKit
 
 /// Everything the server needs to know at start-up. Every field has a safe default for local use.
 ///
@@ -25,6 +26,16 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var maxRequestBytes: Int
     /// How long a legacy MCP session lives without use, in seconds.
     public var sessionIdleTimeout: TimeInterval
+    /// Whether login codes are shown on the login page instead of being e-mailed.
+    public var demoMode: Bool
+    /// Addresses of reverse proxies whose `X-Forwarded-For` is believed.
+    public var trustedProxies: [String]
+    /// Access-token signing keys, oldest first (the last signs); empty to use keys kept in the database.
+    public var signingKeys: [SigningKey]
+    /// Access-token lifetime in seconds.
+    public var accessTokenLifetime: TimeInterval
+    /// Refresh-token lifetime in seconds.
+    public var refreshTokenLifetime: TimeInterval
 
     /// - Parameter publicURL: defaults to `http://HOST:PORT` (with `localhost` for a wildcard host).
     public init(
@@ -35,7 +46,12 @@ public struct ServerConfiguration: Sendable, Hashable {
         logLevel: Logger.Level = .info,
         allowedOrigins: [String] = [],
         maxRequestBytes: Int = 1 << 20,
-        sessionIdleTimeout: TimeInterval = 24 * 60 * 60
+        sessionIdleTimeout: TimeInterval = 24 * 60 * 60,
+        demoMode: Bool = true,
+        trustedProxies: [String] = [],
+        signingKeys: [SigningKey] = [],
+        accessTokenLifetime: TimeInterval = 3600,
+        refreshTokenLifetime: TimeInterval = 30 * 86_400
     ) {
         self.host = host
         self.port = port
@@ -45,6 +61,11 @@ public struct ServerConfiguration: Sendable, Hashable {
         self.allowedOrigins = allowedOrigins
         self.maxRequestBytes = maxRequestBytes
         self.sessionIdleTimeout = sessionIdleTimeout
+        self.demoMode = demoMode
+        self.trustedProxies = trustedProxies
+        self.signingKeys = signingKeys
+        self.accessTokenLifetime = accessTokenLifetime
+        self.refreshTokenLifetime = refreshTokenLifetime
     }
 
     /// The MCP endpoint as clients type it: the public URL itself.
@@ -56,6 +77,10 @@ public struct ServerConfiguration: Sendable, Hashable {
         components?.path = ""
         return components?.string ?? self.publicURL.absoluteString
     }
+
+    /// The MCP endpoint as a resource identifier: the public URL as URL parsers print it, so a
+    /// host-only URL ends in `/` (`https://todo.example.com/`).
+    public var resource: String { OAuthConfiguration.canonicalResource(self.mcpURL) }
 
     /// The RFC 9728 metadata URL of the MCP endpoint.
     public var resourceMetadataURL: String {

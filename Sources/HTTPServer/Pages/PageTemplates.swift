@@ -34,6 +34,20 @@ enum PageTemplates {
         .hint { color: var(--muted); font-size: .9rem; }
         a { color: var(--accent); }
         footer { color: var(--muted); font-size: .85rem; margin-top: 2rem; }
+        .card { max-width: 26rem; margin: 2rem auto 0; }
+        label { display: block; font-weight: 600; margin: .75rem 0 .35rem; }
+        input[type=email], input[type=text] { width: 100%; font: inherit; padding: .65rem .75rem; border: 1px solid var(--line); border-radius: 8px; background: var(--bg); color: var(--fg); }
+        input.code { font: 1.4rem/1.2 ui-monospace, Menlo, Consolas, monospace; letter-spacing: .3em; text-transform: uppercase; }
+        button { font: inherit; font-weight: 600; padding: .65rem 1.1rem; border-radius: 8px; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; margin-top: 1rem; width: 100%; }
+        button.secondary { background: transparent; color: var(--accent); }
+        button.link { background: none; border: none; color: var(--accent); padding: 0; width: auto; margin: 0; font-weight: 400; text-decoration: underline; }
+        .actions { display: flex; gap: .75rem; }
+        .actions button { flex: 1; }
+        .message { background: #fdecea; color: #8a1c12; border-radius: 8px; padding: .6rem .8rem; margin: .75rem 0; }
+        @media (prefers-color-scheme: dark) { .message { background: #3b1d1a; color: #ffb4a9; } }
+        .demo { border: 1px dashed var(--line); border-radius: 8px; padding: .6rem .8rem; margin: .75rem 0; }
+        #demo-code { font: 1.3rem ui-monospace, Menlo, Consolas, monospace; letter-spacing: .25em; }
+        ul.scopes { padding-left: 1.2rem; }
         </style>
         </head>
         <body>
@@ -97,6 +111,93 @@ enum PageTemplates {
         </section>
 
         <footer>Tools: list, get, create, update, complete and delete todos. Your todos are visible only to you.</footer>
+        {{/body}}{{/layout}}
+        """
+
+    /// The hidden fields every login form repeats: the step, the CSRF token and the authorization request.
+    private static let hidden = """
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        {{#fields}}<input type="hidden" name="{{name}}" value="{{value}}">
+        {{/fields}}
+        """
+
+    /// Login step 1: the e-mail address.
+    static let email = """
+        {{<layout}}{{$body}}
+        <section class="card">
+        <h1>Sign in</h1>
+        <p><b>{{clientName}}</b> wants to use your todos. Sign in with your e-mail address; we will send you a code.</p>
+        {{#message}}<p class="message" role="alert">{{message}}</p>{{/message}}
+        <form method="post" action="/oauth/authorize">
+        <input type="hidden" name="step" value="email">
+        \(hidden)
+        <label for="email">E-mail address</label>
+        <input type="email" id="email" name="email" value="{{email}}" autocomplete="email" required autofocus>
+        <button type="submit">Send code</button>
+        </form>
+        </section>
+        {{/body}}{{/layout}}
+        """
+
+    /// Login step 2: the code.
+    static let code = """
+        {{<layout}}{{$body}}
+        <section class="card">
+        <h1>Enter your code</h1>
+        <p>We sent a 5-character code to <b>{{email}}</b>. It is valid for 10 minutes.</p>
+        {{#demoCode}}<p class="demo">Demo mode: your code is <span id="demo-code">{{demoCode}}</span></p>{{/demoCode}}
+        {{#message}}<p class="message" role="alert">{{message}}</p>{{/message}}
+        <form method="post" action="/oauth/authorize">
+        <input type="hidden" name="step" value="code">
+        <input type="hidden" name="email" value="{{email}}">
+        \(hidden)
+        <label for="code">Code</label>
+        <input type="text" class="code" id="code" name="code" autocomplete="one-time-code" autocapitalize="characters" spellcheck="false" maxlength="12" required autofocus>
+        <button type="submit">Sign in</button>
+        </form>
+        <form method="post" action="/oauth/authorize">
+        <input type="hidden" name="step" value="email">
+        <input type="hidden" name="email" value="{{email}}">
+        \(hidden)
+        <button type="submit" class="secondary">Send a new code</button>
+        </form>
+        </section>
+        {{/body}}{{/layout}}
+        """
+
+    /// Login step 3: approve or deny the client.
+    static let consent = """
+        {{<layout}}{{$body}}
+        <section class="card">
+        <h1>Allow access?</h1>
+        <p><b>{{clientName}}</b> wants to:</p>
+        <ul class="scopes">{{#scopes}}<li>{{.}}</li>{{/scopes}}</ul>
+        <p>After you allow it, you are sent back to <b>{{redirectHost}}</b>.</p>
+        {{#message}}<p class="message" role="alert">{{message}}</p>{{/message}}
+        <form method="post" action="/oauth/authorize">
+        <input type="hidden" name="step" value="consent">
+        \(hidden)
+        <div class="actions">
+        <button type="submit" name="approve" value="no" class="secondary">Deny</button>
+        <button type="submit" name="approve" value="yes">Allow</button>
+        </div>
+        </form>
+        <form method="post" action="/oauth/authorize">
+        <input type="hidden" name="step" value="switch">
+        \(hidden)
+        <p class="hint">Signed in as {{email}}. <button type="submit" class="link">Not you?</button></p>
+        </form>
+        </section>
+        {{/body}}{{/layout}}
+        """
+
+    /// A problem that stops the sign-in.
+    static let error = """
+        {{<layout}}{{$body}}
+        <section class="card">
+        <h1>{{heading}}</h1>
+        <p>{{message}}</p>
+        </section>
         {{/body}}{{/layout}}
         """
 }

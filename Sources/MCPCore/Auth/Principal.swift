@@ -18,10 +18,3 @@ public protocol BearerAuthenticator: Sendable {
     /// expired, malformed or meant for another audience.
     func authenticate(token: String) async -> Principal?
 }
-
-/// An authenticator that accepts no token: the safe default until an authorization server is wired in.
-public struct RejectingAuthenticator: BearerAuthenticator {
-    public init() {}
-
-    public func authenticate(token: String) async -> Principal? { nil }
-}

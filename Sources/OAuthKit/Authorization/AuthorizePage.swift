@@ -1,0 +1,54 @@
+/// What the authorization endpoint answers a browser.
+public enum AuthorizeOutcome: Sendable {
+    /// A page of the login flow.
+    case page(AuthorizePage, cookies: [Cookie])
+    /// A redirect to the client (with `code` or `error`, plus `state` and `iss`), or within the flow.
+    case redirect(String, cookies: [Cookie])
+    /// The request cannot be trusted to redirect anywhere (unknown client, unregistered redirect
+    /// URI): an error page for the person, never a redirect.
+    case errorPage(title: String, message: String, status: Int)
+}
+
+/// One page of the login flow, for the HTTP layer to render. Everything here is plain text;
+/// the renderer escapes it.
+public struct AuthorizePage: Sendable {
+    /// Which form the page shows.
+    public enum Step: String, Sendable {
+        /// Ask for the e-mail address.
+        case email
+        /// Ask for the code sent to it.
+        case code
+        /// Ask to approve the client.
+        case consent
+    }
+
+    public var step: Step
+    /// The HTTP status of the page (200, or 400/403/429 when it reports a problem).
+    public var status: Int
+    public var clientName: String
+    /// The host (or app scheme) the client's redirect goes to, shown so the person knows where they are sent.
+    public var redirectHost: String
+    /// What the client asks for, in words.
+    public var scopeDescriptions: [String]
+    /// The e-mail address being logged in, on the code and consent steps.
+    public var email: String?
+    /// The login code, shown only in demo mode.
+    public var demoCode: String?
+    /// A problem to report, such as a wrong code.
+    public var message: String?
+    /// The CSRF token every form must send back.
+    public var csrfToken: String
+    /// The authorization request, carried through the forms as hidden fields.
+    public var requestFields: [(name: String, value: String)]
+}
+
+extension Scope {
+    /// The scope in words, for the consent page.
+    var explanation: String {
+        switch self {
+        case .todosRead: "Read your todos"
+        case .todosWrite: "Create, change, complete and delete your todos"
+        default: self.rawValue
+        }
+    }
+}

@@ -1,0 +1,43 @@
+/// Sends a login code to the person who asked for it. E-mail sending plugs in here.
+public protocol LoginCodeDelivery: Sendable {
+    func deliver(code: String, to email: String) async throws
+}
+
+/// Delivers nothing: in demo mode the code is shown on the page instead.
+public struct DemoCodeDelivery: LoginCodeDelivery {
+    public init() {}
+
+    public func deliver(code: String, to email: String) async throws {}
+}
+
+/// Login codes: 5 characters from an alphabet without look-alikes (no 0/O, 1/I/L).
+enum LoginCodes {
+    static let alphabet = Array("ABCDEFGHJKMNPQRSTUVWXYZ23456789")
+    static let length = 5
+
+    static func make(randomBytes: [UInt8]) -> String {
+        // 256 is not a multiple of 31; the tiny bias (< 1%) does not matter for a 10-minute, few-attempt code.
+        String(randomBytes.prefix(self.length).map { self.alphabet[Int($0) % self.alphabet.count] })
+    }
+
+    /// What the person typed, as a code: upper case, without spaces or dashes.
+    static func normalize(_ typed: String) -> String {
+        typed.uppercased().filter { !$0.isWhitespace && $0 != "-" }
+    }
+}
+
+/// A person's e-mail address as the login form accepts it.
+enum EmailAddress {
+    /// The address lowercased and trimmed, or `nil` when it is not a plausible address.
+    static func normalize(_ raw: String) -> String? {
+        let email = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard email.utf8.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
+            !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
+            !email.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || "<>\"(),;:\\[]".unicodeScalars.contains($0) })
+        else { return nil }
+        return email
+    }
+}
+
+import Foundation

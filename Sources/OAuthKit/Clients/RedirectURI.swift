@@ -1,0 +1,73 @@
+import Foundation
+
+/// The rules for redirect URIs: which ones a client may register, and when a requested one matches.
+public enum RedirectURI {
+    /// Schemes that can run code or read local files: never a redirect target.
+    static let forbiddenSchemes: Set<String> = ["javascript", "data", "file", "vbscript", "about", "blob", "filesystem", "view-source"]
+
+    /// Checks a redirect URI a client registers: `https`; `http` only on a loopback host; or a
+    /// private-use scheme such as `cursor://` (RFC 8252 §7.1). Never a fragment.
+    ///
+    /// - Throws: ``OAuthError`` `invalid_redirect_uri` saying what is wrong.
+    public static func validateForRegistration(_ uri: String) throws(OAuthError) {
+        func refuse(_ reason: String) -> OAuthError {
+            OAuthError(.invalidRedirectURI, "The redirect URI '\(uri.prefix(200))' \(reason)")
+        }
+        guard uri.utf8.count <= 2_000 else { throw refuse("is longer than 2000 characters.") }
+        guard !uri.contains("#") else { throw refuse("must not contain a fragment (#).") }
+        guard !uri.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) else {
+            throw refuse("must not contain spaces or control characters.")
+        }
+        guard let components = URLComponents(string: uri), let scheme = components.scheme?.lowercased(), !scheme.isEmpty else {
+            throw refuse("is not an absolute URI.")
+        }
+        guard !forbiddenSchemes.contains(scheme) else { throw refuse("uses the forbidden scheme \(scheme):.") }
+        switch scheme {
+        case "https":
+            guard let host = components.host, !host.isEmpty else { throw refuse("has no host.") }
+            guard components.user == nil, components.password == nil else { throw refuse("must not contain credentials.") }
+        case "http":
+            guard let host = components.host, isLoopback(host) else {
+                throw refuse("uses http, which is allowed only for loopback hosts (localhost, 127.0.0.1, [::1]); use https.")
+            }
+        default:
+            // A private-use scheme of a native app: it must look like a scheme and lead somewhere.
+            guard scheme.first!.isLetter, scheme.allSatisfy({ $0.isLetter || $0.isNumber || "+-.".contains($0) }) else {
+                throw refuse("has an invalid scheme.")
+            }
+            guard uri.utf8.count > scheme.utf8.count + 1 else { throw refuse("has nothing after the scheme.") }
+        }
+    }
+
+    /// Whether `requested` matches one of `registered`: exactly, or for an `http` loopback
+    /// redirect, on any port (RFC 8252 §7.3). `localhost` and `127.0.0.1` stay distinct hosts.
+    public static func matches(_ requested: String, registered: [String]) -> Bool {
+        if registered.contains(requested) { return true }
+        guard let request = URLComponents(string: requested), request.scheme?.lowercased() == "http",
+            let host = request.host, isLoopback(host), request.fragment == nil
+        else { return false }
+        return registered.contains { candidate in
+            guard let allowed = URLComponents(string: candidate), allowed.scheme?.lowercased() == "http",
+                allowed.host?.lowercased() == host.lowercased()
+            else { return false }
+            return allowed.percentEncodedPath == request.percentEncodedPath && allowed.percentEncodedQuery == request.percentEncodedQuery
+        }
+    }
+
+    /// Whether `host` is a loopback name or address.
+    static func isLoopback(_ host: String) -> Bool {
+        let host = host.lowercased()
+        if host == "localhost" || host == "::1" || host == "[::1]" { return true }
+        let parts = host.split(separator: ".")
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
+
+    /// The host a person should see on the consent page: the host, or the scheme for an app's own scheme.
+    public static func displayHost(_ uri: String) -> String {
+        guard let components = URLComponents(string: uri) else { return uri }
+        if let host = components.host, !host.isEmpty {
+            return components.port.map { "\(host):\($0)" } ?? host
+        }
+        return (components.scheme ?? uri) + ":"
+    }
+}

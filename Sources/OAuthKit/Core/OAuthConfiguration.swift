@@ -1,0 +1,66 @@
+public import Foundation
+
+/// How the authorization server names itself and how long what it issues lives.
+public struct OAuthConfiguration: Sendable {
+    /// The issuer: the public origin, such as `https://todo.example.com` (no trailing slash).
+    public var issuer: String
+    /// The protected resource (the MCP endpoint) in canonical form, such as `https://todo.example.com/`.
+    /// Tokens are issued for it alone.
+    public var resource: String
+    /// The scopes granted when a client asks for none (or only for unknown ones).
+    public var defaultScopes: [Scope]
+    public var accessTokenLifetime: TimeInterval
+    public var refreshTokenLifetime: TimeInterval
+    public var authorizationCodeLifetime: TimeInterval
+    public var loginCodeLifetime: TimeInterval
+    /// Wrong entries a login code survives before it is void.
+    public var loginCodeAttempts: Int
+    /// How long a just-rotated refresh token stays usable, so that concurrent refreshes do not log a user out.
+    public var refreshGracePeriod: TimeInterval
+    /// How long the browser stays logged in to the authorization pages.
+    public var loginSessionLifetime: TimeInterval
+    /// Whether login codes are shown on the page (for local use) instead of only being delivered.
+    public var demoMode: Bool
+    /// Whether cookies are `Secure` (the public URL is https).
+    public var secureCookies: Bool
+
+    public init(
+        issuer: String,
+        resource: String,
+        defaultScopes: [Scope] = Scope.all,
+        accessTokenLifetime: TimeInterval = 3600,
+        refreshTokenLifetime: TimeInterval = 30 * 86_400,
+        authorizationCodeLifetime: TimeInterval = 600,
+        loginCodeLifetime: TimeInterval = 600,
+        loginCodeAttempts: Int = 5,
+        refreshGracePeriod: TimeInterval = 60,
+        loginSessionLifetime: TimeInterval = 7 * 86_400,
+        demoMode: Bool = true,
+        secureCookies: Bool? = nil
+    ) {
+        self.issuer = issuer
+        self.resource = resource
+        self.defaultScopes = defaultScopes
+        self.accessTokenLifetime = accessTokenLifetime
+        self.refreshTokenLifetime = refreshTokenLifetime
+        self.authorizationCodeLifetime = authorizationCodeLifetime
+        self.loginCodeLifetime = loginCodeLifetime
+        self.loginCodeAttempts = loginCodeAttempts
+        self.refreshGracePeriod = refreshGracePeriod
+        self.loginSessionLifetime = loginSessionLifetime
+        self.demoMode = demoMode
+        self.secureCookies = secureCookies ?? issuer.hasPrefix("https://")
+    }
+
+    /// Whether `value` names this server's resource: the canonical form, or the same URL with or
+    /// without the trailing slash of a host-only URL (clients differ on that slash).
+    public func isResource(_ value: String) -> Bool {
+        Self.canonicalResource(value) == Self.canonicalResource(self.resource)
+    }
+
+    /// A resource URL with the trailing slash of a host-only URL made explicit, as URL parsers print it.
+    public static func canonicalResource(_ value: String) -> String {
+        guard let components = URLComponents(string: value), components.host != nil, components.path.isEmpty else { return value }
+        return value + "/"
+    }
+}

@@ -1,0 +1,173 @@
+public import Foundation
+
+/// Registered clients.
+public protocol ClientStore: Sendable {
+    func client(id: String) async throws -> OAuthClient?
+    /// The client registered earlier with the same metadata, so that repeated registrations do not pile up.
+    func client(metadataHash: String) async throws -> OAuthClient?
+    func insert(_ client: OAuthClient, metadataHash: String) async throws
+}
+
+/// The people who log in.
+public protocol AccountStore: Sendable {
+    /// The subject (user id) who logs in with `email`, created on first login.
+    func findOrCreateUser(email: String, at date: Date) async throws -> String
+}
+
+/// A login code waiting to be typed in: stored only as a hash.
+public struct LoginCode: Hashable, Sendable {
+    public var id: String
+    /// The e-mail address, lowercased.
+    public var email: String
+    public var codeHash: String
+    public var expiresAt: Date
+    public var failedAttempts: Int
+
+    public init(id: String, email: String, codeHash: String, expiresAt: Date, failedAttempts: Int = 0) {
+        self.id = id
+        self.email = email
+        self.codeHash = codeHash
+        self.expiresAt = expiresAt
+        self.failedAttempts = failedAttempts
+    }
+}
+
+/// Login codes.
+public protocol LoginCodeStore: Sendable {
+    /// Stores `code`, replacing any earlier code for the same e-mail address.
+    func replaceLoginCode(_ code: LoginCode) async throws
+    func loginCode(email: String) async throws -> LoginCode?
+    /// Counts one wrong entry and returns the new count.
+    func recordFailedAttempt(loginCodeID: String) async throws -> Int
+    func deleteLoginCode(id: String) async throws
+}
+
+/// An authorization code, stored only as a hash, bound to everything the token request must repeat.
+public struct AuthorizationCode: Hashable, Sendable {
+    public var codeHash: String
+    public var clientID: String
+    public var subject: String
+    public var redirectURI: String
+    public var codeChallenge: String
+    public var resource: String
+    public var scopes: [String]
+    public var expiresAt: Date
+    /// The refresh-token family issued when the code was redeemed; `nil` while unused.
+    public var familyID: String?
+
+    public init(
+        codeHash: String,
+        clientID: String,
+        subject: String,
+        redirectURI: String,
+        codeChallenge: String,
+        resource: String,
+        scopes: [String],
+        expiresAt: Date,
+        familyID: String? = nil
+    ) {
+        self.codeHash = codeHash
+        self.clientID = clientID
+        self.subject = subject
+        self.redirectURI = redirectURI
+        self.codeChallenge = codeChallenge
+        self.resource = resource
+        self.scopes = scopes
+        self.expiresAt = expiresAt
+        self.familyID = familyID
+    }
+}
+
+/// A refresh token, stored only as its SHA-256.
+public struct RefreshToken: Hashable, Sendable {
+    public var tokenHash: String
+    /// Every token descended from one authorization shares a family; reuse of a stale token revokes it.
+    public var familyID: String
+    public var clientID: String
+    public var subject: String
+    public var resource: String
+    public var scopes: [String]
+    public var issuedAt: Date
+    public var expiresAt: Date
+    /// When this token was exchanged for a newer one.
+    public var rotatedAt: Date?
+    public var revokedAt: Date?
+
+    public init(
+        tokenHash: String,
+        familyID: String,
+        clientID: String,
+        subject: String,
+        resource: String,
+        scopes: [String],
+        issuedAt: Date,
+        expiresAt: Date,
+        rotatedAt: Date? = nil,
+        revokedAt: Date? = nil
+    ) {
+        self.tokenHash = tokenHash
+        self.familyID = familyID
+        self.clientID = clientID
+        self.subject = subject
+        self.resource = resource
+        self.scopes = scopes
+        self.issuedAt = issuedAt
+        self.expiresAt = expiresAt
+        self.rotatedAt = rotatedAt
+        self.revokedAt = revokedAt
+    }
+}
+
+/// What to do with a presented refresh token, decided inside the store's transaction.
+public enum RefreshDecision: Sendable {
+    /// Mark the presented token rotated (unless it already is) and store its successor.
+    case rotate(successor: RefreshToken)
+    /// The token was replayed after its grace period: revoke its whole family.
+    case revokeFamily(String)
+    /// Refuse without changing anything.
+    case reject
+}
+
+/// Authorization codes, consents and refresh tokens.
+public protocol GrantStore: Sendable {
+    func insertCode(_ code: AuthorizationCode) async throws
+    func code(hash: String) async throws -> AuthorizationCode?
+    /// In one transaction: marks the code used, if it was unused, and stores `refreshToken`.
+    /// - Returns: whether the code was unused.
+    func redeemCode(hash: String, at date: Date, refreshToken: RefreshToken) async throws -> Bool
+
+    func hasConsent(subject: String, clientID: String, scopes: [String]) async throws -> Bool
+    func recordConsent(subject: String, clientID: String, scopes: [String], at date: Date) async throws
+
+    func refreshToken(hash: String) async throws -> RefreshToken?
+    /// In one transaction: reads the token with `hash`, asks `decide`, and carries out the decision.
+    func exchangeRefreshToken(
+        hash: String,
+        at date: Date,
+        decide: @Sendable (RefreshToken?) -> RefreshDecision
+    ) async throws -> RefreshDecision
+    func revokeFamily(_ familyID: String, at date: Date) async throws
+}
+
+/// The keys that sign access tokens, and access tokens revoked before they expire.
+public protocol SigningKeyStore: Sendable {
+    /// The keys in use, oldest first; creates one with `makeKey` when there is none yet.
+    func signingKeys(creatingWith makeKey: @Sendable () -> SigningKey) async throws -> [SigningKey]
+    /// Records a revoked access token until it would have expired anyway.
+    func revokeAccessToken(id: String, expiresAt: Date) async throws
+    /// The ids of revoked access tokens that have not expired.
+    func revokedAccessTokens(at date: Date) async throws -> [String: Date]
+}
+
+/// A key that signs access tokens.
+public struct SigningKey: Hashable, Sendable {
+    public var id: String
+    public var secret: [UInt8]
+    public var createdAt: Date
+
+    public init(id: String, secret: [UInt8], createdAt: Date) {
+        self.id = id
+        self.secret = secret
+        self.createdAt = createdAt
+    }
+}

@@ -1,0 +1,222 @@
+import Foundation
+import HTTPTypes
+import Logging
+
+/// The token response (RFC 6749 §5.1).
+struct TokenResponse: Encodable {
+    var access_token: String
+    var token_type = "Bearer"
+    var expires_in: Int
+    var refresh_token: String
+    var scope: String
+}
+
+extension AuthorizationServer {
+    // MARK: Token endpoint
+
+    /// `POST /oauth/token`: the `authorization_code` and `refresh_token` grants.
+    public func token(body: [UInt8], contentType: String?, clientAddress: String) async -> OAuthResponse {
+        guard Self.isForm(contentType) else {
+            return .error(OAuthError(.invalidRequest, "Send the token request as application/x-www-form-urlencoded."))
+        }
+        let text = String(decoding: body, as: UTF8.self)
+        if let repeated = FormData.duplicates(in: text).sorted().first {
+            return .error(OAuthError(.invalidRequest, "The parameter \(repeated) appears more than once."))
+        }
+        let form = FormData.parse(text)
+        guard let grantType = form["grant_type"], !grantType.isEmpty else {
+            return .error(OAuthError(.invalidRequest, "grant_type is required."))
+        }
+        guard grantType == "authorization_code" || grantType == "refresh_token" else {
+            return .error(OAuthError(.unsupportedGrantType, "grant_type must be authorization_code or refresh_token."))
+        }
+        do {
+            if let wait = self.limiter.hit("token|\(grantType)|\(clientAddress)", windows: self.limits.token, now: self.environment.now()) {
+                // A grant that can never succeed says so, rather than inviting retries after the wait.
+                if try await self.isTerminallyInvalid(grantType: grantType, form: form) {
+                    return .error(OAuthError(.invalidGrant, "The grant is invalid, expired or already used."))
+                }
+                return .error(.tooManyRequests(retryAfter: wait))
+            }
+            let client = try await self.authenticateClient(form)
+            let response =
+                grantType == "authorization_code"
+                ? try await self.redeemAuthorizationCode(form, client: client)
+                : try await self.refresh(form, client: client)
+            return .json(response)
+        } catch let error as OAuthError {
+            return .error(error)
+        } catch {
+            self.logger.error("Token request failed: \(error)")
+            return .error(OAuthError(.serverError, "The token could not be issued.", status: 500))
+        }
+    }
+
+    /// The public client named by `client_id`; an unknown one is 401 `invalid_client`, which tells
+    /// clients holding a forgotten registration to register again.
+    private func authenticateClient(_ form: [String: String]) async throws -> OAuthClient {
+        guard let clientID = form["client_id"], !clientID.isEmpty else {
+            throw OAuthError(.invalidRequest, "client_id is required.")
+        }
+        guard let client = try await self.clients.client(id: clientID) else {
+            throw OAuthError(.invalidClient, "The client is not registered with this server; register again.", status: 401)
+        }
+        return client
+    }
+
+    private func redeemAuthorizationCode(_ form: [String: String], client: OAuthClient) async throws -> TokenResponse {
+        guard let code = form["code"], !code.isEmpty else { throw OAuthError(.invalidRequest, "code is required.") }
+        guard let redirectURI = form["redirect_uri"], !redirectURI.isEmpty else {
+            throw OAuthError(.invalidRequest, "redirect_uri is required and must repeat the one of the authorization request.")
+        }
+        guard let verifier = form["code_verifier"], !verifier.isEmpty else {
+            throw OAuthError(.invalidRequest, "code_verifier is required (PKCE).")
+        }
+        let now = self.environment.now()
+        let codeHash = sha256Hex(code)
+        guard let stored = try await self.grants.code(hash: codeHash), stored.expiresAt > now else {
+            throw OAuthError(.invalidGrant, "The authorization code is invalid or expired.")
+        }
+        // Everything is checked before the code is used up, so a wrong request does not burn it.
+        guard stored.clientID == client.id else { throw OAuthError(.invalidGrant, "The authorization code was issued to another client.") }
+        guard stored.redirectURI == redirectURI else {
+            throw OAuthError(.invalidGrant, "redirect_uri differs from the one of the authorization request.")
+        }
+        guard PKCE.verify(verifier: verifier, challenge: stored.codeChallenge) else {
+            throw OAuthError(.invalidGrant, "The code_verifier does not match the code_challenge.")
+        }
+        if let resource = form["resource"], !resource.isEmpty, !self.configuration.isResource(resource) {
+            throw OAuthError(.invalidTarget, "resource must be \(self.configuration.resource).")
+        }
+        if let familyID = stored.familyID {
+            // A second use of a code: revoke what the first use issued (RFC 6749 §4.1.2).
+            try await self.grants.revokeFamily(familyID, at: now)
+            throw OAuthError(.invalidGrant, "The authorization code was already used.")
+        }
+        let (refreshToken, record) = self.newRefreshToken(
+            familyID: "f_" + self.environment.randomToken(bytes: 12),
+            client: client.id,
+            subject: stored.subject,
+            scopes: stored.scopes,
+            now: now
+        )
+        guard try await self.grants.redeemCode(hash: codeHash, at: now, refreshToken: record) else {
+            throw OAuthError(.invalidGrant, "The authorization code was already used.")
+        }
+        return self.tokenResponse(subject: stored.subject, scopes: stored.scopes, refreshToken: refreshToken, now: now)
+    }
+
+    private func refresh(_ form: [String: String], client: OAuthClient) async throws -> TokenResponse {
+        guard let presented = form["refresh_token"], !presented.isEmpty else {
+            throw OAuthError(.invalidRequest, "refresh_token is required.")
+        }
+        if let resource = form["resource"], !resource.isEmpty, !self.configuration.isResource(resource) {
+            throw OAuthError(.invalidTarget, "resource must be \(self.configuration.resource).")
+        }
+        let now = self.environment.now()
+        let requestedScopes = form["scope"].map { Scope.parse($0).map(\.rawValue) }
+        let grace = self.configuration.refreshGracePeriod
+        let successorToken = "rt1_" + self.environment.randomToken()
+        let decision = try await self.grants.exchangeRefreshToken(hash: sha256Hex(presented), at: now) { stored in
+            guard let stored, stored.clientID == client.id, stored.revokedAt == nil, stored.expiresAt > now else { return .reject }
+            if let rotatedAt = stored.rotatedAt, now.timeIntervalSince(rotatedAt) > grace { return .revokeFamily(stored.familyID) }
+            // A narrower scope may be asked for, never a wider one.
+            let scopes = requestedScopes.map { requested in stored.scopes.filter(requested.contains) } ?? stored.scopes
+            let successor = RefreshToken(
+                tokenHash: sha256Hex(successorToken),
+                familyID: stored.familyID,
+                clientID: client.id,
+                subject: stored.subject,
+                resource: stored.resource,
+                scopes: scopes.isEmpty ? stored.scopes : scopes,
+                issuedAt: now,
+                expiresAt: now.addingTimeInterval(self.configuration.refreshTokenLifetime)
+            )
+            return .rotate(successor: successor)
+        }
+        switch decision {
+        case .rotate(let successor):
+            return self.tokenResponse(subject: successor.subject, scopes: successor.scopes, refreshToken: successorToken, now: now)
+        case .revokeFamily:
+            self.logger.notice("A rotated refresh token was replayed; its family is revoked", metadata: ["oauth.client": "\(client.id)"])
+            throw OAuthError(.invalidGrant, "The refresh token was already used; sign in again.")
+        case .reject:
+            throw OAuthError(.invalidGrant, "The refresh token is invalid, expired or revoked.")
+        }
+    }
+
+    /// Whether the grant in `form` could never succeed, judged without changing anything.
+    private func isTerminallyInvalid(grantType: String, form: [String: String]) async throws -> Bool {
+        let now = self.environment.now()
+        if grantType == "authorization_code" {
+            guard let code = form["code"], let stored = try await self.grants.code(hash: sha256Hex(code)) else { return true }
+            return stored.expiresAt <= now || stored.familyID != nil
+        }
+        guard let token = form["refresh_token"], let stored = try await self.grants.refreshToken(hash: sha256Hex(token)) else { return true }
+        return stored.revokedAt != nil || stored.expiresAt <= now
+            || stored.rotatedAt.map { now.timeIntervalSince($0) > self.configuration.refreshGracePeriod } ?? false
+    }
+
+    private func newRefreshToken(familyID: String, client: String, subject: String, scopes: [String], now: Date) -> (String, RefreshToken) {
+        let token = "rt1_" + self.environment.randomToken()
+        let record = RefreshToken(
+            tokenHash: sha256Hex(token),
+            familyID: familyID,
+            clientID: client,
+            subject: subject,
+            resource: self.configuration.resource,
+            scopes: scopes,
+            issuedAt: now,
+            expiresAt: now.addingTimeInterval(self.configuration.refreshTokenLifetime)
+        )
+        return (token, record)
+    }
+
+    private func tokenResponse(subject: String, scopes: [String], refreshToken: String, now: Date) -> TokenResponse {
+        let lifetime = Int(self.configuration.accessTokenLifetime)
+        let accessToken = self.authority.sign(
+            AccessTokenClaims(
+                id: self.environment.randomToken(bytes: 12),
+                subject: subject,
+                audience: self.configuration.resource,
+                scopes: scopes,
+                expiresAt: Int64(now.timeIntervalSince1970) + Int64(lifetime)
+            )
+        )
+        return TokenResponse(access_token: accessToken, expires_in: lifetime, refresh_token: refreshToken, scope: scopes.joined(separator: " "))
+    }
+
+    // MARK: Revocation (RFC 7009)
+
+    /// `POST /oauth/revoke`: revokes a refresh token (with its family) or an access token. Unknown
+    /// tokens answer 200 as well, so the endpoint reveals nothing.
+    public func revoke(body: [UInt8], contentType: String?) async -> OAuthResponse {
+        guard Self.isForm(contentType) else {
+            return .error(OAuthError(.invalidRequest, "Send the revocation request as application/x-www-form-urlencoded."))
+        }
+        let form = FormData.parse(String(decoding: body, as: UTF8.self))
+        guard let token = form["token"], !token.isEmpty else { return .error(OAuthError(.invalidRequest, "token is required.")) }
+        let now = self.environment.now()
+        do {
+            if let claims = self.authority.claimsIgnoringExpiry(token) {
+                let expiry = Date(timeIntervalSince1970: Double(claims.expiresAt))
+                if expiry > now {
+                    try await self.keys.revokeAccessToken(id: claims.id, expiresAt: expiry)
+                    self.authority.revoke(id: claims.id, until: expiry, now: now)
+                }
+            } else if let stored = try await self.grants.refreshToken(hash: sha256Hex(token)) {
+                if form["client_id"].map({ $0 == stored.clientID }) ?? true {
+                    try await self.grants.revokeFamily(stored.familyID, at: now)
+                }
+            }
+        } catch {
+            self.logger.error("Revocation failed: \(error)")
+            return .error(OAuthError(.serverError, "The token could not be revoked.", status: 500))
+        }
+        var response = OAuthResponse.json([String: String]())
+        response.body = []
+        response.headerFields[.contentType] = nil
+        return response
+    }
+}
+

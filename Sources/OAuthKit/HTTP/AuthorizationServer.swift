@@ -1,0 +1,200 @@
+import Crypto
+public import Foundation
+public import HTTPTypes
+public import Logging
+
+/// The OAuth 2.1 authorization server and the resource-server checks, transport-neutral.
+///
+/// An HTTP server routes the paths of the public contract to these methods and writes back what
+/// they return; every status, header and body is decided here.
+public struct AuthorizationServer: Sendable {
+    public let configuration: OAuthConfiguration
+    let clients: any ClientStore
+    let accounts: any AccountStore
+    let loginCodes: any LoginCodeStore
+    let grants: any GrantStore
+    let keys: any SigningKeyStore
+    let delivery: any LoginCodeDelivery
+    let environment: OAuthEnvironment
+    let limits: RateLimits
+    let limiter: RateLimiter
+    let authority: AccessTokenAuthority
+    let logger: Logger
+
+    /// Builds the server, loading its signing keys (creating the first one when there is none) and
+    /// the access tokens revoked so far.
+    ///
+    /// - Parameter configuredKeys: keys from configuration, oldest first; when empty, keys kept in
+    ///   the key store are used.
+    public static func make(
+        configuration: OAuthConfiguration,
+        clients: any ClientStore,
+        accounts: any AccountStore,
+        loginCodes: any LoginCodeStore,
+        grants: any GrantStore,
+        keys: any SigningKeyStore,
+        configuredKeys: [SigningKey] = [],
+        delivery: any LoginCodeDelivery = DemoCodeDelivery(),
+        environment: OAuthEnvironment = OAuthEnvironment(),
+        limits: RateLimits = RateLimits(),
+        logger: Logger = Logger(label: "oauth")
+    ) async throws -> AuthorizationServer {
+        let now = environment.now()
+        let ring: [SigningKey]
+        if configuredKeys.isEmpty {
+            ring = try await keys.signingKeys {
+                SigningKey(id: Base64URL.encode(environment.randomBytes(6)), secret: environment.randomBytes(32), createdAt: now)
+            }
+        } else {
+            ring = configuredKeys
+        }
+        return AuthorizationServer(
+            configuration: configuration,
+            clients: clients,
+            accounts: accounts,
+            loginCodes: loginCodes,
+            grants: grants,
+            keys: keys,
+            delivery: delivery,
+            environment: environment,
+            limits: limits,
+            limiter: RateLimiter(),
+            authority: AccessTokenAuthority(keys: ring, revoked: try await keys.revokedAccessTokens(at: now)),
+            logger: logger
+        )
+    }
+
+    // MARK: Resource server
+
+    /// The claims of a valid access token for this server's resource, or `nil`.
+    public func verifyAccessToken(_ token: String) -> AccessTokenClaims? {
+        self.authority.verify(token, audience: self.configuration.resource, now: self.environment.now())
+    }
+
+    // MARK: Metadata
+
+    /// RFC 9728 protected-resource metadata of the MCP endpoint.
+    public func protectedResourceMetadata() -> OAuthResponse {
+        .json(ProtectedResourceMetadata(
+            resource: self.configuration.resource,
+            authorization_servers: [self.configuration.issuer],
+            scopes_supported: Scope.all.map(\.rawValue),
+            bearer_methods_supported: ["header"],
+            resource_name: "Todo MCP server"
+        ))
+    }
+
+    /// RFC 8414 authorization-server metadata (also served as OpenID configuration).
+    public func authorizationServerMetadata() -> OAuthResponse {
+        let issuer = self.configuration.issuer
+        return .json(AuthorizationServerMetadata(
+            issuer: issuer,
+            authorization_endpoint: issuer + "/oauth/authorize",
+            token_endpoint: issuer + "/oauth/token",
+            registration_endpoint: issuer + "/oauth/register",
+            revocation_endpoint: issuer + "/oauth/revoke",
+            scopes_supported: Scope.all.map(\.rawValue),
+            response_types_supported: ["code"],
+            response_modes_supported: ["query"],
+            grant_types_supported: ["authorization_code", "refresh_token"],
+            token_endpoint_auth_methods_supported: ["none"],
+            revocation_endpoint_auth_methods_supported: ["none"],
+            code_challenge_methods_supported: ["S256"],
+            client_id_metadata_document_supported: false,
+            authorization_response_iss_parameter_supported: true
+        ))
+    }
+
+    /// The answer to a CORS preflight of a metadata, registration, token or revocation endpoint.
+    public func preflight() -> OAuthResponse { .preflight }
+
+    // MARK: Registration (RFC 7591)
+
+    /// Registers a public client. Registering the same metadata again returns the same client.
+    public func register(body: [UInt8], contentType: String?, clientAddress: String) async -> OAuthResponse {
+        if let wait = self.limiter.hit("register|\(clientAddress)", windows: self.limits.registration, now: self.environment.now()) {
+            return .error(.tooManyRequests(retryAfter: wait))
+        }
+        guard contentType.map(Self.isJSON) == true else {
+            return .error(OAuthError(.invalidClientMetadata, "Send the client metadata as application/json."))
+        }
+        guard let request = try? JSONDecoder().decode(RegistrationRequest.self, from: Data(body)) else {
+            return .error(OAuthError(.invalidClientMetadata, "The body is not a JSON object of client metadata."))
+        }
+        guard let redirectURIs = request.redirect_uris, !redirectURIs.isEmpty else {
+            return .error(OAuthError(.invalidRedirectURI, "redirect_uris must list at least one redirect URI."))
+        }
+        do {
+            for uri in redirectURIs { try RedirectURI.validateForRegistration(uri) }
+        } catch {
+            return .error(error)
+        }
+        let grantTypes = request.grant_types ?? ["authorization_code", "refresh_token"]
+        guard grantTypes.contains("authorization_code"), grantTypes.allSatisfy(["authorization_code", "refresh_token"].contains) else {
+            return .error(OAuthError(.invalidClientMetadata, "grant_types may hold only authorization_code and refresh_token."))
+        }
+        if let responseTypes = request.response_types, responseTypes != ["code"] {
+            return .error(OAuthError(.invalidClientMetadata, "response_types must be [\"code\"]."))
+        }
+        let name = String((request.client_name?.trimmingCharacters(in: .whitespacesAndNewlines)).flatMap { $0.isEmpty ? nil : $0 }?.prefix(100) ?? "Unnamed client")
+        let metadataHash = sha256Hex(([name] + redirectURIs.sorted()).joined(separator: "\n"))
+        do {
+            let client: OAuthClient
+            if let existing = try await self.clients.client(metadataHash: metadataHash) {
+                client = existing
+            } else {
+                client = OAuthClient(id: "c_" + self.environment.randomToken(bytes: 18), name: name, redirectURIs: redirectURIs, createdAt: self.environment.now())
+                try await self.clients.insert(client, metadataHash: metadataHash)
+            }
+            return .json(
+                RegistrationResponse(
+                    client_id: client.id,
+                    client_id_issued_at: Int64(client.createdAt.timeIntervalSince1970),
+                    client_name: client.name,
+                    redirect_uris: client.redirectURIs,
+                    grant_types: ["authorization_code", "refresh_token"],
+                    response_types: ["code"],
+                    token_endpoint_auth_method: "none",
+                    scope: Scope.all.map(\.rawValue).joined(separator: " ")
+                ),
+                status: .created
+            )
+        } catch {
+            self.logger.error("Client registration failed: \(error)")
+            return .error(OAuthError(.serverError, "The registration could not be stored.", status: 500))
+        }
+    }
+
+    static func isJSON(_ contentType: String) -> Bool {
+        contentType.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() == "application/json"
+    }
+
+    static func isForm(_ contentType: String?) -> Bool {
+        contentType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() == "application/x-www-form-urlencoded"
+    }
+}
+
+struct ProtectedResourceMetadata: Encodable {
+    var resource: String
+    var authorization_servers: [String]
+    var scopes_supported: [String]
+    var bearer_methods_supported: [String]
+    var resource_name: String
+}
+
+struct AuthorizationServerMetadata: Encodable {
+    var issuer: String
+    var authorization_endpoint: String
+    var token_endpoint: String
+    var registration_endpoint: String
+    var revocation_endpoint: String
+    var scopes_supported: [String]
+    var response_types_supported: [String]
+    var response_modes_supported: [String]
+    var grant_types_supported: [String]
+    var token_endpoint_auth_methods_supported: [String]
+    var revocation_endpoint_auth_methods_supported: [String]
+    var code_challenge_methods_supported: [String]
+    var client_id_metadata_document_supported: Bool
+    var authorization_response_iss_parameter_supported: Bool
+}

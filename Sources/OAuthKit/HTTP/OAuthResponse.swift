@@ -1,0 +1,80 @@
+public import HTTPTypes
+import Foundation
+
+/// What an authorization-server endpoint answers: status, headers and body.
+public struct OAuthResponse: Sendable {
+    public var status: HTTPResponse.Status
+    public var headerFields: HTTPFields
+    public var body: [UInt8]
+
+    public init(status: HTTPResponse.Status, headerFields: HTTPFields = [:], body: [UInt8] = []) {
+        self.status = status
+        self.headerFields = headerFields
+        self.body = body
+    }
+
+    /// A JSON answer that no cache keeps and any origin may read (these endpoints take no cookies).
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> OAuthResponse {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return OAuthResponse(
+            status: status,
+            headerFields: [
+                .contentType: "application/json",
+                .cacheControl: "no-store",
+                .pragma: "no-cache",
+                .accessControlAllowOrigin: "*",
+            ],
+            body: Array((try? encoder.encode(value)) ?? Data("{}".utf8))
+        )
+    }
+
+    /// The RFC 6749 §5.2 error body for `error`.
+    static func error(_ error: OAuthError) -> OAuthResponse {
+        var response = OAuthResponse.json(
+            ["error": error.code.rawValue, "error_description": error.description],
+            status: HTTPResponse.Status(code: error.status)
+        )
+        if let retryAfter = error.retryAfter { response.headerFields[.retryAfter] = String(retryAfter) }
+        if error.status == 401 { response.headerFields[.wwwAuthenticate] = #"Basic realm="oauth""# }
+        return response
+    }
+
+    /// The answer to a CORS preflight of the public endpoints.
+    static var preflight: OAuthResponse {
+        OAuthResponse(
+            status: .noContent,
+            headerFields: [
+                .accessControlAllowOrigin: "*",
+                .accessControlAllowMethods: "GET, POST, OPTIONS",
+                .accessControlAllowHeaders: "Authorization, Content-Type, MCP-Protocol-Version",
+                .accessControlMaxAge: "86400",
+            ]
+        )
+    }
+}
+
+extension HTTPField.Name {
+    static let pragma = HTTPField.Name("Pragma")!
+    static let retryAfter = HTTPField.Name("Retry-After")!
+    static let accessControlAllowOrigin = HTTPField.Name("Access-Control-Allow-Origin")!
+    static let accessControlAllowMethods = HTTPField.Name("Access-Control-Allow-Methods")!
+    static let accessControlAllowHeaders = HTTPField.Name("Access-Control-Allow-Headers")!
+    static let accessControlMaxAge = HTTPField.Name("Access-Control-Max-Age")!
+}
+
+/// A cookie the authorization pages set.
+public struct Cookie: Hashable, Sendable {
+    public var name: String
+    public var value: String
+    /// Seconds until it expires; 0 deletes it.
+    public var maxAge: Int
+    public var secure: Bool
+
+    /// The `Set-Cookie` header value: `HttpOnly`, `SameSite=Lax`, path `/`, `Secure` when asked.
+    public var headerValue: String {
+        var parts = ["\(self.name)=\(self.value)", "Path=/", "Max-Age=\(self.maxAge)", "HttpOnly", "SameSite=Lax"]
+        if self.secure { parts.append("Secure") }
+        return parts.joined(separator: "; ")
+    }
+}

@@ -1,0 +1,153 @@
+import Crypto
+public import Foundation
+import Synchronization
+
+/// What an access token says: who, for which resource, with which scopes, until when.
+public struct AccessTokenClaims: Hashable, Sendable, Codable {
+    /// A unique id, so that one token can be revoked.
+    public var id: String
+    public var subject: String
+    public var audience: String
+    public var scopes: [String]
+    /// Seconds since 1970.
+    public var expiresAt: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case id = "jti"
+        case subject = "sub"
+        case audience = "aud"
+        case scopes = "scp"
+        case expiresAt = "exp"
+    }
+
+    public init(id: String, subject: String, audience: String, scopes: [String], expiresAt: Int64) {
+        self.id = id
+        self.subject = subject
+        self.audience = audience
+        self.scopes = scopes
+        self.expiresAt = expiresAt
+    }
+}
+
+/// Signs and verifies access tokens: stateless, HMAC-SHA256 over key id and claims.
+///
+/// A token reads `at1.<key id>.<claims>.<mac>` with base64url parts. The newest key signs; every key
+/// in the ring verifies, so keys rotate without logging anyone out. Verification needs no database:
+/// revoked tokens are held in memory until they would have expired.
+public final class AccessTokenAuthority: Sendable {
+    private let keys: [String: SymmetricKey]
+    private let signingKeyID: String
+    private let revoked: Mutex<[String: Date]>
+
+    /// - Parameters:
+    ///   - keys: the key ring, oldest first; the last one signs.
+    ///   - revoked: access token ids revoked before their expiry.
+    public init(keys: [SigningKey], revoked: [String: Date] = [:]) {
+        precondition(!keys.isEmpty, "An access token authority needs at least one key")
+        self.keys = Dictionary(keys.map { ($0.id, SymmetricKey(data: $0.secret)) }, uniquingKeysWith: { _, last in last })
+        self.signingKeyID = keys.last!.id
+        self.revoked = Mutex(revoked)
+    }
+
+    /// A signed token for `claims`.
+    public func sign(_ claims: AccessTokenClaims) -> String {
+        let payload = Base64URL.encode((try? JSONEncoder().encode(claims)) ?? Data())
+        let signed = "at1.\(self.signingKeyID).\(payload)"
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(signed.utf8), using: self.keys[self.signingKeyID]!)
+        return signed + "." + Base64URL.encode(mac)
+    }
+
+    /// The claims of `token` if it is ours, intact, unexpired at `now`, meant for `audience` and not revoked.
+    public func verify(_ token: String, audience: String, now: Date) -> AccessTokenClaims? {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0] == "at1", let key = self.keys[String(parts[1])],
+            let mac = Base64URL.decode(String(parts[3])),
+            HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Data(parts[0...2].joined(separator: ".").utf8), using: key),
+            let payload = Base64URL.decode(String(parts[2])),
+            let claims = try? JSONDecoder().decode(AccessTokenClaims.self, from: Data(payload))
+        else { return nil }
+        guard Double(claims.expiresAt) > now.timeIntervalSince1970, OAuthConfiguration.canonicalResource(claims.audience) == OAuthConfiguration.canonicalResource(audience)
+        else { return nil }
+        guard !self.revoked.withLock({ $0[claims.id] != nil }) else { return nil }
+        return claims
+    }
+
+    /// Reads the claims of a token this authority signed, whatever its expiry (for revocation).
+    func claimsIgnoringExpiry(_ token: String) -> AccessTokenClaims? {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0] == "at1", let key = self.keys[String(parts[1])],
+            let mac = Base64URL.decode(String(parts[3])),
+            HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Data(parts[0...2].joined(separator: ".").utf8), using: key),
+            let payload = Base64URL.decode(String(parts[2]))
+        else { return nil }
+        return try? JSONDecoder().decode(AccessTokenClaims.self, from: Data(payload))
+    }
+
+    /// `text` with a MAC of the signing key: `<key id>.<text base64url>.<mac>`. For cookies the
+    /// server must be able to trust when they come back.
+    func seal(_ text: String) -> String {
+        let payload = "\(self.signingKeyID).\(Base64URL.encode(Array(text.utf8)))"
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(("seal." + payload).utf8), using: self.keys[self.signingKeyID]!)
+        return payload + "." + Base64URL.encode(mac)
+    }
+
+    /// The text of a value ``seal(_:)`` made with any key of the ring, or `nil` when it was altered.
+    func unseal(_ sealed: String) -> String? {
+        let parts = sealed.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let key = self.keys[String(parts[0])], let mac = Base64URL.decode(String(parts[2])),
+            HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Data(("seal." + parts[0...1].joined(separator: ".")).utf8), using: key),
+            let bytes = Base64URL.decode(String(parts[1]))
+        else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// A keyed hash of `text` (HMAC-SHA256 with the signing key, hex): how login codes are stored.
+    func keyedHash(_ text: String) -> String {
+        HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: self.keys[self.signingKeyID]!).map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+
+    /// Refuses the token with `id` from now on.
+    func revoke(id: String, until expiry: Date, now: Date) {
+        self.revoked.withLock { revoked in
+            revoked = revoked.filter { $0.value > now }
+            revoked[id] = expiry
+        }
+    }
+}
+
+/// SHA-256 in lowercase hex: how codes and tokens are stored.
+func sha256Hex(_ text: String) -> String {
+    SHA256.hash(data: Data(text.utf8)).map { byte in
+        let hex = String(byte, radix: 16)
+        return byte < 16 ? "0" + hex : hex
+    }.joined()
+}
+
+/// PKCE (RFC 7636) with S256 only.
+enum PKCE {
+    /// Whether `value` has the form of a verifier or challenge: 43–128 unreserved characters.
+    static func isWellFormed(_ value: String) -> Bool {
+        (43...128).contains(value.utf8.count)
+            && value.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-._~".unicodeScalars.contains($0)) }
+    }
+
+    /// Whether `verifier` hashes to `challenge`.
+    static func verify(verifier: String, challenge: String) -> Bool {
+        guard isWellFormed(verifier) else { return false }
+        let computed = Base64URL.encode(SHA256.hash(data: Data(verifier.utf8)))
+        return constantTimeEqual(computed, challenge)
+    }
+}
+
+/// Compares two strings in time that does not depend on where they differ.
+func constantTimeEqual(_ lhs: String, _ rhs: String) -> Bool {
+    let left = Array(lhs.utf8)
+    let right = Array(rhs.utf8)
+    guard left.count == right.count else { return false }
+    var difference: UInt8 = 0
+    for index in left.indices { difference |= left[index] ^ right[index] }
+    return difference == 0
+}

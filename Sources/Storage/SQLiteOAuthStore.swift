@@ -1,0 +1,296 @@
+public import Foundation
+import GRDB
+public import OAuthKit
+import TodoDomain
+
+/// Everything the authorization server keeps, in SQLite: clients, accounts, login codes, grants and keys.
+public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, GrantStore, SigningKeyStore {
+    private let database: AppDatabase
+
+    public init(_ database: AppDatabase) { self.database = database }
+
+    // MARK: Clients
+
+    public func client(id: String) async throws -> OAuthClient? {
+        try await self.database.writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT id, name, redirect_uris, created_at FROM oauth_clients WHERE id = ?", arguments: [id])
+                .map(Self.client(from:))
+        }
+    }
+
+    public func client(metadataHash: String) async throws -> OAuthClient? {
+        try await self.database.writer.read { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT id, name, redirect_uris, created_at FROM oauth_clients WHERE metadata_hash = ?",
+                arguments: [metadataHash]
+            ).map(Self.client(from:))
+        }
+    }
+
+    public func insert(_ client: OAuthClient, metadataHash: String) async throws {
+        let uris = String(decoding: try JSONEncoder().encode(client.redirectURIs), as: UTF8.self)
+        try await self.database.writer.write { db in
+            try db.execute(
+                sql: "INSERT INTO oauth_clients (id, metadata_hash, name, redirect_uris, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [client.id, metadataHash, client.name, uris, client.createdAt.millisecondsSince1970]
+            )
+        }
+    }
+
+    private static func client(from row: Row) throws -> OAuthClient {
+        let uris: String = row[2]
+        return OAuthClient(
+            id: row[0],
+            name: row[1],
+            redirectURIs: try JSONDecoder().decode([String].self, from: Data(uris.utf8)),
+            createdAt: Date(millisecondsSince1970: row[3])
+        )
+    }
+
+    // MARK: Accounts
+
+    public func findOrCreateUser(email: String, at date: Date) async throws -> String {
+        try await SQLiteUserRepository(self.database, clock: .fixed(date)).findOrCreateUser(email: email).rawValue
+    }
+
+    // MARK: Login codes
+
+    public func replaceLoginCode(_ code: LoginCode) async throws {
+        try await self.database.writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO login_codes (id, email, code_hash, expires_at, failed_attempts) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(email) DO UPDATE SET id = excluded.id, code_hash = excluded.code_hash,
+                        expires_at = excluded.expires_at, failed_attempts = excluded.failed_attempts
+                    """,
+                arguments: [code.id, code.email, code.codeHash, code.expiresAt.millisecondsSince1970, code.failedAttempts]
+            )
+        }
+    }
+
+    public func loginCode(email: String) async throws -> LoginCode? {
+        try await self.database.writer.read { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT id, email, code_hash, expires_at, failed_attempts FROM login_codes WHERE email = ?",
+                arguments: [email]
+            ).map { row in
+                LoginCode(id: row[0], email: row[1], codeHash: row[2], expiresAt: Date(millisecondsSince1970: row[3]), failedAttempts: row[4])
+            }
+        }
+    }
+
+    public func recordFailedAttempt(loginCodeID: String) async throws -> Int {
+        try await self.database.writer.write { db in
+            try Int.fetchOne(
+                db,
+                sql: "UPDATE login_codes SET failed_attempts = failed_attempts + 1 WHERE id = ? RETURNING failed_attempts",
+                arguments: [loginCodeID]
+            ) ?? Int.max
+        }
+    }
+
+    public func deleteLoginCode(id: String) async throws {
+        try await self.database.writer.write { db in try db.execute(sql: "DELETE FROM login_codes WHERE id = ?", arguments: [id]) }
+    }
+
+    // MARK: Authorization codes and consent
+
+    public func insertCode(_ code: AuthorizationCode) async throws {
+        try await self.database.writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO authorization_codes
+                        (code_hash, client_id, user_id, redirect_uri, code_challenge, resource, scopes, expires_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    code.codeHash, code.clientID, code.subject, code.redirectURI, code.codeChallenge, code.resource,
+                    code.scopes.joined(separator: " "), code.expiresAt.millisecondsSince1970,
+                ]
+            )
+        }
+    }
+
+    public func code(hash: String) async throws -> AuthorizationCode? {
+        try await self.database.writer.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT code_hash, client_id, user_id, redirect_uri, code_challenge, resource, scopes, expires_at, family_id
+                    FROM authorization_codes WHERE code_hash = ?
+                    """,
+                arguments: [hash]
+            ).map { row in
+                AuthorizationCode(
+                    codeHash: row[0],
+                    clientID: row[1],
+                    subject: row[2],
+                    redirectURI: row[3],
+                    codeChallenge: row[4],
+                    resource: row[5],
+                    scopes: Self.scopes(row[6]),
+                    expiresAt: Date(millisecondsSince1970: row[7]),
+                    familyID: row[8]
+                )
+            }
+        }
+    }
+
+    public func redeemCode(hash: String, at date: Date, refreshToken: RefreshToken) async throws -> Bool {
+        try await self.database.writer.write { db in
+            try db.execute(
+                sql: "UPDATE authorization_codes SET used_at = ?, family_id = ? WHERE code_hash = ? AND used_at IS NULL",
+                arguments: [date.millisecondsSince1970, refreshToken.familyID, hash]
+            )
+            guard db.changesCount == 1 else { return false }
+            try Self.insert(refreshToken, in: db)
+            return true
+        }
+    }
+
+    public func hasConsent(subject: String, clientID: String, scopes: [String]) async throws -> Bool {
+        let granted = try await self.database.writer.read { db in
+            try String.fetchOne(db, sql: "SELECT scopes FROM consents WHERE user_id = ? AND client_id = ?", arguments: [subject, clientID])
+        }
+        guard let granted else { return false }
+        return Set(scopes).isSubset(of: Self.scopes(granted))
+    }
+
+    public func recordConsent(subject: String, clientID: String, scopes: [String], at date: Date) async throws {
+        try await self.database.writer.write { db in
+            let earlier = try String.fetchOne(db, sql: "SELECT scopes FROM consents WHERE user_id = ? AND client_id = ?", arguments: [subject, clientID])
+            let all = Set(scopes).union(earlier.map(Self.scopes) ?? []).sorted().joined(separator: " ")
+            try db.execute(
+                sql: """
+                    INSERT INTO consents (user_id, client_id, scopes, granted_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(user_id, client_id) DO UPDATE SET scopes = excluded.scopes, granted_at = excluded.granted_at
+                    """,
+                arguments: [subject, clientID, all, date.millisecondsSince1970]
+            )
+        }
+    }
+
+    // MARK: Refresh tokens
+
+    public func refreshToken(hash: String) async throws -> RefreshToken? {
+        try await self.database.writer.read { db in try Self.refreshToken(hash: hash, in: db) }
+    }
+
+    public func exchangeRefreshToken(
+        hash: String,
+        at date: Date,
+        decide: @Sendable (RefreshToken?) -> RefreshDecision
+    ) async throws -> RefreshDecision {
+        try await self.database.writer.write { db in
+            let decision = decide(try Self.refreshToken(hash: hash, in: db))
+            switch decision {
+            case .rotate(let successor):
+                try db.execute(
+                    sql: "UPDATE refresh_tokens SET rotated_at = ? WHERE token_hash = ? AND rotated_at IS NULL",
+                    arguments: [date.millisecondsSince1970, hash]
+                )
+                try Self.insert(successor, in: db)
+            case .revokeFamily(let family):
+                try Self.revokeFamily(family, at: date, in: db)
+            case .reject:
+                break
+            }
+            return decision
+        }
+    }
+
+    public func revokeFamily(_ familyID: String, at date: Date) async throws {
+        try await self.database.writer.write { db in try Self.revokeFamily(familyID, at: date, in: db) }
+    }
+
+    private static func revokeFamily(_ familyID: String, at date: Date, in db: Database) throws {
+        try db.execute(
+            sql: "UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL",
+            arguments: [date.millisecondsSince1970, familyID]
+        )
+    }
+
+    private static func insert(_ token: RefreshToken, in db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id, resource, scopes, issued_at, expires_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                token.tokenHash, token.familyID, token.clientID, token.subject, token.resource, token.scopes.joined(separator: " "),
+                token.issuedAt.millisecondsSince1970, token.expiresAt.millisecondsSince1970,
+            ]
+        )
+    }
+
+    private static func refreshToken(hash: String, in db: Database) throws -> RefreshToken? {
+        try Row.fetchOne(
+            db,
+            sql: """
+                SELECT token_hash, family_id, client_id, user_id, resource, scopes, issued_at, expires_at, rotated_at, revoked_at
+                FROM refresh_tokens WHERE token_hash = ?
+                """,
+            arguments: [hash]
+        ).map { row in
+            let rotated: Int64? = row[8]
+            let revoked: Int64? = row[9]
+            return RefreshToken(
+                tokenHash: row[0],
+                familyID: row[1],
+                clientID: row[2],
+                subject: row[3],
+                resource: row[4],
+                scopes: Self.scopes(row[5]),
+                issuedAt: Date(millisecondsSince1970: row[6]),
+                expiresAt: Date(millisecondsSince1970: row[7]),
+                rotatedAt: rotated.map(Date.init(millisecondsSince1970:)),
+                revokedAt: revoked.map(Date.init(millisecondsSince1970:))
+            )
+        }
+    }
+
+    private static func scopes(_ text: String) -> [String] { text.split(separator: " ").map(String.init) }
+
+    // MARK: Signing keys and revoked access tokens
+
+    public func signingKeys(creatingWith makeKey: @Sendable () -> SigningKey) async throws -> [SigningKey] {
+        try await self.database.writer.write { db in
+            if try Int.fetchOne(db, sql: "SELECT count(*) FROM signing_keys") == 0 {
+                let key = makeKey()
+                try db.execute(
+                    sql: "INSERT INTO signing_keys (id, secret, created_at) VALUES (?, ?, ?)",
+                    arguments: [key.id, Data(key.secret), key.createdAt.millisecondsSince1970]
+                )
+            }
+            return try Row.fetchAll(db, sql: "SELECT id, secret, created_at FROM signing_keys ORDER BY created_at, id").map { row in
+                let secret: Data = row[1]
+                return SigningKey(id: row[0], secret: Array(secret), createdAt: Date(millisecondsSince1970: row[2]))
+            }
+        }
+    }
+
+    public func revokeAccessToken(id: String, expiresAt: Date) async throws {
+        try await self.database.writer.write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO revoked_access_tokens (token_id, expires_at) VALUES (?, ?)",
+                arguments: [id, expiresAt.millisecondsSince1970]
+            )
+        }
+    }
+
+    public func revokedAccessTokens(at date: Date) async throws -> [String: Date] {
+        try await self.database.writer.read { db in
+            var revoked: [String: Date] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT token_id, expires_at FROM revoked_access_tokens WHERE expires_at > ?",
+                arguments: [date.millisecondsSince1970]
+            ) {
+                revoked[row[0]] = Date(millisecondsSince1970: row[1])
+            }
+            return revoked
+        }
+    }
+}
