@@ -96,7 +96,11 @@ let package = Package(
             dependencies: ["MCPCore", .product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "OAuthKitTests", dependencies: ["OAuthKit"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "OAuthKitTests",
+            dependencies: ["OAuthKit", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "StorageTests",
             dependencies: ["Storage", "TodoDomain", "MCPCore", "OAuthKit", .product(name: "GRDB", package: "GRDB.swift")],

@@ -1,0 +1,120 @@
+import Crypto
+import Foundation
+import Testing
+
+@testable import OAuthKit
+
+@Suite("Access tokens, PKCE and codes")
+struct TokenTests {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+    let oldKey = SigningKey(id: "k1", secret: Array(repeating: 1, count: 32), createdAt: Date(timeIntervalSince1970: 0))
+    let newKey = SigningKey(id: "k2", secret: Array(repeating: 2, count: 32), createdAt: Date(timeIntervalSince1970: 1))
+
+    func claims(audience: String = "https://todo.example.com/", expiresIn: Int64 = 3600) -> AccessTokenClaims {
+        AccessTokenClaims(id: "j1", subject: "u_1", audience: audience, scopes: ["todos:read"], expiresAt: Int64(self.now.timeIntervalSince1970) + expiresIn)
+    }
+
+    @Test func signedTokensVerify() {
+        let authority = AccessTokenAuthority(keys: [self.oldKey])
+        let token = authority.sign(self.claims())
+        #expect(token.hasPrefix("at1.k1."))
+        #expect(authority.verify(token, audience: "https://todo.example.com/", now: self.now) == self.claims())
+        #expect(authority.verify(token, audience: "https://todo.example.com", now: self.now) != nil, "the host-only slash is not significant")
+    }
+
+    @Test func expiredTokensFail() {
+        let authority = AccessTokenAuthority(keys: [self.oldKey])
+        let token = authority.sign(self.claims(expiresIn: 60))
+        #expect(authority.verify(token, audience: "https://todo.example.com/", now: self.now.addingTimeInterval(59)) != nil)
+        #expect(authority.verify(token, audience: "https://todo.example.com/", now: self.now.addingTimeInterval(60)) == nil)
+    }
+
+    @Test func tokensForAnotherAudienceFail() {
+        let authority = AccessTokenAuthority(keys: [self.oldKey])
+        let token = authority.sign(self.claims(audience: "https://other.example.com/"))
+        #expect(authority.verify(token, audience: "https://todo.example.com/", now: self.now) == nil)
+    }
+
+    @Test func tamperedTokensFail() {
+        let authority = AccessTokenAuthority(keys: [self.oldKey])
+        let token = authority.sign(self.claims())
+        var parts = token.split(separator: ".").map(String.init)
+        let forged = Base64URL.encode(Array(#"{"jti":"j1","sub":"u_2","aud":"https://todo.example.com/","scp":["todos:read","todos:write"],"exp":9999999999}"#.utf8))
+        parts[2] = forged
+        #expect(authority.verify(parts.joined(separator: "."), audience: "https://todo.example.com/", now: self.now) == nil)
+        let otherKey = AccessTokenAuthority(keys: [SigningKey(id: "k1", secret: Array(repeating: 9, count: 32), createdAt: self.now)])
+        #expect(otherKey.verify(token, audience: "https://todo.example.com/", now: self.now) == nil)
+        for garbage in ["", "at1", "at1.k1.x.y", "Bearer x", String(token.dropLast())] {
+            #expect(authority.verify(garbage, audience: "https://todo.example.com/", now: self.now) == nil)
+        }
+    }
+
+    @Test func keysRotateWithoutLoggingAnyoneOut() {
+        let before = AccessTokenAuthority(keys: [self.oldKey])
+        let token = before.sign(self.claims())
+        let after = AccessTokenAuthority(keys: [self.oldKey, self.newKey])
+        #expect(after.verify(token, audience: "https://todo.example.com/", now: self.now) != nil, "old tokens still verify")
+        #expect(after.sign(self.claims()).hasPrefix("at1.k2."), "the newest key signs")
+        let retired = AccessTokenAuthority(keys: [self.newKey])
+        #expect(retired.verify(token, audience: "https://todo.example.com/", now: self.now) == nil)
+    }
+
+    @Test func revokedTokensFail() {
+        let authority = AccessTokenAuthority(keys: [self.oldKey])
+        let token = authority.sign(self.claims())
+        authority.revoke(id: "j1", until: self.now.addingTimeInterval(3600), now: self.now)
+        #expect(authority.verify(token, audience: "https://todo.example.com/", now: self.now) == nil)
+    }
+
+    @Test func sealedValuesResistTampering() {
+        let authority = AccessTokenAuthority(keys: [self.oldKey])
+        let sealed = authority.seal("hello")
+        #expect(authority.unseal(sealed) == "hello")
+        #expect(authority.unseal(sealed.replacingOccurrences(of: "aGVsbG8", with: "aGVsbG9")) == nil)
+        #expect(authority.unseal("k1.aGVsbG8.AAAA") == nil)
+    }
+
+    @Test func pkceS256() {
+        // RFC 7636 appendix B.
+        #expect(PKCE.verify(verifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"))
+        #expect(!PKCE.verify(verifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXK", challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"))
+        #expect(!PKCE.verify(verifier: "short", challenge: "short"))
+        #expect(!PKCE.isWellFormed(String(repeating: "a", count: 42)))
+        #expect(PKCE.isWellFormed(String(repeating: "a", count: 128)))
+        #expect(!PKCE.isWellFormed(String(repeating: "a", count: 129)))
+        #expect(!PKCE.isWellFormed(String(repeating: "a", count: 42) + "+"))
+    }
+
+    @Test func loginCodesAvoidLookAlikes() {
+        let codes = (0..<500).map { _ in LoginCodes.make(randomBytes: OAuthEnvironment.systemRandomBytes(5)) }
+        #expect(codes.allSatisfy { $0.count == 5 })
+        #expect(codes.allSatisfy { !$0.contains(where: { "0O1IL".contains($0) }) })
+        #expect(Set(codes.joined()).isSubset(of: Set(LoginCodes.alphabet)))
+        #expect(LoginCodes.normalize(" ab-c de ") == "ABCDE")
+    }
+
+    @Test(arguments: [
+        ("Ada@Example.COM", "ada@example.com"), (" bob@mail.example.org ", "bob@mail.example.org"),
+        ("no-at-sign", nil), ("a@b", nil), ("@example.com", nil), ("a b@example.com", nil), ("a@example.com>", nil), ("a@@example.com", nil),
+    ] as [(String, String?)])
+    func emailAddresses(_ raw: String, _ expected: String?) {
+        #expect(EmailAddress.normalize(raw) == expected)
+    }
+
+    @Test func formsDecode() {
+        #expect(FormData.parse("a=1&b=x+y&c=%2Fz&d&a=2") == ["a": "1", "b": "x y", "c": "/z", "d": ""])
+        #expect(FormData.duplicates(in: "a=1&b=2&a=3") == ["a"])
+    }
+
+    @Test func rateLimitsUseEveryWindow() {
+        let limiter = RateLimiter()
+        let windows = [RateLimiter.Window(seconds: 60, limit: 2), RateLimiter.Window(seconds: 3600, limit: 3)]
+        let start = Date(timeIntervalSince1970: 1_800_000_000)  // a whole hour
+        #expect(limiter.hit("k", windows: windows, now: start) == nil)
+        #expect(limiter.hit("k", windows: windows, now: start) == nil)
+        #expect(limiter.hit("k", windows: windows, now: start.addingTimeInterval(10)) == 50, "the minute is full")
+        #expect(limiter.hit("other", windows: windows, now: start) == nil, "keys are separate")
+        #expect(limiter.hit("k", windows: windows, now: start.addingTimeInterval(61)) == nil)
+        #expect(limiter.hit("k", windows: windows, now: start.addingTimeInterval(130)) == 3_470, "the hour is full")
+    }
+}
