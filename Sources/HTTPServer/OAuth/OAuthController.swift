@@ -138,9 +138,14 @@ struct ClientAddressResolver: Sendable {
     let trustedProxies: Set<String>
 
     func address(of request: Request, context: AppRequestContext) -> String {
-        let peer = context.remoteAddress?.ipAddress ?? "unknown"
+        self.address(peer: context.remoteAddress?.ipAddress, forwardedFor: request.headers[values: .xForwardedFor])
+    }
+
+    /// The client's address given the peer's and the `X-Forwarded-For` header values.
+    func address(peer: String?, forwardedFor: [String]) -> String {
+        let peer = peer ?? "unknown"
         guard self.trustedProxies.contains(peer) else { return peer }
-        let chain = request.headers[values: .xForwardedFor].flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
+        let chain = forwardedFor.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
         return chain.last { !self.trustedProxies.contains($0) && !$0.isEmpty } ?? peer
     }
 }
