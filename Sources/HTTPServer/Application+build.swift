@@ -25,12 +25,20 @@ public func buildApplication(
     logger.logLevel = configuration.logLevel
     let database = try dependencies.database ?? configuration.openDatabase()
     let router = try await buildRouter(configuration, database: database, dependencies: dependencies, logger: logger)
+    let cleanup = CleanupService(
+        database: database,
+        interval: .seconds(600),
+        sessionIdleTimeout: configuration.sessionIdleTimeout,
+        now: dependencies.now,
+        logger: logger
+    )
     return Application(
         router: router,
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "todo-server"
         ),
+        services: [cleanup],
         logger: logger
     )
 }
