@@ -53,6 +53,8 @@ public struct AppDependencies: Sendable {
     public var randomBytes: @Sendable (Int) -> [UInt8]
     /// Delivers login codes (in demo mode they are also shown on the page).
     public var loginCodeDelivery: any LoginCodeDelivery
+    /// Fetches Client ID Metadata Documents; by default over the network, with SSRF protection.
+    public var metadataFetcher: (any ClientMetadataFetcher)?
     /// An already open database to use instead of the one the configuration names.
     public var database: AppDatabase?
 
@@ -61,12 +63,14 @@ public struct AppDependencies: Sendable {
         now: @escaping @Sendable () -> Date = Date.init,
         randomBytes: @escaping @Sendable (Int) -> [UInt8] = OAuthEnvironment.systemRandomBytes,
         loginCodeDelivery: any LoginCodeDelivery = DemoCodeDelivery(),
+        metadataFetcher: (any ClientMetadataFetcher)? = nil,
         database: AppDatabase? = nil
     ) {
         self.authenticator = authenticator
         self.now = now
         self.randomBytes = randomBytes
         self.loginCodeDelivery = loginCodeDelivery
+        self.metadataFetcher = metadataFetcher
         self.database = database
     }
 }
@@ -102,6 +106,7 @@ func buildRouter(
         keys: oauthStore,
         configuredKeys: configuration.signingKeys,
         delivery: dependencies.loginCodeDelivery,
+        metadataFetcher: dependencies.metadataFetcher ?? MetadataDocumentFetcher(allowLoopback: configuration.clientMetadataAllowLoopback),
         environment: OAuthEnvironment(now: dependencies.now, randomBytes: dependencies.randomBytes),
         logger: logger
     )

@@ -38,6 +38,19 @@ public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, Grant
         }
     }
 
+    public func save(_ client: OAuthClient) async throws {
+        let uris = String(decoding: try JSONEncoder().encode(client.redirectURIs), as: UTF8.self)
+        try await self.database.writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO oauth_clients (id, metadata_hash, name, redirect_uris, created_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET name = excluded.name, redirect_uris = excluded.redirect_uris
+                    """,
+                arguments: [client.id, "document:" + client.id, client.name, uris, client.createdAt.millisecondsSince1970]
+            )
+        }
+    }
+
     private static func client(from row: Row) throws -> OAuthClient {
         let uris: String = row[2]
         return OAuthClient(

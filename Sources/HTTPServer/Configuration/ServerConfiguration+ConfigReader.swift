@@ -58,6 +58,8 @@ extension ServerConfiguration {
     ///   once and kept in the database.
     /// - `access.token.ttl` (`ACCESS_TOKEN_TTL`): seconds, default 3600.
     /// - `refresh.token.ttl` (`REFRESH_TOKEN_TTL`): seconds, default 2592000 (30 days).
+    /// - `client.metadata.allow.loopback` (`CLIENT_METADATA_ALLOW_LOOPBACK`): `true` lets Client ID
+    ///   Metadata Documents come from loopback addresses over http; for tests only. Default `false`.
     ///
     /// Values may be written with or without surrounding quotes, as `.env` files often have them.
     ///
@@ -133,14 +135,12 @@ extension ServerConfiguration {
             range: 60...(365 * 86_400)
         )
 
-        var demoMode = true
-        if let text = reader.setting("demo.mode") {
-            switch text.lowercased() {
-            case "true", "1", "yes": demoMode = true
-            case "false", "0", "no": demoMode = false
-            default: throw ConfigurationError(variable: "DEMO_MODE", expected: "true or false", found: text)
-            }
-        }
+        let demoMode = try reader.flag("demo.mode", variable: "DEMO_MODE", default: true)
+        let clientMetadataAllowLoopback = try reader.flag(
+            "client.metadata.allow.loopback",
+            variable: "CLIENT_METADATA_ALLOW_LOOPBACK",
+            default: false
+        )
 
         var trustedProxies: [String] = []
         for address in (reader.setting("trusted.proxies") ?? "").split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) })
@@ -186,12 +186,23 @@ extension ServerConfiguration {
             trustedProxies: trustedProxies,
             signingKeys: signingKeys,
             accessTokenLifetime: TimeInterval(accessTokenLifetime),
-            refreshTokenLifetime: TimeInterval(refreshTokenLifetime)
+            refreshTokenLifetime: TimeInterval(refreshTokenLifetime),
+            clientMetadataAllowLoopback: clientMetadataAllowLoopback
         )
     }
 }
 
 extension ConfigReader {
+    /// The boolean at `key` (`true`/`false`, `1`/`0`, `yes`/`no`), or `defaultValue` when absent.
+    fileprivate func flag(_ key: ConfigKey, variable: String, default defaultValue: Bool) throws(ConfigurationError) -> Bool {
+        guard let text = self.setting(key) else { return defaultValue }
+        switch text.lowercased() {
+        case "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        default: throw ConfigurationError(variable: variable, expected: "true or false", found: text)
+        }
+    }
+
     /// The whole number at `key` within `range`, or `defaultValue` when absent.
     fileprivate func positiveInteger(
         _ key: ConfigKey,

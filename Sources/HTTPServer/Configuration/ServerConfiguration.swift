@@ -36,6 +36,8 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var accessTokenLifetime: TimeInterval
     /// Refresh-token lifetime in seconds.
     public var refreshTokenLifetime: TimeInterval
+    /// Whether Client ID Metadata Documents may be fetched from loopback addresses over http (for tests only).
+    public var clientMetadataAllowLoopback: Bool
 
     /// - Parameter publicURL: defaults to `http://HOST:PORT` (with `localhost` for a wildcard host).
     public init(
@@ -51,7 +53,8 @@ public struct ServerConfiguration: Sendable, Hashable {
         trustedProxies: [String] = [],
         signingKeys: [SigningKey] = [],
         accessTokenLifetime: TimeInterval = 3600,
-        refreshTokenLifetime: TimeInterval = 30 * 86_400
+        refreshTokenLifetime: TimeInterval = 30 * 86_400,
+        clientMetadataAllowLoopback: Bool = false
     ) {
         self.host = host
         self.port = port
@@ -66,6 +69,7 @@ public struct ServerConfiguration: Sendable, Hashable {
         self.signingKeys = signingKeys
         self.accessTokenLifetime = accessTokenLifetime
         self.refreshTokenLifetime = refreshTokenLifetime
+        self.clientMetadataAllowLoopback = clientMetadataAllowLoopback
     }
 
     /// The MCP endpoint as clients type it: the public URL itself.

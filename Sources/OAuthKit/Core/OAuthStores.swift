@@ -6,6 +6,8 @@ public protocol ClientStore: Sendable {
     /// The client registered earlier with the same metadata, so that repeated registrations do not pile up.
     func client(metadataHash: String) async throws -> OAuthClient?
     func insert(_ client: OAuthClient, metadataHash: String) async throws
+    /// Stores or updates a client described by a metadata document.
+    func save(_ client: OAuthClient) async throws
 }
 
 /// The people who log in.

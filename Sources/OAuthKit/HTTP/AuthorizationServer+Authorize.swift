@@ -81,7 +81,7 @@ extension AuthorizationServer {
         }
         let client: OAuthClient
         do {
-            guard let found = try await self.clients.client(id: request.clientID) else {
+            guard let found = try await self.resolveClient(request.clientID) else {
                 return .errorPage(
                     title: "Unknown client",
                     message: "This app is not registered with this server (perhaps the server was reset). Remove the connection in the app and add it again.",
@@ -89,6 +89,8 @@ extension AuthorizationServer {
                 )
             }
             client = found
+        } catch let error as OAuthError {
+            return .errorPage(title: "Unusable client", message: error.description, status: 400)
         } catch {
             self.logger.error("Client lookup failed: \(error)")
             return .errorPage(title: "Something went wrong", message: "The server could not read its data. Try again later.", status: 500)

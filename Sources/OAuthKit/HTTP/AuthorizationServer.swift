@@ -19,13 +19,17 @@ public struct AuthorizationServer: Sendable {
     let limits: RateLimits
     let limiter: RateLimiter
     let authority: AccessTokenAuthority
+    let documents: ClientMetadataDocuments?
     let logger: Logger
 
     /// Builds the server, loading its signing keys (creating the first one when there is none) and
     /// the access tokens revoked so far.
     ///
-    /// - Parameter configuredKeys: keys from configuration, oldest first; when empty, keys kept in
-    ///   the key store are used.
+    /// - Parameters:
+    ///   - configuredKeys: keys from configuration, oldest first; when empty, keys kept in the key
+    ///     store are used.
+    ///   - metadataFetcher: fetches Client ID Metadata Documents; without one, only registered
+    ///     clients are known.
     public static func make(
         configuration: OAuthConfiguration,
         clients: any ClientStore,
@@ -35,6 +39,7 @@ public struct AuthorizationServer: Sendable {
         keys: any SigningKeyStore,
         configuredKeys: [SigningKey] = [],
         delivery: any LoginCodeDelivery = DemoCodeDelivery(),
+        metadataFetcher: (any ClientMetadataFetcher)? = nil,
         environment: OAuthEnvironment = OAuthEnvironment(),
         limits: RateLimits = RateLimits(),
         logger: Logger = Logger(label: "oauth")
@@ -60,6 +65,7 @@ public struct AuthorizationServer: Sendable {
             limits: limits,
             limiter: RateLimiter(),
             authority: AccessTokenAuthority(keys: ring, revoked: try await keys.revokedAccessTokens(at: now)),
+            documents: metadataFetcher.map(ClientMetadataDocuments.init(fetcher:)),
             logger: logger
         )
     }
@@ -100,7 +106,7 @@ public struct AuthorizationServer: Sendable {
             token_endpoint_auth_methods_supported: ["none"],
             revocation_endpoint_auth_methods_supported: ["none"],
             code_challenge_methods_supported: ["S256"],
-            client_id_metadata_document_supported: false,
+            client_id_metadata_document_supported: self.documents != nil,
             authorization_response_iss_parameter_supported: true
         ))
     }
@@ -163,6 +169,15 @@ public struct AuthorizationServer: Sendable {
             self.logger.error("Client registration failed: \(error)")
             return .error(OAuthError(.serverError, "The registration could not be stored.", status: 500))
         }
+    }
+
+    /// The client `id` names: a registered client, or the client a metadata document describes
+    /// (fetched, validated and kept in the client store so that its grants can refer to it).
+    func resolveClient(_ id: String) async throws -> OAuthClient? {
+        guard let documents = self.documents, ClientMetadataDocuments.isDocumentURL(id) else { return try await self.clients.client(id: id) }
+        let client = try await documents.client(id, now: self.environment.now())
+        try await self.clients.save(client)
+        return client
     }
 
     static func isJSON(_ contentType: String) -> Bool {

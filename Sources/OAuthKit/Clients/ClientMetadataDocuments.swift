@@ -1,0 +1,89 @@
+public import Foundation
+import Synchronization
+
+/// A fetched Client ID Metadata Document.
+public struct FetchedDocument: Sendable {
+    public var body: [UInt8]
+    /// How long the document may be cached, from its `Cache-Control: max-age`; `nil` when it says nothing.
+    public var maxAge: TimeInterval?
+
+    public init(body: [UInt8], maxAge: TimeInterval?) {
+        self.body = body
+        self.maxAge = maxAge
+    }
+}
+
+/// Fetches Client ID Metadata Documents. The implementation applies the network rules: https only,
+/// timeouts, a size cap, no redirects, and no private, loopback or link-local addresses.
+public protocol ClientMetadataFetcher: Sendable {
+    /// - Throws: when the document cannot be fetched; the message says why.
+    func fetch(_ url: URL) async throws -> FetchedDocument
+}
+
+/// A fetch that was refused or failed, with a reason a person can act on.
+public struct ClientMetadataFetchError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var description: String
+
+    public init(_ description: String) { self.description = description }
+}
+
+/// Client ID Metadata Documents: an https `client_id` names a JSON document that describes the client.
+final class ClientMetadataDocuments: Sendable {
+    let fetcher: any ClientMetadataFetcher
+    private let cache = Mutex<[String: (client: OAuthClient, expiresAt: Date)]>([:])
+
+    init(fetcher: any ClientMetadataFetcher) { self.fetcher = fetcher }
+
+    /// Whether `clientID` has the form of a metadata-document URL: https, a path, no fragment, no
+    /// credentials, no dot segments.
+    static func isDocumentURL(_ clientID: String) -> Bool {
+        guard let components = URLComponents(string: clientID), components.scheme == "https", let host = components.host, !host.isEmpty,
+            components.fragment == nil, components.user == nil, components.password == nil,
+            components.path.count > 1,
+            !components.path.split(separator: "/").contains(where: { $0 == "." || $0 == ".." })
+        else { return false }
+        return true
+    }
+
+    /// The client a document describes, from the cache while it is fresh.
+    func client(_ clientID: String, now: Date) async throws(OAuthError) -> OAuthClient {
+        if let cached = self.cache.withLock({ $0[clientID] }), cached.expiresAt > now { return cached.client }
+        guard let url = URL(string: clientID) else { throw OAuthError(.invalidClient, "The client_id is not a URL.") }
+        let document: FetchedDocument
+        do {
+            document = try await self.fetcher.fetch(url)
+        } catch {
+            throw OAuthError(.invalidClient, "The client's metadata document could not be fetched: \(error)")
+        }
+        let client = try Self.validate(document.body, clientID: clientID, now: now)
+        // Cache as the document asks, within 5 minutes and a day; an hour when it does not say.
+        let lifetime = min(max(document.maxAge ?? 3600, 300), 86_400)
+        self.cache.withLock { cache in
+            if cache.count > 10_000 { cache = cache.filter { $0.value.expiresAt > now } }
+            cache[clientID] = (client, now.addingTimeInterval(lifetime))
+        }
+        return client
+    }
+
+    /// Checks a document: JSON, `client_id` equal to its URL, a name, valid redirect URIs, a public client.
+    static func validate(_ body: [UInt8], clientID: String, now: Date) throws(OAuthError) -> OAuthClient {
+        struct Document: Decodable {
+            var client_id: String?
+            var client_name: String?
+            var redirect_uris: [String]?
+            var token_endpoint_auth_method: String?
+        }
+        func invalid(_ reason: String) -> OAuthError { OAuthError(.invalidClientMetadata, "The client's metadata document \(reason)") }
+        guard let document = try? JSONDecoder().decode(Document.self, from: Data(body)) else { throw invalid("is not a JSON object.") }
+        guard document.client_id == clientID else { throw invalid("names another client_id than its own URL.") }
+        guard let name = document.client_name?.trimmingCharacters(in: .whitespacesAndNewlines), !name.isEmpty else {
+            throw invalid("has no client_name.")
+        }
+        guard let redirectURIs = document.redirect_uris, !redirectURIs.isEmpty else { throw invalid("lists no redirect_uris.") }
+        for uri in redirectURIs { try RedirectURI.validateForRegistration(uri) }
+        if let method = document.token_endpoint_auth_method, method != "none" {
+            throw invalid("asks for \(method) client authentication; this server takes public clients (none) only.")
+        }
+        return OAuthClient(id: clientID, name: String(name.prefix(100)), redirectURIs: redirectURIs, createdAt: now)
+    }
+}

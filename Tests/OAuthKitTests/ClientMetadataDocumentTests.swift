@@ -1,0 +1,91 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import OAuthKit
+
+/// Client ID Metadata Documents (10.7, 10.8).
+@Suite("Client metadata documents")
+struct ClientMetadataDocumentTests {
+    let url = "https://app.example.com/oauth/client.json"
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    func document(_ fields: [String: Any]) -> [UInt8] {
+        Array(try! JSONSerialization.data(withJSONObject: fields))
+    }
+
+    @Test(arguments: [
+        ("https://app.example.com/client.json", true), ("https://app.example.com/", false), ("https://app.example.com", false),
+        ("http://app.example.com/client.json", false), ("https://app.example.com/a#b", false), ("https://u:p@app.example.com/c", false),
+        ("https://app.example.com/a/../c", false), ("c_abc123", false), ("https:///path", false),
+    ])
+    func documentURLs(_ id: String, _ expected: Bool) {
+        #expect(ClientMetadataDocuments.isDocumentURL(id) == expected)
+    }
+
+    @Test func validDocument() throws {
+        let client = try ClientMetadataDocuments.validate(
+            self.document(["client_id": self.url, "client_name": "App", "redirect_uris": ["http://127.0.0.1/cb"], "token_endpoint_auth_method": "none", "logo_uri": "x"]),
+            clientID: self.url,
+            now: self.now
+        )
+        #expect(client.id == self.url && client.name == "App" && client.redirectURIs == ["http://127.0.0.1/cb"])
+    }
+
+    @Test(arguments: [
+        (#"{"client_id":"https://other.example.com/client.json","client_name":"App","redirect_uris":["https://a.example/cb"]}"#, "another client_id"),
+        (#"{"client_id":"https://app.example.com/oauth/client.json","redirect_uris":["https://a.example/cb"]}"#, "client_name"),
+        (#"{"client_id":"https://app.example.com/oauth/client.json","client_name":"App"}"#, "redirect_uris"),
+        (#"{"client_id":"https://app.example.com/oauth/client.json","client_name":"App","redirect_uris":["javascript:x"]}"#, "redirect URI"),
+        (
+            #"{"client_id":"https://app.example.com/oauth/client.json","client_name":"App","redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"private_key_jwt"}"#,
+            "public clients"
+        ),
+    ])
+    func invalidDocuments(_ json: String, _ message: String) {
+        let error = #expect(throws: OAuthError.self) { try ClientMetadataDocuments.validate(Array(json.utf8), clientID: self.url, now: self.now) }
+        #expect(error?.description.contains(message) == true, "\(error?.description ?? "")")
+    }
+
+    @Test func notJSON() {
+        #expect(throws: OAuthError.self) { try ClientMetadataDocuments.validate(Array("<html>".utf8), clientID: self.url, now: self.now) }
+    }
+
+    @Test func cachedPerMaxAge() async throws {
+        let fetcher = CountingFetcher(body: self.document(["client_id": self.url, "client_name": "App", "redirect_uris": ["https://a.example/cb"]]), maxAge: 600)
+        let documents = ClientMetadataDocuments(fetcher: fetcher)
+        _ = try await documents.client(self.url, now: self.now)
+        _ = try await documents.client(self.url, now: self.now.addingTimeInterval(599))
+        #expect(fetcher.count == 1)
+        _ = try await documents.client(self.url, now: self.now.addingTimeInterval(601))
+        #expect(fetcher.count == 2)
+    }
+
+    @Test func fetchFailuresAreInvalidClients() async {
+        let documents = ClientMetadataDocuments(fetcher: FailingFetcher())
+        let error = await #expect(throws: OAuthError.self) { try await documents.client(self.url, now: self.now) }
+        #expect(error?.code == .invalidClient)
+        #expect(error?.description.contains("non-public") == true)
+    }
+}
+
+final class CountingFetcher: ClientMetadataFetcher {
+    let body: [UInt8]
+    let maxAge: TimeInterval?
+    private let fetches = Mutex(0)
+    var count: Int { self.fetches.withLock { $0 } }
+
+    init(body: [UInt8], maxAge: TimeInterval?) {
+        self.body = body
+        self.maxAge = maxAge
+    }
+
+    func fetch(_ url: URL) async throws -> FetchedDocument {
+        self.fetches.withLock { $0 += 1 }
+        return FetchedDocument(body: self.body, maxAge: self.maxAge)
+    }
+}
+
+struct FailingFetcher: ClientMetadataFetcher {
+    func fetch(_ url: URL) async throws -> FetchedDocument { throw ClientMetadataFetchError("app.example.com resolves to the non-public address 10.0.0.1") }
+}
