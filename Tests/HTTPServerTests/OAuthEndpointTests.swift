@@ -128,3 +128,64 @@ extension TestClientProtocol {
         }
     }
 }
+
+/// What clients without discovery, or with their own URL habits, do.
+@Suite("OAuth compatibility")
+struct OAuthCompatibilityTests {
+    @Test("The default endpoints /authorize, /token and /register work too (9.17, pitfall 3)")
+    func defaultPaths() async throws {
+        let fixture = try OAuthFixture()
+        try await fixture.app().test(.router) { client in
+            let browser = ScriptedClient(client)
+            let (status, _) = try await client.execute(
+                uri: "/register",
+                method: .post,
+                headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"client_name":"Old","redirect_uris":["http://127.0.0.1/callback"]}"#)
+            ) { response in
+                let json = (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any] ?? [:]
+                browser.clientID = json["client_id"] as? String ?? ""
+                return (response.status, json)
+            }
+            #expect(status == .created)
+            let pkce = PKCEPair()
+            let page = try await browser.browse(.get, browser.authorizeURI(pkce: pkce).replacingOccurrences(of: "/oauth/authorize", with: "/authorize"))
+            #expect(page.status == .ok)
+            #expect(page.html.contains(#"name="email""#))
+            let redirect = try await browser.signIn(email: "ada@example.com", pkce: pkce)
+            let code = try #require(redirect.redirectParameters["code"])
+            try await client.execute(
+                uri: "/token",
+                method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: formEncode([
+                    ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", browser.redirectURI), ("client_id", browser.clientID),
+                    ("code_verifier", pkce.verifier),
+                ]))
+            ) { response in
+                #expect(response.status == .ok)
+            }
+        }
+    }
+
+    @Test("The resource is accepted with or without the trailing slash of a host-only URL (pitfall 5)", arguments: ["https://todo.example.com", "https://todo.example.com/"])
+    func resourceSlash(_ resource: String) async throws {
+        let fixture = try OAuthFixture()
+        try await fixture.app().test(.router) { client in
+            let browser = ScriptedClient(client)
+            _ = try await browser.register()
+            let pkce = PKCEPair()
+            let uri = browser.authorizeURI(pkce: pkce).replacingOccurrences(of: "resource=https%3A%2F%2Ftodo.example.com%2F", with: "resource=" + formEncode([("r", resource)]).dropFirst(2))
+            var page = try await browser.browse(.get, uri)
+            #expect(page.status == .ok, "\(page.location ?? "")")
+            page = try await browser.submit(page, [("email", "ada@example.com")])
+            page = try await browser.submit(page, [("code", try #require(page.demoCode))])
+            page = try await browser.submit(page, [("approve", "yes")])
+            let (status, _, _) = try await browser.token([
+                ("grant_type", "authorization_code"), ("code", try #require(page.redirectParameters["code"])), ("redirect_uri", browser.redirectURI),
+                ("client_id", browser.clientID), ("code_verifier", pkce.verifier), ("resource", resource),
+            ])
+            #expect(status == .ok)
+        }
+    }
+}
