@@ -120,7 +120,8 @@ func buildRouter(
     let endpoint = MCPEndpoint(
         configuration: MCPEndpointConfiguration(
             serverInfo: ServerInfo(name: "todo-server", version: serverVersion, title: "Todo"),
-            instructions: "Manage the user's todo list: list, search, create, update, complete and delete todos. Todo ids come from list_todos or create_todo.",
+            instructions:
+                "Manage the user's todo list: list, search, create, update, complete and delete todos. Todo ids come from list_todos or create_todo.",
             resourceMetadataURL: configuration.resourceMetadataURL,
             allowedOrigins: Set([configuration.publicOrigin] + configuration.allowedOrigins),
             maxBodyBytes: configuration.maxRequestBytes,

@@ -51,6 +51,5 @@ extension Response {
 
 extension HTTPField.Name {
     static let xFrameOptions = HTTPField.Name("X-Frame-Options")!
-    static let xContentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
     static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
 }

@@ -1,5 +1,5 @@
-public import GRDB
 import Foundation
+public import GRDB
 
 /// The application's SQLite database: opened, configured and migrated.
 ///

@@ -173,7 +173,11 @@ public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, Grant
 
     public func recordConsent(subject: String, clientID: String, scopes: [String], at date: Date) async throws {
         try await self.database.writer.write { db in
-            let earlier = try String.fetchOne(db, sql: "SELECT scopes FROM consents WHERE user_id = ? AND client_id = ?", arguments: [subject, clientID])
+            let earlier = try String.fetchOne(
+                db,
+                sql: "SELECT scopes FROM consents WHERE user_id = ? AND client_id = ?",
+                arguments: [subject, clientID]
+            )
             let all = Set(scopes).union(earlier.map(Self.scopes) ?? []).sorted().joined(separator: " ")
             try db.execute(
                 sql: """

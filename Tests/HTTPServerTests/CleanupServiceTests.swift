@@ -1,5 +1,7 @@
 import Foundation
+import GRDB
 import Logging
+import OAuthKit
 import ServiceLifecycleTestKit
 import Storage
 import Testing
@@ -29,9 +31,6 @@ struct CleanupServiceTests {
         }
     }
 }
-
-import GRDB
-import OAuthKit
 
 enum SQLiteOAuthStoreSeed {
     static func expiredLoginCode(in database: AppDatabase) async throws {

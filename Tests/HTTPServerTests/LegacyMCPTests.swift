@@ -11,10 +11,13 @@ import Testing
 /// The legacy revisions (2025-11-25, 2025-06-18, 2025-03-26) with `initialize` and sessions.
 @Suite("MCP legacy sessions")
 struct LegacyMCPTests {
-    @Test("initialize negotiates the version and issues a visible-ASCII session id (5B.1, 5B.2, 4.12)", arguments: [
-        ("2025-11-25", "2025-11-25"), ("2025-06-18", "2025-06-18"), ("2025-03-26", "2025-03-26"), ("2024-11-05", "2025-11-25"),
-        ("1999-01-01", "2025-11-25"),
-    ])
+    @Test(
+        "initialize negotiates the version and issues a visible-ASCII session id (5B.1, 5B.2, 4.12)",
+        arguments: [
+            ("2025-11-25", "2025-11-25"), ("2025-06-18", "2025-06-18"), ("2025-03-26", "2025-03-26"), ("2024-11-05", "2025-11-25"),
+            ("1999-01-01", "2025-11-25"),
+        ]
+    )
     func initialize(_ requested: String, _ negotiated: String) async throws {
         let fixture = try await MCPFixture()
         try await fixture.app().test(.router) { client in

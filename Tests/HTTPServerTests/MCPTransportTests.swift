@@ -33,7 +33,11 @@ struct MCPTransportTests {
     func invalidToken(_ authorization: String) async throws {
         let fixture = try await MCPFixture()
         try await fixture.app().test(.router) { client in
-            let answer = try await client.mcp(body: #"{"jsonrpc":"2.0","id":1,"method":"ping"}"#, token: nil, headers: [.authorization: authorization])
+            let answer = try await client.mcp(
+                body: #"{"jsonrpc":"2.0","id":1,"method":"ping"}"#,
+                token: nil,
+                headers: [.authorization: authorization]
+            )
             #expect(answer.status == .unauthorized)
             let challenge = try #require(answer.headers[.wwwAuthenticate])
             #expect(challenge.hasPrefix("Bearer "))
@@ -97,7 +101,9 @@ struct MCPTransportTests {
             let answer = try await client.mcp(
                 body: JSONValue([
                     "jsonrpc": "2.0", "id": 5, "method": "server/discover",
-                    "params": ["_meta": ["io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": [:]]],
+                    "params": [
+                        "_meta": ["io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": [:]]
+                    ],
                 ]).jsonString,
                 headers: [.mcpProtocolVersion: "2026-07-28", .mcpMethod: "server/discover"],
                 accept: "text/event-stream"
@@ -184,11 +190,17 @@ struct MCPTransportTests {
 
     // MARK: Origin and CORS
 
-    @Test("A foreign Origin is 403 (3.2, 4.2, 11.3)", arguments: ["https://evil.example", "null", "http://localhost:6275", "https://todo.example.com.evil.example"])
+    @Test(
+        "A foreign Origin is 403 (3.2, 4.2, 11.3)",
+        arguments: ["https://evil.example", "null", "http://localhost:6275", "https://todo.example.com.evil.example"]
+    )
     func foreignOrigin(_ origin: String) async throws {
         let fixture = try await MCPFixture()
         try await fixture.app().test(.router) { client in
-            let answer = try await client.modern("tools/list", headers: [.origin: origin, .mcpProtocolVersion: "2026-07-28", .mcpMethod: "tools/list"])
+            let answer = try await client.modern(
+                "tools/list",
+                headers: [.origin: origin, .mcpProtocolVersion: "2026-07-28", .mcpMethod: "tools/list"]
+            )
             #expect(answer.status == .forbidden)
             #expect(answer.headers[HTTPField.Name("Access-Control-Allow-Origin")!] == nil)
             let preflight = try await client.mcp(.options, token: nil, headers: [.origin: origin], contentType: nil)
@@ -196,17 +208,27 @@ struct MCPTransportTests {
         }
     }
 
-    @Test("The public URL's origin and configured origins are allowed, with CORS headers", arguments: ["https://todo.example.com", "http://localhost:6274", "HTTP://LOCALHOST:6274"])
+    @Test(
+        "The public URL's origin and configured origins are allowed, with CORS headers",
+        arguments: ["https://todo.example.com", "http://localhost:6274", "HTTP://LOCALHOST:6274"]
+    )
     func allowedOrigin(_ origin: String) async throws {
         let fixture = try await MCPFixture()
         try await fixture.app().test(.router) { client in
-            let answer = try await client.modern("tools/list", headers: [.origin: origin, .mcpProtocolVersion: "2026-07-28", .mcpMethod: "tools/list"])
+            let answer = try await client.modern(
+                "tools/list",
+                headers: [.origin: origin, .mcpProtocolVersion: "2026-07-28", .mcpMethod: "tools/list"]
+            )
             #expect(answer.status == .ok)
             #expect(answer.headers[HTTPField.Name("Access-Control-Allow-Origin")!] == origin)
             let exposed = answer.headers[HTTPField.Name("Access-Control-Expose-Headers")!] ?? ""
             #expect(exposed.contains("WWW-Authenticate") && exposed.contains("Mcp-Session-Id"))
 
-            let unauthorized = try await client.modern("tools/list", token: nil, headers: [.origin: origin, .mcpProtocolVersion: "2026-07-28", .mcpMethod: "tools/list"])
+            let unauthorized = try await client.modern(
+                "tools/list",
+                token: nil,
+                headers: [.origin: origin, .mcpProtocolVersion: "2026-07-28", .mcpMethod: "tools/list"]
+            )
             #expect(unauthorized.status == .unauthorized)
             #expect(unauthorized.headers[HTTPField.Name("Access-Control-Allow-Origin")!] == origin, "a browser client can read the challenge")
         }

@@ -40,7 +40,11 @@ struct ModernMCPTests {
             #expect(result["cacheScope"] == "private")
             #expect(result["ttlMs"]?.intValue != nil)
             guard case .array(let tools)? = result["tools"] else { Issue.record("no tools"); return }
-            #expect(tools.compactMap { $0["name"]?.stringValue } == ["list_todos", "get_todo", "create_todo", "update_todo", "complete_todo", "delete_todo"])
+            #expect(
+                tools.compactMap { $0["name"]?.stringValue } == [
+                    "list_todos", "get_todo", "create_todo", "update_todo", "complete_todo", "delete_todo",
+                ]
+            )
             for tool in tools {
                 let name = tool["name"]?.stringValue ?? "?"
                 #expect(tool["inputSchema"]?["type"] == "object", "\(name)")

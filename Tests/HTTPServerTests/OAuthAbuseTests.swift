@@ -22,6 +22,7 @@ struct OAuthAbuseTests {
             let limited = try await browser.submit(emailPage, [("email", "ada@example.com")])
             #expect(limited.status == .tooManyRequests)
             #expect(limited.html.contains("wait"))
+            #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 > 0)
             #expect(limited.demoCode == nil)
             #expect(try await browser.submit(emailPage, [("email", "bob@example.com")]).status == .ok, "another address is not limited")
             fixture.clock.advance(seconds: 61)
@@ -44,6 +45,7 @@ struct OAuthAbuseTests {
             }
             #expect(statuses.prefix(10).allSatisfy { $0 == .badRequest })
             #expect(statuses.last == .tooManyRequests)
+            #expect(try await browser.submit(codePage, [("code", "ZZZZZ")]).headers[.retryAfter] != nil)
         }
     }
 

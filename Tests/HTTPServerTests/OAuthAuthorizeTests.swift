@@ -20,7 +20,10 @@ struct OAuthAuthorizeTests {
             _ = try await browser.register()
             let pkce = PKCEPair()
 
-            let unknownClient = try await browser.browse(.get, browser.authorizeURI(pkce: pkce).replacingOccurrences(of: browser.clientID, with: "c_nobody"))
+            let unknownClient = try await browser.browse(
+                .get,
+                browser.authorizeURI(pkce: pkce).replacingOccurrences(of: browser.clientID, with: "c_nobody")
+            )
             #expect(unknownClient.status == .badRequest)
             #expect(unknownClient.location == nil)
             #expect(unknownClient.html.contains("not registered"))
@@ -197,7 +200,10 @@ struct OAuthAuthorizeTests {
             try await fixture.app().test(.router) { client in
                 let browser = ScriptedClient(client)
                 _ = try await browser.register()
-                let page = try await browser.browse(.get, browser.authorizeURI(pkce: PKCEPair()).replacingOccurrences(of: "https%3A%2F%2Ftodo.example.com%2F", with: ""))
+                let page = try await browser.browse(
+                    .get,
+                    browser.authorizeURI(pkce: PKCEPair()).replacingOccurrences(of: "https%3A%2F%2Ftodo.example.com%2F", with: "")
+                )
                 let cookie = try #require(page.setCookies.first)
                 #expect(cookie.contains("Secure") == secure, "\(url): \(cookie)")
                 #expect(cookie.hasPrefix("__Host-") == secure)
@@ -210,7 +216,9 @@ struct OAuthAuthorizeTests {
     func scopes() async throws {
         let fixture = try OAuthFixture()
         try await fixture.app().test(.router) { client in
-            for (requested, granted) in [("claudeai offline_access", "todos:read todos:write"), (nil, "todos:read todos:write"), ("todos:read openid", "todos:read")] as [(String?, String)] {
+            for (requested, granted) in [
+                ("claudeai offline_access", "todos:read todos:write"), (nil, "todos:read todos:write"), ("todos:read openid", "todos:read"),
+            ] as [(String?, String)] {
                 let browser = ScriptedClient(client)
                 _ = try await browser.register(name: "scopes \(requested ?? "none")")
                 let pkce = PKCEPair()
@@ -233,7 +241,10 @@ struct OAuthAuthorizeTests {
             let browser = ScriptedClient(client)
             _ = try await browser.register()
             let pkce = PKCEPair()
-            var page = try await browser.browse(.get, browser.authorizeURI(pkce: pkce).replacingOccurrences(of: "&resource=https%3A%2F%2Ftodo.example.com%2F", with: ""))
+            var page = try await browser.browse(
+                .get,
+                browser.authorizeURI(pkce: pkce).replacingOccurrences(of: "&resource=https%3A%2F%2Ftodo.example.com%2F", with: "")
+            )
             page = try await browser.submit(page, [("email", "ada@example.com")])
             page = try await browser.submit(page, [("code", try #require(page.demoCode))])
             page = try await browser.submit(page, [("approve", "yes")])

@@ -59,7 +59,8 @@ struct OAuthDiscoveryTests {
                     #expect(response.headers[HTTPField.Name("Access-Control-Allow-Origin")!] == "*")
                 }
             }
-            try await client.execute(uri: "/.well-known/oauth-protected-resource", method: .get, headers: [.origin: "http://localhost:6274"]) { response in
+            try await client.execute(uri: "/.well-known/oauth-protected-resource", method: .get, headers: [.origin: "http://localhost:6274"]) {
+                response in
                 #expect(response.status == .ok)
                 #expect(response.headers[HTTPField.Name("Access-Control-Allow-Origin")!] == "*")
             }
@@ -71,7 +72,8 @@ struct OAuthDiscoveryTests {
         let fixture = try OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
-            let body = #"{"client_name":"Cursor","redirect_uris":["cursor://anysphere.cursor-mcp/oauth/callback"],"token_endpoint_auth_method":"client_secret_post","software_id":"x","logo_uri":"https://x.example/l.png","application_type":"native"}"#
+            let body =
+                #"{"client_name":"Cursor","redirect_uris":["cursor://anysphere.cursor-mcp/oauth/callback"],"token_endpoint_auth_method":"client_secret_post","software_id":"x","logo_uri":"https://x.example/l.png","application_type":"native"}"#
             let (status, json) = try await client.rawRegister(body)
             #expect(status == .created)
             #expect(json["client_secret"] == nil)
@@ -123,7 +125,8 @@ struct OAuthDiscoveryTests {
 
 extension TestClientProtocol {
     func rawRegister(_ body: String, contentType: String = "application/json") async throws -> (HTTPResponse.Status, [String: Any]) {
-        try await self.execute(uri: "/oauth/register", method: .post, headers: [.contentType: contentType], body: ByteBuffer(string: body)) { response in
+        try await self.execute(uri: "/oauth/register", method: .post, headers: [.contentType: contentType], body: ByteBuffer(string: body)) {
+            response in
             (response.status, (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any] ?? [:])
         }
     }
@@ -149,7 +152,10 @@ struct OAuthCompatibilityTests {
             }
             #expect(status == .created)
             let pkce = PKCEPair()
-            let page = try await browser.browse(.get, browser.authorizeURI(pkce: pkce).replacingOccurrences(of: "/oauth/authorize", with: "/authorize"))
+            let page = try await browser.browse(
+                .get,
+                browser.authorizeURI(pkce: pkce).replacingOccurrences(of: "/oauth/authorize", with: "/authorize")
+            )
             #expect(page.status == .ok)
             #expect(page.html.contains(#"name="email""#))
             let redirect = try await browser.signIn(email: "ada@example.com", pkce: pkce)
@@ -158,24 +164,32 @@ struct OAuthCompatibilityTests {
                 uri: "/token",
                 method: .post,
                 headers: [.contentType: "application/x-www-form-urlencoded"],
-                body: ByteBuffer(string: formEncode([
-                    ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", browser.redirectURI), ("client_id", browser.clientID),
-                    ("code_verifier", pkce.verifier),
-                ]))
+                body: ByteBuffer(
+                    string: formEncode([
+                        ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", browser.redirectURI), ("client_id", browser.clientID),
+                        ("code_verifier", pkce.verifier),
+                    ])
+                )
             ) { response in
                 #expect(response.status == .ok)
             }
         }
     }
 
-    @Test("The resource is accepted with or without the trailing slash of a host-only URL (pitfall 5)", arguments: ["https://todo.example.com", "https://todo.example.com/"])
+    @Test(
+        "The resource is accepted with or without the trailing slash of a host-only URL (pitfall 5)",
+        arguments: ["https://todo.example.com", "https://todo.example.com/"]
+    )
     func resourceSlash(_ resource: String) async throws {
         let fixture = try OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
             _ = try await browser.register()
             let pkce = PKCEPair()
-            let uri = browser.authorizeURI(pkce: pkce).replacingOccurrences(of: "resource=https%3A%2F%2Ftodo.example.com%2F", with: "resource=" + formEncode([("r", resource)]).dropFirst(2))
+            let uri = browser.authorizeURI(pkce: pkce).replacingOccurrences(
+                of: "resource=https%3A%2F%2Ftodo.example.com%2F",
+                with: "resource=" + formEncode([("r", resource)]).dropFirst(2)
+            )
             var page = try await browser.browse(.get, uri)
             #expect(page.status == .ok, "\(page.location ?? "")")
             page = try await browser.submit(page, [("email", "ada@example.com")])

@@ -61,8 +61,10 @@ func unescape(_ text: String) -> String {
 func formEncode(_ fields: [(String, String)]) -> String {
     var allowed = CharacterSet.alphanumerics
     allowed.insert(charactersIn: "-._~")
-    return fields.map { "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed)!)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }
-        .joined(separator: "&")
+    return fields.map {
+        "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed)!)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)"
+    }
+    .joined(separator: "&")
 }
 
 /// A PKCE pair.
@@ -91,7 +93,9 @@ final class ScriptedClient {
     }
 
     func register(name: String = "Test client", redirectURIs: [String]? = nil) async throws -> (HTTPResponse.Status, [String: Any]) {
-        let body = try JSONSerialization.data(withJSONObject: ["client_name": name, "redirect_uris": redirectURIs ?? [self.redirectURI], "token_endpoint_auth_method": "none"])
+        let body = try JSONSerialization.data(withJSONObject: [
+            "client_name": name, "redirect_uris": redirectURIs ?? [self.redirectURI], "token_endpoint_auth_method": "none",
+        ])
         return try await self.client.execute(
             uri: "/oauth/register",
             method: .post,
@@ -108,7 +112,8 @@ final class ScriptedClient {
         var headers: HTTPFields = [:]
         if !self.cookies.isEmpty { headers[.cookie] = self.cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ") }
         if form != nil { headers[.contentType] = "application/x-www-form-urlencoded" }
-        return try await self.client.execute(uri: uri, method: method, headers: headers, body: form.map { ByteBuffer(string: formEncode($0)) }) { response in
+        return try await self.client.execute(uri: uri, method: method, headers: headers, body: form.map { ByteBuffer(string: formEncode($0)) }) {
+            response in
             let answer = BrowserAnswer(status: response.status, headers: response.headers, html: String(buffer: response.body))
             for cookie in answer.setCookies {
                 let pair = cookie.split(separator: ";")[0].split(separator: "=", maxSplits: 1).map(String.init)

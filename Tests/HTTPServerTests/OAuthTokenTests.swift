@@ -114,7 +114,8 @@ struct OAuthTokenTests {
                 let json = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
                 #expect(json?["error"] as? String == error)
             }
-            try await client.execute(uri: "/oauth/token", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: "{}")) { response in
+            try await client.execute(uri: "/oauth/token", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: "{}"))
+            { response in
                 #expect(response.status == .badRequest)
             }
         }
@@ -219,7 +220,9 @@ struct OAuthTokenTests {
         fixture.configuration.signingKeys = [old]
         let access = try await fixture.app().test(.router) { client in try await ScriptedClient(client).tokens().access }
         #expect(access.hasPrefix("at1.old."))
-        fixture.configuration.signingKeys = [old, SigningKey(id: "new", secret: Array(repeating: 8, count: 32), createdAt: Date(timeIntervalSince1970: 0))]
+        fixture.configuration.signingKeys = [
+            old, SigningKey(id: "new", secret: Array(repeating: 8, count: 32), createdAt: Date(timeIntervalSince1970: 0)),
+        ]
         try await fixture.app().test(.router) { client in
             let answer = try await client.callTool("list_todos", token: access)
             #expect(answer.status == .ok)

@@ -84,13 +84,16 @@ struct TodoToolsTests {
         }
     }
 
-    @Test("Domain validation failures are tool errors naming the field (7.11, 1B.8)", arguments: [
-        (["title": "   "], "title"),
-        (["title": "two\nlines"], "title"),
-        (["title": .string(String(repeating: "a", count: 201))], "title"),
-        (["title": "ok", "dueDate": "2026-02-30"], "dueDate"),
-        (["title": "ok", "notes": .string(String(repeating: "n", count: 5_001))], "notes"),
-    ] as [([String: JSONValue], String)])
+    @Test(
+        "Domain validation failures are tool errors naming the field (7.11, 1B.8)",
+        arguments: [
+            (["title": "   "], "title"),
+            (["title": "two\nlines"], "title"),
+            (["title": .string(String(repeating: "a", count: 201))], "title"),
+            (["title": "ok", "dueDate": "2026-02-30"], "dueDate"),
+            (["title": "ok", "notes": .string(String(repeating: "n", count: 5_001))], "notes"),
+        ] as [([String: JSONValue], String)]
+    )
     func domainValidation(_ arguments: [String: JSONValue], _ field: String) async throws {
         var fixture = try await MCPFixture()
         fixture.configurationForLargeBodies()
@@ -104,12 +107,15 @@ struct TodoToolsTests {
         }
     }
 
-    @Test("Arguments that break the input schema are tool errors, before the handler runs", arguments: [
-        (["title": 5], "arguments.title must be string"),
-        ([:], "arguments.title is required"),
-        (["title": "ok", "colour": "red"], "arguments.colour is not a known property"),
-        (["title": "ok", "priority": "urgent"], "arguments.priority must be one of"),
-    ] as [([String: JSONValue], String)])
+    @Test(
+        "Arguments that break the input schema are tool errors, before the handler runs",
+        arguments: [
+            (["title": 5], "arguments.title must be string"),
+            ([:], "arguments.title is required"),
+            (["title": "ok", "colour": "red"], "arguments.colour is not a known property"),
+            (["title": "ok", "priority": "urgent"], "arguments.priority must be one of"),
+        ] as [([String: JSONValue], String)]
+    )
     func schemaValidation(_ arguments: [String: JSONValue], _ message: String) async throws {
         let fixture = try await MCPFixture()
         try await fixture.app().test(.router) { client in

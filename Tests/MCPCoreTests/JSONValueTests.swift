@@ -46,30 +46,34 @@ struct SchemaValidatorTests {
         "additionalProperties": false,
     ]
 
-    @Test(arguments: [
-        ["name": "abc"],
-        ["name": "a", "count": 10, "kind": "b", "note": nil, "tags": ["x"]],
-        ["name": "é👍", "count": 1.0],
-    ] as [JSONValue])
+    @Test(
+        arguments: [
+            ["name": "abc"],
+            ["name": "a", "count": 10, "kind": "b", "note": nil, "tags": ["x"]],
+            ["name": "é👍", "count": 1.0],
+        ] as [JSONValue]
+    )
     func accepts(_ value: JSONValue) {
         #expect(SchemaValidator().violations(of: self.schema, by: value) == [])
     }
 
-    @Test(arguments: [
-        (["count": 1], "arguments.name is required."),
-        (["name": ""], "arguments.name must be at least 1 characters long."),
-        (["name": "abcd"], "arguments.name must be at most 3 characters long."),
-        (["name": 1], "arguments.name must be string, not integer."),
-        (["name": "a", "count": 0], "arguments.count must be at least 1."),
-        (["name": "a", "count": 11], "arguments.count must be at most 10."),
-        (["name": "a", "count": 1.5], "arguments.count must be integer, not number."),
-        (["name": "a", "count": true], "arguments.count must be integer, not boolean."),
-        (["name": "a", "kind": "c"], #"arguments.kind must be one of "a", "b"; "c" is not."#),
-        (["name": "a", "note": 3], "arguments.note must be string or null, not integer."),
-        (["name": "a", "tags": ["x", 2]], "arguments.tags[1] must be string, not integer."),
-        (["name": "a", "extra": 1], "arguments.extra is not a known property; the known ones are: count, kind, name, note, tags."),
-        ([1, 2], "arguments must be object, not array."),
-    ] as [(JSONValue, String)])
+    @Test(
+        arguments: [
+            (["count": 1], "arguments.name is required."),
+            (["name": ""], "arguments.name must be at least 1 characters long."),
+            (["name": "abcd"], "arguments.name must be at most 3 characters long."),
+            (["name": 1], "arguments.name must be string, not integer."),
+            (["name": "a", "count": 0], "arguments.count must be at least 1."),
+            (["name": "a", "count": 11], "arguments.count must be at most 10."),
+            (["name": "a", "count": 1.5], "arguments.count must be integer, not number."),
+            (["name": "a", "count": true], "arguments.count must be integer, not boolean."),
+            (["name": "a", "kind": "c"], #"arguments.kind must be one of "a", "b"; "c" is not."#),
+            (["name": "a", "note": 3], "arguments.note must be string or null, not integer."),
+            (["name": "a", "tags": ["x", 2]], "arguments.tags[1] must be string, not integer."),
+            (["name": "a", "extra": 1], "arguments.extra is not a known property; the known ones are: count, kind, name, note, tags."),
+            ([1, 2], "arguments must be object, not array."),
+        ] as [(JSONValue, String)]
+    )
     func refuses(_ value: JSONValue, _ message: String) {
         #expect(SchemaValidator().violations(of: self.schema, by: value) == [message])
     }
@@ -95,11 +99,13 @@ struct HTTPDetailTests {
         #expect(MCPEndpoint.decodeHeaderValue("=?base64?***?=") == nil)
     }
 
-    @Test(arguments: [
-        (nil, true, true), ("application/json, text/event-stream", true, true), ("*/*", true, true),
-        ("application/*", true, false), ("text/event-stream", false, true), ("text/html", false, false),
-        ("application/json;q=0, text/event-stream", false, true), ("application/json; q=0.5", true, false),
-    ] as [(String?, Bool, Bool)])
+    @Test(
+        arguments: [
+            (nil, true, true), ("application/json, text/event-stream", true, true), ("*/*", true, true),
+            ("application/*", true, false), ("text/event-stream", false, true), ("text/html", false, false),
+            ("application/json;q=0, text/event-stream", false, true), ("application/json; q=0.5", true, false),
+        ] as [(String?, Bool, Bool)]
+    )
     func acceptHeader(_ header: String?, _ json: Bool, _ eventStream: Bool) {
         let accepted = AcceptedMediaTypes(header)
         #expect(accepted.json == json)

@@ -1,6 +1,5 @@
-import Testing
-
 import MCPCore
+import Testing
 
 @Suite("Protocol versions")
 struct ProtocolVersionTests {

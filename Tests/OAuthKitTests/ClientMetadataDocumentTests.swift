@@ -25,7 +25,10 @@ struct ClientMetadataDocumentTests {
 
     @Test func validDocument() throws {
         let client = try ClientMetadataDocuments.validate(
-            self.document(["client_id": self.url, "client_name": "App", "redirect_uris": ["http://127.0.0.1/cb"], "token_endpoint_auth_method": "none", "logo_uri": "x"]),
+            self.document([
+                "client_id": self.url, "client_name": "App", "redirect_uris": ["http://127.0.0.1/cb"], "token_endpoint_auth_method": "none",
+                "logo_uri": "x",
+            ]),
             clientID: self.url,
             now: self.now
         )
@@ -52,7 +55,10 @@ struct ClientMetadataDocumentTests {
     }
 
     @Test func cachedPerMaxAge() async throws {
-        let fetcher = CountingFetcher(body: self.document(["client_id": self.url, "client_name": "App", "redirect_uris": ["https://a.example/cb"]]), maxAge: 600)
+        let fetcher = CountingFetcher(
+            body: self.document(["client_id": self.url, "client_name": "App", "redirect_uris": ["https://a.example/cb"]]),
+            maxAge: 600
+        )
         let documents = ClientMetadataDocuments(fetcher: fetcher)
         _ = try await documents.client(self.url, now: self.now)
         _ = try await documents.client(self.url, now: self.now.addingTimeInterval(599))
@@ -87,5 +93,7 @@ final class CountingFetcher: ClientMetadataFetcher {
 }
 
 struct FailingFetcher: ClientMetadataFetcher {
-    func fetch(_ url: URL) async throws -> FetchedDocument { throw ClientMetadataFetchError("app.example.com resolves to the non-public address 10.0.0.1") }
+    func fetch(_ url: URL) async throws -> FetchedDocument {
+        throw ClientMetadataFetchError("app.example.com resolves to the non-public address 10.0.0.1")
+    }
 }

@@ -1,6 +1,5 @@
-import Testing
-
 import OAuthKit
+import Testing
 
 @Suite("Scopes")
 struct ScopeTests {

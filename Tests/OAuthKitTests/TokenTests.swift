@@ -11,7 +11,13 @@ struct TokenTests {
     let newKey = SigningKey(id: "k2", secret: Array(repeating: 2, count: 32), createdAt: Date(timeIntervalSince1970: 1))
 
     func claims(audience: String = "https://todo.example.com/", expiresIn: Int64 = 3600) -> AccessTokenClaims {
-        AccessTokenClaims(id: "j1", subject: "u_1", audience: audience, scopes: ["todos:read"], expiresAt: Int64(self.now.timeIntervalSince1970) + expiresIn)
+        AccessTokenClaims(
+            id: "j1",
+            subject: "u_1",
+            audience: audience,
+            scopes: ["todos:read"],
+            expiresAt: Int64(self.now.timeIntervalSince1970) + expiresIn
+        )
     }
 
     @Test func signedTokensVerify() {
@@ -39,7 +45,9 @@ struct TokenTests {
         let authority = AccessTokenAuthority(keys: [self.oldKey])
         let token = authority.sign(self.claims())
         var parts = token.split(separator: ".").map(String.init)
-        let forged = Base64URL.encode(Array(#"{"jti":"j1","sub":"u_2","aud":"https://todo.example.com/","scp":["todos:read","todos:write"],"exp":9999999999}"#.utf8))
+        let forged = Base64URL.encode(
+            Array(#"{"jti":"j1","sub":"u_2","aud":"https://todo.example.com/","scp":["todos:read","todos:write"],"exp":9999999999}"#.utf8)
+        )
         parts[2] = forged
         #expect(authority.verify(parts.joined(separator: "."), audience: "https://todo.example.com/", now: self.now) == nil)
         let otherKey = AccessTokenAuthority(keys: [SigningKey(id: "k1", secret: Array(repeating: 9, count: 32), createdAt: self.now)])
@@ -93,10 +101,12 @@ struct TokenTests {
         #expect(LoginCodes.normalize(" ab-c de ") == "ABCDE")
     }
 
-    @Test(arguments: [
-        ("Ada@Example.COM", "ada@example.com"), (" bob@mail.example.org ", "bob@mail.example.org"),
-        ("no-at-sign", nil), ("a@b", nil), ("@example.com", nil), ("a b@example.com", nil), ("a@example.com>", nil), ("a@@example.com", nil),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("Ada@Example.COM", "ada@example.com"), (" bob@mail.example.org ", "bob@mail.example.org"),
+            ("no-at-sign", nil), ("a@b", nil), ("@example.com", nil), ("a b@example.com", nil), ("a@example.com>", nil), ("a@@example.com", nil),
+        ] as [(String, String?)]
+    )
     func emailAddresses(_ raw: String, _ expected: String?) {
         #expect(EmailAddress.normalize(raw) == expected)
     }

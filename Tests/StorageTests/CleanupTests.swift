@@ -15,7 +15,12 @@ struct CleanupTests {
         let now = Date(millisecondsSince1970: 1_800_000_000_000)
         let user = try await store.findOrCreateUser(email: "a@example.com", at: now)
         let oldClient = OAuthClient(id: "c_old", name: "Old", redirectURIs: ["https://a.example/cb"], createdAt: now.addingTimeInterval(-2 * 86_400))
-        let usedClient = OAuthClient(id: "c_used", name: "Used", redirectURIs: ["https://b.example/cb"], createdAt: now.addingTimeInterval(-2 * 86_400))
+        let usedClient = OAuthClient(
+            id: "c_used",
+            name: "Used",
+            redirectURIs: ["https://b.example/cb"],
+            createdAt: now.addingTimeInterval(-2 * 86_400)
+        )
         try await store.insert(oldClient, metadataHash: "h1")
         try await store.insert(usedClient, metadataHash: "h2")
 
@@ -23,12 +28,25 @@ struct CleanupTests {
         try await store.replaceLoginCode(LoginCode(id: "l2", email: "b@example.com", codeHash: "x", expiresAt: now.addingTimeInterval(60)))
         @Sendable func refresh(_ hash: String, expires: TimeInterval, revoked: TimeInterval? = nil) -> RefreshToken {
             RefreshToken(
-                tokenHash: hash, familyID: "f", clientID: "c_used", subject: user, resource: "r", scopes: [], issuedAt: now,
-                expiresAt: now.addingTimeInterval(expires), revokedAt: revoked.map(now.addingTimeInterval)
+                tokenHash: hash,
+                familyID: "f",
+                clientID: "c_used",
+                subject: user,
+                resource: "r",
+                scopes: [],
+                issuedAt: now,
+                expiresAt: now.addingTimeInterval(expires),
+                revokedAt: revoked.map(now.addingTimeInterval)
             )
         }
         let code = AuthorizationCode(
-            codeHash: "ac", clientID: "c_used", subject: user, redirectURI: "https://b.example/cb", codeChallenge: "c", resource: "r", scopes: [],
+            codeHash: "ac",
+            clientID: "c_used",
+            subject: user,
+            redirectURI: "https://b.example/cb",
+            codeChallenge: "c",
+            resource: "r",
+            scopes: [],
             expiresAt: now.addingTimeInterval(-2 * 86_400)
         )
         try await store.insertCode(code)
@@ -37,11 +55,18 @@ struct CleanupTests {
         let revoked = refresh("revoked", expires: 3600)
         _ = try await store.exchangeRefreshToken(hash: "none", at: now) { _ in .rotate(successor: expired) }
         _ = try await store.exchangeRefreshToken(hash: "none", at: now) { _ in .rotate(successor: revoked) }
-        try await database.writer.write { try $0.execute(sql: "UPDATE refresh_tokens SET revoked_at = ? WHERE token_hash = 'revoked'", arguments: [now.millisecondsSince1970 - 2 * 86_400_000]) }
+        try await database.writer.write {
+            try $0.execute(
+                sql: "UPDATE refresh_tokens SET revoked_at = ? WHERE token_hash = 'revoked'",
+                arguments: [now.millisecondsSince1970 - 2 * 86_400_000]
+            )
+        }
         try await store.revokeAccessToken(id: "gone", expiresAt: now.addingTimeInterval(-1))
         try await store.revokeAccessToken(id: "kept", expiresAt: now.addingTimeInterval(60))
         let sessions = SQLiteMCPSessionStore(database)
-        try await sessions.insert(MCPSession(id: "idle", subject: user, protocolVersion: .v2025_11_25, createdAt: now, lastUsedAt: now.addingTimeInterval(-90_000)))
+        try await sessions.insert(
+            MCPSession(id: "idle", subject: user, protocolVersion: .v2025_11_25, createdAt: now, lastUsedAt: now.addingTimeInterval(-90_000))
+        )
         try await sessions.insert(MCPSession(id: "fresh", subject: user, protocolVersion: .v2025_11_25, createdAt: now, lastUsedAt: now))
 
         let report = try await database.purgeExpired(now: now, sessionIdleTimeout: 86_400)

@@ -1,9 +1,9 @@
 import Foundation
 import GRDB
 import Testing
+import TodoDomain
 
 @testable import Storage
-import TodoDomain
 
 @Suite("SQLite todo repository")
 struct SQLiteTodoRepositoryTests {

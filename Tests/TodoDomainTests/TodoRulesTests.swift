@@ -143,7 +143,10 @@ struct IdentifierTests {
         #expect(sharedPrefixes.isEmpty)
     }
 
-    @Test(arguments: ["", "t_", "t_123", "x_00000000000000000000000000", "t_0000000000000000000000000O", "t_0000000000000000000000000u", "T_00000000000000000000000000"])
+    @Test(arguments: [
+        "", "t_", "t_123", "x_00000000000000000000000000", "t_0000000000000000000000000O", "t_0000000000000000000000000u",
+        "T_00000000000000000000000000",
+    ])
     func malformedIDsAreRefused(_ text: String) {
         #expect(TodoID(text) == nil)
     }

@@ -30,9 +30,14 @@ enum TodoTools {
                 """,
             inputSchema: object(
                 [
-                    "status": ["type": "string", "enum": ["open", "completed", "all"], "default": "open",
-                               "description": "Which todos: open (default), completed, or all."],
-                    "query": ["type": "string", "description": "Only todos whose title or notes contain this text (case-insensitive), at most 200 characters."],
+                    "status": [
+                        "type": "string", "enum": ["open", "completed", "all"], "default": "open",
+                        "description": "Which todos: open (default), completed, or all.",
+                    ],
+                    "query": [
+                        "type": "string",
+                        "description": "Only todos whose title or notes contain this text (case-insensitive), at most 200 characters.",
+                    ],
                     "limit": ["type": "integer", "minimum": 1, "maximum": 200, "default": 50, "description": "Todos per page, 1–200 (default 50)."],
                     "cursor": ["type": "string", "description": "The nextCursor of the previous page."],
                 ]

@@ -5,9 +5,9 @@ import NIOHTTP1
 import OAuthKit
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Fetches Client ID Metadata Documents over the network, refusing what could reach inside:

@@ -127,6 +127,7 @@ struct OAuthController: Sendable {
                 status: HTTPResponse.Status(code: page.status)
             )
             for cookie in cookies { response.headers.append(HTTPField(name: .setCookie, value: cookie.headerValue)) }
+            if let retryAfter = page.retryAfter { response.headers[.retryAfter] = String(retryAfter) }
             return response
         }
     }

@@ -233,10 +233,15 @@ public struct MCPEndpoint: Sendable {
         let reply: Reply
         switch method {
         case "server/discover":
-            reply = self.result(id, self.cacheable([
-                "supportedVersions": .array(ProtocolVersion.supported.map { .string($0.rawValue) }),
-                "capabilities": self.capabilities,
-            ].merging(self.instructionsField) { first, _ in first }))
+            reply = self.result(
+                id,
+                self.cacheable(
+                    [
+                        "supportedVersions": .array(ProtocolVersion.supported.map { .string($0.rawValue) }),
+                        "capabilities": self.capabilities,
+                    ].merging(self.instructionsField) { first, _ in first }
+                )
+            )
         case "tools/list":
             reply = self.result(id, self.cacheable(["tools": .array(self.tools.map(\.listing))]))
         case "tools/call":
@@ -485,7 +490,11 @@ public struct MCPEndpoint: Sendable {
         let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             return .failure(
-                .unauthorized(error: "invalid_token", description: "Send the access token as: Authorization: Bearer <token>.", resourceMetadataURL: metadata)
+                .unauthorized(
+                    error: "invalid_token",
+                    description: "Send the access token as: Authorization: Bearer <token>.",
+                    resourceMetadataURL: metadata
+                )
             )
         }
         guard let principal = await self.authenticator.authenticate(token: String(parts[1]).trimmingCharacters(in: .whitespaces)) else {

@@ -10,13 +10,6 @@ extension HTTPField.Name {
     public static let mcpMethod = HTTPField.Name("Mcp-Method")!
     /// 2026-07-28: the tool, prompt or resource named in the body.
     public static let mcpName = HTTPField.Name("Mcp-Name")!
-    static let lastEventID = HTTPField.Name("Last-Event-ID")!
-    static let accessControlAllowOrigin = HTTPField.Name("Access-Control-Allow-Origin")!
-    static let accessControlAllowMethods = HTTPField.Name("Access-Control-Allow-Methods")!
-    static let accessControlAllowHeaders = HTTPField.Name("Access-Control-Allow-Headers")!
-    static let accessControlExposeHeaders = HTTPField.Name("Access-Control-Expose-Headers")!
-    static let accessControlMaxAge = HTTPField.Name("Access-Control-Max-Age")!
-    static let vary = HTTPField.Name("Vary")!
     static let xAccelBuffering = HTTPField.Name("X-Accel-Buffering")!
 }
 
@@ -35,7 +28,9 @@ struct AcceptedMediaTypes {
         var eventStream = false
         for range in header.split(separator: ",") {
             let parts = range.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-            let refused = parts.dropFirst().contains { $0.replacingOccurrences(of: " ", with: "").hasPrefix("q=0") && !$0.contains(where: { "123456789".contains($0) }) }
+            let refused = parts.dropFirst().contains {
+                $0.replacingOccurrences(of: " ", with: "").hasPrefix("q=0") && !$0.contains(where: { "123456789".contains($0) })
+            }
             if refused { continue }
             switch parts.first {
             case "*/*": json = true; eventStream = true

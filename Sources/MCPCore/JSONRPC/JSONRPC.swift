@@ -106,7 +106,10 @@ enum JSONRPCMessage {
             return .request(id: id, method: name, params: params)
         }
         if id != nil, object["result"] != nil || object["error"] != nil { return .response }
-        throw IdentifiedError(id: id, error: JSONRPCError(.invalidRequest, "The message is neither a request, a notification nor a response.", httpStatus: 400))
+        throw IdentifiedError(
+            id: id,
+            error: JSONRPCError(.invalidRequest, "The message is neither a request, a notification nor a response.", httpStatus: 400)
+        )
     }
 }
 

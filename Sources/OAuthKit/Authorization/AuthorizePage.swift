@@ -25,6 +25,8 @@ public struct AuthorizePage: Sendable {
     public var step: Step
     /// The HTTP status of the page (200, or 400/403/429 when it reports a problem).
     public var status: Int
+    /// Seconds to wait, when the page reports a rate limit (status 429).
+    public var retryAfter: Int?
     public var clientName: String
     /// The host (or app scheme) the client's redirect goes to, shown so the person knows where they are sent.
     public var redirectHost: String

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Sends a login code to the person who asked for it. E-mail sending plugs in here.
 public protocol LoginCodeDelivery: Sendable {
     func deliver(code: String, to email: String) async throws
@@ -39,5 +41,3 @@ enum EmailAddress {
         return email
     }
 }
-
-import Foundation

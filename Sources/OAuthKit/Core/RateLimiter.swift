@@ -76,6 +76,9 @@ public struct RateLimits: Sendable {
 
     /// Windows of a minute, 15 minutes, an hour and a day with these limits.
     public static func layers(_ minute: Int, _ quarter: Int, _ hour: Int, _ day: Int) -> [RateLimiter.Window] {
-        [.init(seconds: 60, limit: minute), .init(seconds: 900, limit: quarter), .init(seconds: 3600, limit: hour), .init(seconds: 86_400, limit: day)]
+        [
+            .init(seconds: 60, limit: minute), .init(seconds: 900, limit: quarter), .init(seconds: 3600, limit: hour),
+            .init(seconds: 86_400, limit: day),
+        ]
     }
 }

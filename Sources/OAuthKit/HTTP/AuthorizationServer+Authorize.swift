@@ -84,7 +84,8 @@ extension AuthorizationServer {
             guard let found = try await self.resolveClient(request.clientID) else {
                 return .errorPage(
                     title: "Unknown client",
-                    message: "This app is not registered with this server (perhaps the server was reset). Remove the connection in the app and add it again.",
+                    message:
+                        "This app is not registered with this server (perhaps the server was reset). Remove the connection in the app and add it again.",
                     status: 400
                 )
             }
@@ -222,12 +223,14 @@ struct Flow {
         message: String? = nil,
         email: String? = nil,
         demoCode: String? = nil,
+        retryAfter: Int? = nil,
         cookies: [Cookie] = []
     ) -> AuthorizeOutcome {
         .page(
             AuthorizePage(
                 step: step,
                 status: status,
+                retryAfter: retryAfter,
                 clientName: self.client.name,
                 redirectHost: RedirectURI.displayHost(self.redirectURI),
                 scopeDescriptions: self.scopes.map(\.explanation),
@@ -250,7 +253,12 @@ struct Flow {
         if let wait = limiter.hit("email|\(email)", windows: self.server.limits.emailPerAddress, now: self.now)
             ?? limiter.hit("email-client|\(self.clientAddress)", windows: self.server.limits.emailPerClient, now: self.now)
         {
-            return self.page(.email, status: 429, message: "Too many codes were requested. Please wait \(wait) seconds and try again.")
+            return self.page(
+                .email,
+                status: 429,
+                message: "Too many codes were requested. Please wait \(wait) seconds and try again.",
+                retryAfter: wait
+            )
         }
         let code = LoginCodes.make(randomBytes: self.server.environment.randomBytes(LoginCodes.length))
         let loginCode = LoginCode(
@@ -271,9 +279,17 @@ struct Flow {
 
     /// Step 2: the code arrives; a right one logs the person in (creating the user on first login).
     func submitCode(_ typed: String, email raw: String) async -> AuthorizeOutcome {
-        guard let email = EmailAddress.normalize(raw) else { return self.page(.email, status: 400, message: "Please enter your e-mail address again.") }
+        guard let email = EmailAddress.normalize(raw) else {
+            return self.page(.email, status: 400, message: "Please enter your e-mail address again.")
+        }
         if let wait = self.server.limiter.hit("code|\(self.clientAddress)", windows: self.server.limits.codeAttempts, now: self.now) {
-            return self.page(.code, status: 429, message: "Too many attempts. Please wait \(wait) seconds and try again.", email: email)
+            return self.page(
+                .code,
+                status: 429,
+                message: "Too many attempts. Please wait \(wait) seconds and try again.",
+                email: email,
+                retryAfter: wait
+            )
         }
         do {
             guard let stored = try await self.server.loginCodes.loginCode(email: email), stored.expiresAt > self.now,
@@ -332,12 +348,21 @@ struct Flow {
     func decide(approved: Bool, session: LoginSession) async -> AuthorizeOutcome {
         guard approved else {
             return .redirect(
-                self.server.redirect(self.redirectURI, ["error": "access_denied", "error_description": "The user denied access."], state: self.request.state),
+                self.server.redirect(
+                    self.redirectURI,
+                    ["error": "access_denied", "error_description": "The user denied access."],
+                    state: self.request.state
+                ),
                 cookies: []
             )
         }
         do {
-            try await self.server.grants.recordConsent(subject: session.subject, clientID: self.client.id, scopes: self.scopes.map(\.rawValue), at: self.now)
+            try await self.server.grants.recordConsent(
+                subject: session.subject,
+                clientID: self.client.id,
+                scopes: self.scopes.map(\.rawValue),
+                at: self.now
+            )
             return try await self.issueCode(subject: session.subject)
         } catch {
             self.server.logger.error("Approval failed: \(error)")

@@ -81,34 +81,38 @@ public struct AuthorizationServer: Sendable {
 
     /// RFC 9728 protected-resource metadata of the MCP endpoint.
     public func protectedResourceMetadata() -> OAuthResponse {
-        .json(ProtectedResourceMetadata(
-            resource: self.configuration.resource,
-            authorization_servers: [self.configuration.issuer],
-            scopes_supported: Scope.all.map(\.rawValue),
-            bearer_methods_supported: ["header"],
-            resource_name: "Todo MCP server"
-        ))
+        .json(
+            ProtectedResourceMetadata(
+                resource: self.configuration.resource,
+                authorization_servers: [self.configuration.issuer],
+                scopes_supported: Scope.all.map(\.rawValue),
+                bearer_methods_supported: ["header"],
+                resource_name: "Todo MCP server"
+            )
+        )
     }
 
     /// RFC 8414 authorization-server metadata (also served as OpenID configuration).
     public func authorizationServerMetadata() -> OAuthResponse {
         let issuer = self.configuration.issuer
-        return .json(AuthorizationServerMetadata(
-            issuer: issuer,
-            authorization_endpoint: issuer + "/oauth/authorize",
-            token_endpoint: issuer + "/oauth/token",
-            registration_endpoint: issuer + "/oauth/register",
-            revocation_endpoint: issuer + "/oauth/revoke",
-            scopes_supported: Scope.all.map(\.rawValue),
-            response_types_supported: ["code"],
-            response_modes_supported: ["query"],
-            grant_types_supported: ["authorization_code", "refresh_token"],
-            token_endpoint_auth_methods_supported: ["none"],
-            revocation_endpoint_auth_methods_supported: ["none"],
-            code_challenge_methods_supported: ["S256"],
-            client_id_metadata_document_supported: self.documents != nil,
-            authorization_response_iss_parameter_supported: true
-        ))
+        return .json(
+            AuthorizationServerMetadata(
+                issuer: issuer,
+                authorization_endpoint: issuer + "/oauth/authorize",
+                token_endpoint: issuer + "/oauth/token",
+                registration_endpoint: issuer + "/oauth/register",
+                revocation_endpoint: issuer + "/oauth/revoke",
+                scopes_supported: Scope.all.map(\.rawValue),
+                response_types_supported: ["code"],
+                response_modes_supported: ["query"],
+                grant_types_supported: ["authorization_code", "refresh_token"],
+                token_endpoint_auth_methods_supported: ["none"],
+                revocation_endpoint_auth_methods_supported: ["none"],
+                code_challenge_methods_supported: ["S256"],
+                client_id_metadata_document_supported: self.documents != nil,
+                authorization_response_iss_parameter_supported: true
+            )
+        )
     }
 
     /// The answer to a CORS preflight of a metadata, registration, token or revocation endpoint.
@@ -142,14 +146,21 @@ public struct AuthorizationServer: Sendable {
         if let responseTypes = request.response_types, responseTypes != ["code"] {
             return .error(OAuthError(.invalidClientMetadata, "response_types must be [\"code\"]."))
         }
-        let name = String((request.client_name?.trimmingCharacters(in: .whitespacesAndNewlines)).flatMap { $0.isEmpty ? nil : $0 }?.prefix(100) ?? "Unnamed client")
+        let name = String(
+            (request.client_name?.trimmingCharacters(in: .whitespacesAndNewlines)).flatMap { $0.isEmpty ? nil : $0 }?.prefix(100) ?? "Unnamed client"
+        )
         let metadataHash = sha256Hex(([name] + redirectURIs.sorted()).joined(separator: "\n"))
         do {
             let client: OAuthClient
             if let existing = try await self.clients.client(metadataHash: metadataHash) {
                 client = existing
             } else {
-                client = OAuthClient(id: "c_" + self.environment.randomToken(bytes: 18), name: name, redirectURIs: redirectURIs, createdAt: self.environment.now())
+                client = OAuthClient(
+                    id: "c_" + self.environment.randomToken(bytes: 18),
+                    name: name,
+                    redirectURIs: redirectURIs,
+                    createdAt: self.environment.now()
+                )
                 try await self.clients.insert(client, metadataHash: metadataHash)
             }
             return .json(

@@ -1,5 +1,5 @@
-public import HTTPTypes
 import Foundation
+public import HTTPTypes
 
 /// What an authorization-server endpoint answers: status, headers and body.
 public struct OAuthResponse: Sendable {
@@ -56,11 +56,6 @@ public struct OAuthResponse: Sendable {
 
 extension HTTPField.Name {
     static let pragma = HTTPField.Name("Pragma")!
-    static let retryAfter = HTTPField.Name("Retry-After")!
-    static let accessControlAllowOrigin = HTTPField.Name("Access-Control-Allow-Origin")!
-    static let accessControlAllowMethods = HTTPField.Name("Access-Control-Allow-Methods")!
-    static let accessControlAllowHeaders = HTTPField.Name("Access-Control-Allow-Headers")!
-    static let accessControlMaxAge = HTTPField.Name("Access-Control-Max-Age")!
 }
 
 /// A cookie the authorization pages set.

@@ -66,7 +66,8 @@ public final class AccessTokenAuthority: Sendable {
             let payload = Base64URL.decode(String(parts[2])),
             let claims = try? JSONDecoder().decode(AccessTokenClaims.self, from: Data(payload))
         else { return nil }
-        guard Double(claims.expiresAt) > now.timeIntervalSince1970, OAuthConfiguration.canonicalResource(claims.audience) == OAuthConfiguration.canonicalResource(audience)
+        guard Double(claims.expiresAt) > now.timeIntervalSince1970,
+            OAuthConfiguration.canonicalResource(claims.audience) == OAuthConfiguration.canonicalResource(audience)
         else { return nil }
         guard !self.revoked.withLock({ $0[claims.id] != nil }) else { return nil }
         return claims
@@ -131,7 +132,9 @@ enum PKCE {
     /// Whether `value` has the form of a verifier or challenge: 43–128 unreserved characters.
     static func isWellFormed(_ value: String) -> Bool {
         (43...128).contains(value.utf8.count)
-            && value.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-._~".unicodeScalars.contains($0)) }
+            && value.unicodeScalars.allSatisfy {
+                $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-._~".unicodeScalars.contains($0))
+            }
     }
 
     /// Whether `verifier` hashes to `challenge`.
