@@ -14,8 +14,7 @@ struct OAuthAbuseTests {
         let fixture = try OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
-            _ = try await browser.register()
-            let emailPage = try await browser.browse(.get, browser.authorizeURI(pkce: PKCEPair()))
+            let emailPage = try await browser.emailPage()
             for _ in 0..<3 {
                 #expect(try await browser.submit(emailPage, [("email", "ada@example.com")]).status == .ok)
             }
@@ -35,9 +34,7 @@ struct OAuthAbuseTests {
         let fixture = try OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
-            _ = try await browser.register()
-            let emailPage = try await browser.browse(.get, browser.authorizeURI(pkce: PKCEPair()))
-            let codePage = try await browser.submit(emailPage, [("email", "ada@example.com")])
+            let codePage = try await browser.codePage()
             var statuses: [HTTPResponse.Status] = []
             for _ in 0..<11 {
                 statuses.append(try await browser.submit(codePage, [("code", "ZZZZZ")]).status)

@@ -123,9 +123,7 @@ struct OAuthAuthorizeTests {
         let fixture = try OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
-            _ = try await browser.register()
-            let emailPage = try await browser.browse(.get, browser.authorizeURI(pkce: PKCEPair()))
-            let codePage = try await browser.submit(emailPage, [("email", "ada@example.com")])
+            let codePage = try await browser.codePage()
             let right = try #require(codePage.demoCode)
             let wrong = right == "AAAAA" ? "BBBBB" : "AAAAA"
             var page = codePage
@@ -147,9 +145,7 @@ struct OAuthAuthorizeTests {
         let fixture = try OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
-            _ = try await browser.register()
-            let emailPage = try await browser.browse(.get, browser.authorizeURI(pkce: PKCEPair()))
-            let codePage = try await browser.submit(emailPage, [("email", "ada@example.com")])
+            let codePage = try await browser.codePage()
             fixture.clock.advance(seconds: 601)
             let late = try await browser.submit(codePage, [("code", try #require(codePage.demoCode))])
             #expect(late.status == .badRequest)
@@ -162,9 +158,7 @@ struct OAuthAuthorizeTests {
         let fixture = try OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
-            _ = try await browser.register()
-            let emailPage = try await browser.browse(.get, browser.authorizeURI(pkce: PKCEPair()))
-            let codePage = try await browser.submit(emailPage, [("email", "ada@example.com")])
+            let codePage = try await browser.codePage()
             let code = try #require(codePage.demoCode)
             let stored = try await fixture.database.writer.read { try String.fetchAll($0, sql: "SELECT code_hash FROM login_codes") }
             #expect(stored.count == 1 && !stored[0].contains(code))
@@ -179,8 +173,7 @@ struct OAuthAuthorizeTests {
         let fixture = try OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
-            _ = try await browser.register()
-            let emailPage = try await browser.browse(.get, browser.authorizeURI(pkce: PKCEPair()))
+            let emailPage = try await browser.emailPage()
             let forged = emailPage.firstFormFields.map { $0.0 == "csrf" ? ("csrf", "forged-value-forged-value-forged-value") : $0 }
             let refused = try await browser.browse(.post, "/oauth/authorize", form: forged + [("email", "ada@example.com")])
             #expect(refused.status == .forbidden)
@@ -280,9 +273,7 @@ struct OAuthAuthorizeTests {
         let fixture = try OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
-            _ = try await browser.register()
-            let emailPage = try await browser.browse(.get, browser.authorizeURI(pkce: PKCEPair()))
-            let codePage = try await browser.submit(emailPage, [("email", "ada@example.com")])
+            let codePage = try await browser.codePage()
             let consent = try await browser.submit(codePage, [("code", try #require(codePage.demoCode))])
             #expect(consent.html.contains("ada@example.com"))
             let switchFields = consent.html.components(separatedBy: "<form").dropFirst(2).first.map { "<form" + $0 } ?? ""

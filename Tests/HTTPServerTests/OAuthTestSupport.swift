@@ -132,6 +132,17 @@ final class ScriptedClient {
         return "/oauth/authorize?" + formEncode(fields + extra)
     }
 
+    /// The e-mail page of a new authorization request (registering first when needed).
+    func emailPage(pkce: PKCEPair = PKCEPair()) async throws -> BrowserAnswer {
+        if self.clientID.isEmpty { _ = try await self.register() }
+        return try await self.browse(.get, self.authorizeURI(pkce: pkce))
+    }
+
+    /// The code page after entering `email`.
+    func codePage(email: String = "ada@example.com") async throws -> BrowserAnswer {
+        try await self.submit(try await self.emailPage(), [("email", email)])
+    }
+
     /// Submits the page's first form with `fields` added.
     func submit(_ page: BrowserAnswer, _ fields: [(String, String)]) async throws -> BrowserAnswer {
         try await self.browse(.post, "/oauth/authorize", form: page.firstFormFields + fields)
