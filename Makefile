@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/debug/todo-server
 
-.PHONY: run test build release format migrate system-packages
+.PHONY: run test e2e build release format migrate system-packages
 
 ## make run: build, migrate and serve on http://127.0.0.1:8080 (settings: .env, see .env.example)
 run: build
@@ -12,6 +12,10 @@ run: build
 ## make test: run every test
 test: system-packages
 	$(SWIFT) test
+
+## make e2e: end-to-end tests with real MCP clients and a headless browser against the real binary
+e2e: system-packages
+	scripts/e2e.sh
 
 ## make build: debug build
 build: system-packages

@@ -11,6 +11,7 @@ enum PageTemplates {
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <meta name="color-scheme" content="light dark">
+        <link rel="icon" href="data:,">
         <title>{{title}}</title>
         <style>
         :root { --fg: #1d1d1f; --muted: #5f6368; --bg: #fbfbfd; --card: #ffffff; --line: #d9dce1; --accent: #2451d6; --code: #f2f4f7; }

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# End-to-end tests: the real todo-server binary on a loopback port, driven by the official MCP
+# Python SDK, FastMCP's client and headless Chromium. Installs what it needs, then prints one
+# summary line "e2e: N passed, M failed" and fails when anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-system-packages.sh chromium chromium-driver || exit 1
+
+venv=.venv-e2e
+stamp="$venv/requirements.sha"
+wanted=$(sha256sum e2e/requirements.txt | cut -d' ' -f1)
+if [[ ! -x $venv/bin/python || "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]]; then
+  echo "Installing the end-to-end clients into $venv"
+  rm -rf "$venv"
+  python3 -m venv "$venv" && "$venv/bin/pip" install --quiet --disable-pip-version-check -r e2e/requirements.txt || exit 1
+  echo "$wanted" > "$stamp"
+fi
+
+swift build --product todo-server || exit 1
+export TODO_SERVER_BINARY="$PWD/.build/debug/todo-server"
+
+mkdir -p e2e/out
+rm -f e2e/out/junit.xml
+"$venv/bin/python" -m pytest e2e -q -p no:cacheprovider --junitxml=e2e/out/junit.xml "$@"
+status=$?
+
+"$venv/bin/python" - <<'PY'
+import xml.etree.ElementTree as ET
+try:
+    suite = ET.parse("e2e/out/junit.xml").getroot().find("testsuite")
+    total, failed = int(suite.get("tests")), int(suite.get("failures")) + int(suite.get("errors"))
+    skipped = int(suite.get("skipped"))
+except Exception:
+    total, failed, skipped = 0, 1, 0
+print(f"e2e: {total - failed - skipped} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
+PY
+# pytest's 5 means no test ran: a failure here.
+[[ $status -eq 0 ]] || exit 1
