@@ -92,13 +92,11 @@ enum AddressPolicy {
     /// Whether `address` is a public unicast address: not private, loopback, link-local, shared,
     /// multicast, reserved or unspecified.
     static func isPublic(_ address: String) -> Bool {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, address, &v4) == 1 {
-            return self.isPublicIPv4(UInt32(bigEndian: v4.s_addr))
+        var bytes = [UInt8](repeating: 0, count: 16)
+        if inet_pton(AF_INET, address, &bytes) == 1 {
+            return self.isPublicIPv4(bytes[0..<4].reduce(0) { $0 << 8 | UInt32($1) })
         }
-        var v6 = in6_addr()
-        guard inet_pton(AF_INET6, address, &v6) == 1 else { return false }
-        let bytes = withUnsafeBytes(of: v6) { Array($0) }
+        guard inet_pton(AF_INET6, address, &bytes) == 1 else { return false }
         if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {  // ::ffff:a.b.c.d
             return self.isPublicIPv4(bytes[12..<16].reduce(0) { $0 << 8 | UInt32($1) })
         }
