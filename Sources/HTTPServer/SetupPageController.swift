@@ -38,7 +38,8 @@ extension Response {
             headers: [
                 .contentType: "text/html; charset=utf-8",
                 // No form-action: the consent form's redirect goes to the client's own (often custom-scheme) address.
-                .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'",
+                .contentSecurityPolicy:
+                    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'",
                 .xFrameOptions: "DENY",
                 .xContentTypeOptions: "nosniff",
                 .referrerPolicy: "no-referrer",

@@ -11,7 +11,7 @@ public struct WallClock: Sendable {
     /// A clock that reads `now` each time it is asked.
     public init(_ now: @escaping @Sendable () -> Date) { self.read = now }
 
-    /// The current time, rounded down to whole milliseconds: the precision at which times are stored,
+    /// The current time, rounded to whole milliseconds: the precision at which times are stored,
     /// so a value survives a round trip through storage unchanged.
     public func now() -> Date { Date(millisecondsSince1970: self.read().millisecondsSince1970) }
 
@@ -23,8 +23,9 @@ public struct WallClock: Sendable {
 }
 
 extension Date {
-    /// Whole milliseconds since 1970, rounded down.
-    public var millisecondsSince1970: Int64 { Int64((self.timeIntervalSince1970 * 1000).rounded(.down)) }
+    /// Whole milliseconds since 1970, rounded to the nearest (so that a date made from milliseconds
+    /// gives them back exactly, despite floating point).
+    public var millisecondsSince1970: Int64 { Int64((self.timeIntervalSince1970 * 1000).rounded()) }
 
     /// The date `milliseconds` after 1970.
     public init(millisecondsSince1970 milliseconds: Int64) {

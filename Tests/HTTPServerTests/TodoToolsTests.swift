@@ -229,3 +229,18 @@ extension MCPFixture {
         self.configuration.maxRequestBytes = 1 << 20
     }
 }
+
+@Suite("Timestamps")
+struct TimestampTests {
+    /// Exact to the stored millisecond (Foundation's formatter, working on a Double, can print one less).
+    @Test(
+        arguments: [
+            (0, "1970-01-01T00:00:00.000Z"), (1_800_000_000_000, "2027-01-15T08:00:00.000Z"), (951_782_400_000, "2000-02-29T00:00:00.000Z"),
+            (4_102_444_799_999, "2099-12-31T23:59:59.999Z"), (1_709_164_800_123, "2024-02-29T00:00:00.123Z"), (-1, "1969-12-31T23:59:59.999Z"),
+            (-86_400_001, "1969-12-30T23:59:59.999Z"), (253_402_300_799_999, "9999-12-31T23:59:59.999Z"),
+        ] as [(Int64, String)]
+    )
+    func iso8601(_ milliseconds: Int64, _ expected: String) {
+        #expect(TodoTools.timestamp(Date(millisecondsSince1970: milliseconds)) == expected)
+    }
+}

@@ -11,9 +11,23 @@ struct JSONValueTests {
         #expect(value["b"]?["c"]?.intValue == -7)
     }
 
-    @Test(arguments: ["", "{", "[1 2]", "{'a':1}", "nul", "\"unterminated", "01"])
+    @Test(arguments: [
+        "", "{", "[1 2]", "{'a':1}", "nul", "\"unterminated", "01", "[1,]", "{\"a\":1,}", "// c\n1", "[NaN]", "1e999",
+        "\"tab\there\"", "\"\\x\"", "\"\\ud800\"", "-", "1.", ".5", "{\"a\" 1}", "[1]]",
+        String(repeating: "[", count: 200) + String(repeating: "]", count: 200),
+    ])
     func refusesInvalidJSON(_ text: String) {
         #expect(throws: (any Error).self) { try JSONValue.parse(Array(text.utf8)) }
+    }
+
+    @Test func parsesEscapesAndNumbers() throws {
+        let value = try JSONValue.parse(Array(#"{"s":"a\"b\\c\/d\n\u00e9\ud83d\ude00","i":-42,"d":1.5e3,"z":0,"big":12345678901234567890}"#.utf8))
+        #expect(value["s"] == "a\"b\\c/d\né😀")
+        #expect(value["i"] == -42)
+        #expect(value["d"] == 1500.0)
+        #expect(value["z"] == 0)
+        #expect(value["big"] == .double(12345678901234567890))
+        #expect(try JSONValue.parse(Array(" \n[ true , false , null ] \t".utf8)) == [true, false, nil])
     }
 
     @Test func serializesWithEscapesAndSortedKeys() throws {

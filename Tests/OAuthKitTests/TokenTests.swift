@@ -128,3 +128,21 @@ struct TokenTests {
         #expect(limiter.hit("k", windows: windows, now: start.addingTimeInterval(130)) == 3_470, "the hour is full")
     }
 }
+
+@Suite("Base64url")
+struct Base64URLTests {
+    @Test func roundTripsAgainstFoundation() {
+        for length in 0..<70 {
+            let bytes = (0..<length).map { UInt8(($0 * 37 + length) % 256) }
+            let expected = Data(bytes).base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            #expect(Base64URL.encode(bytes) == expected)
+            #expect(Base64URL.decode(expected) == bytes)
+        }
+    }
+
+    @Test(arguments: ["a", "ab=c", "a+bc", "a/bc", "ab!c", "AB"])
+    func refusesWhatIsNotCanonicalBase64URL(_ text: String) {
+        #expect(Base64URL.decode(text) == nil)
+    }
+}

@@ -497,7 +497,9 @@ public struct MCPEndpoint: Sendable {
                 )
             )
         }
-        guard let principal = await self.authenticator.authenticate(token: String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
+        guard
+            let principal = await self.authenticator.authenticate(token: String(parts[1].drop { $0 == " " }.reversed().drop { $0 == " " }.reversed()))
+        else {
             return .failure(
                 .unauthorized(error: "invalid_token", description: "The access token is invalid or expired.", resourceMetadataURL: metadata)
             )

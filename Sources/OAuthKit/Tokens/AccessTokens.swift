@@ -3,7 +3,7 @@ public import Foundation
 import Synchronization
 
 /// What an access token says: who, for which resource, with which scopes, until when.
-public struct AccessTokenClaims: Hashable, Sendable, Codable {
+public struct AccessTokenClaims: Hashable, Sendable {
     /// A unique id, so that one token can be revoked.
     public var id: String
     public var subject: String
@@ -12,12 +12,22 @@ public struct AccessTokenClaims: Hashable, Sendable, Codable {
     /// Seconds since 1970.
     public var expiresAt: Int64
 
-    enum CodingKeys: String, CodingKey {
-        case id = "jti"
-        case subject = "sub"
-        case audience = "aud"
-        case scopes = "scp"
-        case expiresAt = "exp"
+    /// The claims as signed: one per line (no claim holds a line break), so verifying a token
+    /// needs no JSON decoder on the request path.
+    var compactForm: String {
+        [self.id, self.subject, self.audience, self.scopes.joined(separator: " "), String(self.expiresAt)].joined(separator: "\n")
+    }
+
+    init?(compactForm: String) {
+        let lines = compactForm.split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.count == 5, let expiresAt = Int64(lines[4]) else { return nil }
+        self.init(
+            id: String(lines[0]),
+            subject: String(lines[1]),
+            audience: String(lines[2]),
+            scopes: lines[3].split(separator: " ").map(String.init),
+            expiresAt: expiresAt
+        )
     }
 
     public init(id: String, subject: String, audience: String, scopes: [String], expiresAt: Int64) {
@@ -51,7 +61,7 @@ public final class AccessTokenAuthority: Sendable {
 
     /// A signed token for `claims`.
     public func sign(_ claims: AccessTokenClaims) -> String {
-        let payload = Base64URL.encode((try? JSONEncoder().encode(claims)) ?? Data())
+        let payload = Base64URL.encode(Array(claims.compactForm.utf8))
         let signed = "at1.\(self.signingKeyID).\(payload)"
         let mac = HMAC<SHA256>.authenticationCode(for: Data(signed.utf8), using: self.keys[self.signingKeyID]!)
         return signed + "." + Base64URL.encode(mac)
@@ -64,7 +74,7 @@ public final class AccessTokenAuthority: Sendable {
             let mac = Base64URL.decode(String(parts[3])),
             HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Data(parts[0...2].joined(separator: ".").utf8), using: key),
             let payload = Base64URL.decode(String(parts[2])),
-            let claims = try? JSONDecoder().decode(AccessTokenClaims.self, from: Data(payload))
+            let claims = AccessTokenClaims(compactForm: String(decoding: payload, as: UTF8.self))
         else { return nil }
         guard Double(claims.expiresAt) > now.timeIntervalSince1970,
             OAuthConfiguration.canonicalResource(claims.audience) == OAuthConfiguration.canonicalResource(audience)
@@ -81,7 +91,7 @@ public final class AccessTokenAuthority: Sendable {
             HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Data(parts[0...2].joined(separator: ".").utf8), using: key),
             let payload = Base64URL.decode(String(parts[2]))
         else { return nil }
-        return try? JSONDecoder().decode(AccessTokenClaims.self, from: Data(payload))
+        return AccessTokenClaims(compactForm: String(decoding: payload, as: UTF8.self))
     }
 
     /// `text` with a MAC of the signing key: `<key id>.<text base64url>.<mac>`. For cookies the
