@@ -129,7 +129,7 @@ func buildRouter(
         ),
         tools: TodoTools.all(service: todos),
         authenticator: dependencies.authenticator ?? OAuthBearerAuthenticator(server: authorizationServer),
-        sessions: SQLiteMCPSessionStore(database),
+        sessions: CachingSessionStore(SQLiteMCPSessionStore(database), now: dependencies.now),
         now: dependencies.now,
         logger: logger
     )

@@ -1,0 +1,61 @@
+public import Foundation
+import Synchronization
+
+/// Keeps recently used sessions in memory in front of another store, so that a legacy request
+/// does not read the database to find its session.
+///
+/// Writes go through to the underlying store. A cached entry is trusted for `lifetime`; within one
+/// process every change passes through this cache, so it is never stale there. With several
+/// processes sharing a database, a session ended in one is still accepted by another for at most
+/// `lifetime`.
+public final class CachingSessionStore: MCPSessionStore {
+    private let base: any MCPSessionStore
+    private let lifetime: TimeInterval
+    private let now: @Sendable () -> Date
+    private let maxEntries: Int
+    private let cache = Mutex<[String: (session: MCPSession, cachedAt: Date)]>([:])
+
+    public init(_ base: any MCPSessionStore, lifetime: TimeInterval = 30, maxEntries: Int = 10_000, now: @escaping @Sendable () -> Date = Date.init) {
+        self.base = base
+        self.lifetime = lifetime
+        self.maxEntries = maxEntries
+        self.now = now
+    }
+
+    public func insert(_ session: MCPSession) async throws {
+        try await self.base.insert(session)
+        self.remember(session)
+    }
+
+    public func session(id: String) async throws -> MCPSession? {
+        let now = self.now()
+        if let entry = self.cache.withLock({ $0[id] }), now.timeIntervalSince(entry.cachedAt) < self.lifetime {
+            return entry.session
+        }
+        guard let session = try await self.base.session(id: id) else {
+            _ = self.cache.withLock { $0.removeValue(forKey: id) }
+            return nil
+        }
+        self.remember(session)
+        return session
+    }
+
+    public func touch(id: String, at date: Date) async throws {
+        try await self.base.touch(id: id, at: date)
+        self.cache.withLock { cache in cache[id]?.session.lastUsedAt = date }
+    }
+
+    public func delete(id: String) async throws {
+        _ = self.cache.withLock { $0.removeValue(forKey: id) }
+        try await self.base.delete(id: id)
+    }
+
+    private func remember(_ session: MCPSession) {
+        let now = self.now()
+        self.cache.withLock { cache in
+            if cache.count >= self.maxEntries { cache = cache.filter { now.timeIntervalSince($0.value.cachedAt) < self.lifetime } }
+            if cache.count >= self.maxEntries { cache.removeAll(keepingCapacity: true) }
+            cache[session.id] = (session, now)
+        }
+    }
+}
