@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The stable identifier of a user: the owner of todos.
 ///

@@ -1,6 +1,6 @@
 import Crypto
-public import Foundation
-public import HTTPTypes
+import Foundation
+import HTTPTypes
 public import Logging
 
 /// The OAuth 2.1 authorization server and the resource-server checks, transport-neutral.
