@@ -12,33 +12,14 @@ public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, Grant
     // MARK: Clients
 
     public func client(id: String) async throws -> OAuthClient? {
-        try await self.database.writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT id, name, redirect_uris, created_at FROM oauth_clients WHERE id = ?", arguments: [id])
-                .map(Self.client(from:))
-        }
+        try await self.client(where: "id", is: id)
     }
 
     public func client(metadataHash: String) async throws -> OAuthClient? {
-        try await self.database.writer.read { db in
-            try Row.fetchOne(
-                db,
-                sql: "SELECT id, name, redirect_uris, created_at FROM oauth_clients WHERE metadata_hash = ?",
-                arguments: [metadataHash]
-            ).map(Self.client(from:))
-        }
+        try await self.client(where: "metadata_hash", is: metadataHash)
     }
 
-    public func insert(_ client: OAuthClient, metadataHash: String) async throws {
-        let uris = String(decoding: try JSONEncoder().encode(client.redirectURIs), as: UTF8.self)
-        try await self.database.writer.write { db in
-            try db.execute(
-                sql: "INSERT INTO oauth_clients (id, metadata_hash, name, redirect_uris, created_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [client.id, metadataHash, client.name, uris, client.createdAt.millisecondsSince1970]
-            )
-        }
-    }
-
-    public func save(_ client: OAuthClient) async throws {
+    public func save(_ client: OAuthClient, metadataHash: String) async throws {
         let uris = String(decoding: try JSONEncoder().encode(client.redirectURIs), as: UTF8.self)
         try await self.database.writer.write { db in
             try db.execute(
@@ -46,8 +27,15 @@ public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, Grant
                     INSERT INTO oauth_clients (id, metadata_hash, name, redirect_uris, created_at) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT(id) DO UPDATE SET name = excluded.name, redirect_uris = excluded.redirect_uris
                     """,
-                arguments: [client.id, "document:" + client.id, client.name, uris, client.createdAt.millisecondsSince1970]
+                arguments: [client.id, metadataHash, client.name, uris, client.createdAt.millisecondsSince1970]
             )
+        }
+    }
+
+    private func client(where column: String, is value: String) async throws -> OAuthClient? {
+        try await self.database.writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT id, name, redirect_uris, created_at FROM oauth_clients WHERE \(column) = ?", arguments: [value])
+                .map(Self.client(from:))
         }
     }
 

@@ -4,7 +4,9 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import MCPCore
+import OAuthKit
 import Storage
+import Synchronization
 import Testing
 
 @testable import HTTPServer
@@ -282,6 +284,36 @@ struct OAuthAuthorizeTests {
             #expect(signedOut.html.contains(#"value="email""#))
             let again = try await browser.browse(.get, browser.authorizeURI(pkce: PKCEPair()))
             #expect(again.html.contains(#"name="email""#), "no longer signed in")
+        }
+    }
+}
+
+/// Login codes go through the injected delivery; outside demo mode the page never shows them.
+@Suite("Login code delivery")
+struct LoginCodeDeliveryTests {
+    final class Outbox: LoginCodeDelivery {
+        let sent = Mutex<[(code: String, email: String)]>([])
+        func deliver(code: String, to email: String) async throws { self.sent.withLock { $0.append((code, email)) } }
+    }
+
+    @Test func codesAreDeliveredAndNotShown() async throws {
+        var fixture = try OAuthFixture()
+        fixture.configuration.demoMode = false
+        let outbox = Outbox()
+        let app = try await buildApplication(
+            fixture.configuration,
+            dependencies: AppDependencies(now: fixture.clock.now, loginCodeDelivery: outbox, database: fixture.database)
+        )
+        try await app.test(.router) { client in
+            let browser = ScriptedClient(client)
+            let codePage = try await browser.codePage(email: "Ada@Example.com")
+            #expect(codePage.status == .ok)
+            #expect(codePage.demoCode == nil)
+            #expect(!codePage.html.contains(#"id="demo-code""#))
+            let delivered = try #require(outbox.sent.withLock { $0.last })
+            #expect(delivered.email == "ada@example.com")
+            let consent = try await browser.submit(codePage, [("code", delivered.code)])
+            #expect(consent.html.contains(#"name="approve" value="yes""#))
         }
     }
 }

@@ -21,8 +21,8 @@ struct CleanupTests {
             redirectURIs: ["https://b.example/cb"],
             createdAt: now.addingTimeInterval(-2 * 86_400)
         )
-        try await store.insert(oldClient, metadataHash: "h1")
-        try await store.insert(usedClient, metadataHash: "h2")
+        try await store.save(oldClient, metadataHash: "h1")
+        try await store.save(usedClient, metadataHash: "h2")
 
         try await store.replaceLoginCode(LoginCode(id: "l1", email: "a@example.com", codeHash: "x", expiresAt: now.addingTimeInterval(-1)))
         try await store.replaceLoginCode(LoginCode(id: "l2", email: "b@example.com", codeHash: "x", expiresAt: now.addingTimeInterval(60)))

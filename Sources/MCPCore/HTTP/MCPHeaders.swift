@@ -28,8 +28,10 @@ struct AcceptedMediaTypes {
         var eventStream = false
         for range in header.split(separator: ",") {
             let parts = range.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-            let refused = parts.dropFirst().contains {
-                $0.replacingOccurrences(of: " ", with: "").hasPrefix("q=0") && !$0.contains(where: { "123456789".contains($0) })
+            // A media range with q=0 is one the client refuses.
+            let refused = parts.dropFirst().contains { parameter in
+                let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                return pair.count == 2 && pair[0] == "q" && Double(pair[1]) == 0
             }
             if refused { continue }
             switch parts.first {

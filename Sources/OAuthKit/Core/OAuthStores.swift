@@ -5,9 +5,8 @@ public protocol ClientStore: Sendable {
     func client(id: String) async throws -> OAuthClient?
     /// The client registered earlier with the same metadata, so that repeated registrations do not pile up.
     func client(metadataHash: String) async throws -> OAuthClient?
-    func insert(_ client: OAuthClient, metadataHash: String) async throws
-    /// Stores or updates a client described by a metadata document.
-    func save(_ client: OAuthClient) async throws
+    /// Stores a client, or updates the name and redirect URIs of the one with its id.
+    func save(_ client: OAuthClient, metadataHash: String) async throws
 }
 
 /// The people who log in.

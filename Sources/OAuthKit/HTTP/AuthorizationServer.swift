@@ -161,7 +161,7 @@ public struct AuthorizationServer: Sendable {
                     redirectURIs: redirectURIs,
                     createdAt: self.environment.now()
                 )
-                try await self.clients.insert(client, metadataHash: metadataHash)
+                try await self.clients.save(client, metadataHash: metadataHash)
             }
             return .json(
                 RegistrationResponse(
@@ -187,7 +187,7 @@ public struct AuthorizationServer: Sendable {
     func resolveClient(_ id: String) async throws -> OAuthClient? {
         guard let documents = self.documents, ClientMetadataDocuments.isDocumentURL(id) else { return try await self.clients.client(id: id) }
         let client = try await documents.client(id, now: self.environment.now())
-        try await self.clients.save(client)
+        try await self.clients.save(client, metadataHash: "document:" + client.id)
         return client
     }
 

@@ -69,21 +69,15 @@ public final class AccessTokenAuthority: Sendable {
 
     /// The claims of `token` if it is ours, intact, unexpired at `now`, meant for `audience` and not revoked.
     public func verify(_ token: String, audience: String, now: Date) -> AccessTokenClaims? {
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4, parts[0] == "at1", let key = self.keys[String(parts[1])],
-            let mac = Base64URL.decode(String(parts[3])),
-            HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Data(parts[0...2].joined(separator: ".").utf8), using: key),
-            let payload = Base64URL.decode(String(parts[2])),
-            let claims = AccessTokenClaims(compactForm: String(decoding: payload, as: UTF8.self))
+        guard let claims = self.claimsIgnoringExpiry(token), Double(claims.expiresAt) > now.timeIntervalSince1970,
+            OAuthConfiguration.canonicalResource(claims.audience) == OAuthConfiguration.canonicalResource(audience),
+            !self.revoked.withLock({ $0[claims.id] != nil })
         else { return nil }
-        guard Double(claims.expiresAt) > now.timeIntervalSince1970,
-            OAuthConfiguration.canonicalResource(claims.audience) == OAuthConfiguration.canonicalResource(audience)
-        else { return nil }
-        guard !self.revoked.withLock({ $0[claims.id] != nil }) else { return nil }
         return claims
     }
 
-    /// Reads the claims of a token this authority signed, whatever its expiry (for revocation).
+    /// The claims of a token this authority signed and nobody altered, whatever its expiry,
+    /// audience or revocation (revocation reads them to know until when to refuse the token).
     func claimsIgnoringExpiry(_ token: String) -> AccessTokenClaims? {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4, parts[0] == "at1", let key = self.keys[String(parts[1])],
@@ -114,10 +108,7 @@ public final class AccessTokenAuthority: Sendable {
 
     /// A keyed hash of `text` (HMAC-SHA256 with the signing key, hex): how login codes are stored.
     func keyedHash(_ text: String) -> String {
-        HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: self.keys[self.signingKeyID]!).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        hex(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: self.keys[self.signingKeyID]!))
     }
 
     /// Refuses the token with `id` from now on.
@@ -131,10 +122,12 @@ public final class AccessTokenAuthority: Sendable {
 
 /// SHA-256 in lowercase hex: how codes and tokens are stored.
 func sha256Hex(_ text: String) -> String {
-    SHA256.hash(data: Data(text.utf8)).map { byte in
-        let hex = String(byte, radix: 16)
-        return byte < 16 ? "0" + hex : hex
-    }.joined()
+    hex(SHA256.hash(data: Data(text.utf8)))
+}
+
+/// Bytes in lowercase hex.
+func hex(_ bytes: some Sequence<UInt8>) -> String {
+    bytes.map { byte in byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined()
 }
 
 /// PKCE (RFC 7636) with S256 only.
