@@ -10,42 +10,37 @@ public struct SQLiteTodoRepository: TodoRepository {
 
     public func insert(_ todo: Todo) async throws {
         try await self.database.writer.write { db in
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO todos (id, owner_id, title, notes, due_date, priority, completed_at, created_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: Self.arguments(todo)
-            )
+                    """
+            ).execute(arguments: Self.arguments(todo))
         }
     }
 
     public func todo(id: TodoID, owner: UserID) async throws -> Todo? {
         try await self.database.writer.read { db in
-            try Row.fetchOne(
-                db,
-                sql: "SELECT \(Self.columns) FROM todos WHERE id = ? AND owner_id = ?",
-                arguments: [id.rawValue, owner.rawValue]
-            ).map(Self.todo(from:))
+            let statement = try db.cachedStatement(sql: "SELECT \(Self.columns) FROM todos WHERE id = ? AND owner_id = ?")
+            return try Row.fetchOne(statement, arguments: [id.rawValue, owner.rawValue]).map(Self.todo(from:))
         }
     }
 
     public func update(_ todo: Todo) async throws -> Bool {
         try await self.database.writer.write { db in
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE todos SET title = ?3, notes = ?4, due_date = ?5, priority = ?6, completed_at = ?7, updated_at = ?9
                     WHERE id = ?1 AND owner_id = ?2
-                    """,
-                arguments: Self.arguments(todo)
-            )
+                    """
+            ).execute(arguments: Self.arguments(todo))
             return db.changesCount > 0
         }
     }
 
     public func delete(id: TodoID, owner: UserID) async throws -> Bool {
         try await self.database.writer.write { db in
-            try db.execute(sql: "DELETE FROM todos WHERE id = ? AND owner_id = ?", arguments: [id.rawValue, owner.rawValue])
+            try db.cachedStatement(sql: "DELETE FROM todos WHERE id = ? AND owner_id = ?").execute(arguments: [id.rawValue, owner.rawValue])
             return db.changesCount > 0
         }
     }
@@ -53,7 +48,8 @@ public struct SQLiteTodoRepository: TodoRepository {
     public func list(owner: UserID, filter: TodoFilter, after: TodoSortKey?, limit: Int) async throws -> [Todo] {
         let (sql, arguments) = Self.listingStatement(owner: owner, filter: filter, after: after, limit: limit)
         return try await self.database.writer.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.todo(from:))
+            // Few distinct statements (status, query and cursor present or not), so each is prepared once.
+            try Array(Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments).map(Self.todo(from:)))
         }
     }
 

@@ -46,6 +46,20 @@ struct MCPTransportTests {
         }
     }
 
+    @Test("The scheme is case-insensitive and spaces around the token are ignored (RFC 9110 11.1)", arguments: ["bearer alice", "BEARER   alice  ", "Bearer alice "])
+    func lenientAuthorizationSyntax(_ authorization: String) async throws {
+        let fixture = try await MCPFixture()
+        try await fixture.app().test(.router) { client in
+            let answer = try await client.modern(
+                "tools/list",
+                token: nil,
+                headers: [.authorization: authorization, .mcpProtocolVersion: "2026-07-28", .mcpMethod: "tools/list"]
+            )
+            #expect(answer.status == .ok)
+            #expect(answer.body.contains(#""list_todos""#))
+        }
+    }
+
     @Test("Without the scope a tool needs: 403 insufficient_scope naming every scope needed (9.11)")
     func insufficientScope() async throws {
         let fixture = try await MCPFixture()

@@ -255,12 +255,31 @@ enum TodoTools {
         let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
         let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func pad(_ value: Int, _ width: Int) -> String {
-            let digits = String(value)
-            return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+        var text: [UInt8] = []
+        text.reserveCapacity(24)
+        /// Appends `value` with at least `width` digits, then `separator`.
+        func append(_ value: Int, width: Int, then separator: Unicode.Scalar) {
+            var divisor = 1
+            var places = 1
+            while places < width || divisor * 10 <= value {
+                divisor *= 10
+                places += 1
+            }
+            while divisor > 0 {
+                text.append(UInt8(ascii: "0") + UInt8(value / divisor % 10))
+                divisor /= 10
+            }
+            text.append(UInt8(ascii: separator))
         }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(inDay / 3_600_000, 2)):\(pad(inDay / 60_000 % 60, 2)):"
-            + "\(pad(inDay / 1000 % 60, 2)).\(pad(inDay % 1000, 3))Z"
+        if year < 0 { text.append(UInt8(ascii: "-")) }
+        append(abs(year), width: 4, then: "-")
+        append(month, width: 2, then: "-")
+        append(day, width: 2, then: "T")
+        append(inDay / 3_600_000, width: 2, then: ":")
+        append(inDay / 60_000 % 60, width: 2, then: ":")
+        append(inDay / 1000 % 60, width: 2, then: ".")
+        append(inDay % 1000, width: 3, then: "Z")
+        return String(decoding: text, as: UTF8.self)
     }
 }
 

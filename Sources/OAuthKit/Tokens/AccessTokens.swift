@@ -70,7 +70,8 @@ public final class AccessTokenAuthority: Sendable {
     /// The claims of `token` if it is ours, intact, unexpired at `now`, meant for `audience` and not revoked.
     public func verify(_ token: String, audience: String, now: Date) -> AccessTokenClaims? {
         guard let claims = self.claimsIgnoringExpiry(token), Double(claims.expiresAt) > now.timeIntervalSince1970,
-            OAuthConfiguration.canonicalResource(claims.audience) == OAuthConfiguration.canonicalResource(audience),
+            claims.audience == audience
+                || OAuthConfiguration.canonicalResource(claims.audience) == OAuthConfiguration.canonicalResource(audience),
             !self.revoked.withLock({ $0[claims.id] != nil })
         else { return nil }
         return claims
@@ -79,11 +80,13 @@ public final class AccessTokenAuthority: Sendable {
     /// The claims of a token this authority signed and nobody altered, whatever its expiry,
     /// audience or revocation (revocation reads them to know until when to refuse the token).
     func claimsIgnoringExpiry(_ token: String) -> AccessTokenClaims? {
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4, parts[0] == "at1", let key = self.keys[String(parts[1])],
-            let mac = Base64URL.decode(String(parts[3])),
-            HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Data(parts[0...2].joined(separator: ".").utf8), using: key),
-            let payload = Base64URL.decode(String(parts[2]))
+        guard let lastDot = token.utf8.lastIndex(of: UInt8(ascii: ".")) else { return nil }
+        let signed = token[..<lastDot]
+        let parts = signed.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "at1", let key = self.keys[String(parts[1])],
+            let mac = Base64URL.decode(token[token.utf8.index(after: lastDot)...]),
+            HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Array(signed.utf8), using: key),
+            let payload = Base64URL.decode(parts[2])
         else { return nil }
         return AccessTokenClaims(compactForm: String(decoding: payload, as: UTF8.self))
     }
