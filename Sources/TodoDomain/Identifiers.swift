@@ -33,7 +33,7 @@ public struct TodoID: Hashable, Sendable, Codable, CustomStringConvertible {
     /// Parses an identifier; returns `nil` for anything that is not of our form.
     public init?(_ rawValue: String) {
         guard rawValue.utf8.count == 28, rawValue.hasPrefix("t_"),
-            rawValue.utf8.dropFirst(2).allSatisfy({ Base32.alphabet.contains($0) })
+            rawValue.utf8.dropFirst(2).allSatisfy({ Base32.isDigit[Int($0)] })
         else { return nil }
         self.rawValue = rawValue
     }
@@ -70,6 +70,8 @@ public struct TodoID: Hashable, Sendable, Codable, CustomStringConvertible {
 /// Lowercase Crockford base 32 without padding: no `i`, `l`, `o` or `u`, so ids read back unambiguously.
 enum Base32 {
     static let alphabet: [UInt8] = Array("0123456789abcdefghjkmnpqrstvwxyz".utf8)
+    /// Whether a byte is one of the alphabet's, by its value.
+    static let isDigit: [Bool] = (0...255).map { alphabet.contains(UInt8($0)) }
 
     static func encode(_ bytes: [UInt8]) -> String {
         var output = [UInt8]()

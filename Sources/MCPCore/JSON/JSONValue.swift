@@ -65,7 +65,9 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
     public init(stringLiteral value: String) { self = .string(value) }
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+        var object = [String: JSONValue](minimumCapacity: elements.count)
+        for (key, value) in elements { object[key] = value }
+        self = .object(object)
     }
 }
 
@@ -83,7 +85,7 @@ extension JSONValue {
     /// The value as compact UTF-8 JSON text, with object keys sorted so that equal values print alike.
     public func serialized() -> [UInt8] {
         var output: [UInt8] = []
-        output.reserveCapacity(1024)
+        output.reserveCapacity(4096)
         self.write(to: &output)
         return output
     }
@@ -133,7 +135,7 @@ extension JSONValue {
             var runStart = 0
             for index in 0..<bytes.count {
                 let byte = bytes[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0x7F else { continue }
+                guard Self.needsEscape[Int(byte)] else { continue }
                 output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
                 runStart = index + 1
                 output.append(UInt8(ascii: "\\"))
@@ -154,4 +156,6 @@ extension JSONValue {
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    /// Whether a byte is written escaped: control characters, DEL, quote and backslash.
+    private static let needsEscape: [Bool] = (0...255).map { $0 < 0x20 || $0 == 0x7F || $0 == 0x22 || $0 == 0x5C }
 }
