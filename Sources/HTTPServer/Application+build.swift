@@ -38,7 +38,7 @@ public func buildApplication(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "todo-server"
         ),
-        services: [cleanup],
+        services: [cleanup, CheckpointService(database: database, interval: .milliseconds(100), logger: logger)],
         logger: logger
     )
 }

@@ -13,8 +13,14 @@ public import GRDB
 public struct AppDatabase: Sendable {
     /// The connection (a pool for files, a queue in memory). Repositories read and write through it.
     public let writer: any DatabaseWriter
+    /// For files: a connection of its own that copies the write-ahead log into the database, so
+    /// that a checkpoint never holds up a write (see ``checkpoint()``).
+    private let checkpointer: DatabaseQueue?
 
-    private init(writer: any DatabaseWriter) { self.writer = writer }
+    private init(writer: any DatabaseWriter, checkpointer: DatabaseQueue? = nil) {
+        self.writer = writer
+        self.checkpointer = checkpointer
+    }
 
     /// Opens (creating it and its folder if needed) the database file at `path`, and applies every
     /// pending migration.
@@ -22,10 +28,29 @@ public struct AppDatabase: Sendable {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let pool = try DatabasePool(path: path, configuration: configuration)
-        let database = AppDatabase(writer: pool)
+        let database = AppDatabase(writer: pool, checkpointer: try DatabaseQueue(path: path, configuration: configuration))
         try database.migrate()
         return database
     }
+
+    /// Copies what it can of the write-ahead log into the database file, on its own connection,
+    /// without waiting for readers or writers (a passive checkpoint). Returns the frames in the log
+    /// and how many of them are now in the database; `nil` for an in-memory database.
+    ///
+    /// SQLite would otherwise checkpoint inside whichever commit fills the log, and every write
+    /// queued behind that commit would wait for it. Call this often (the server does, every
+    /// second); if nobody does, SQLite still checkpoints by itself once the log reaches
+    /// ``autoCheckpointPages`` pages.
+    @discardableResult
+    public func checkpoint() async throws -> (logFrames: Int, checkpointedFrames: Int)? {
+        guard let checkpointer = self.checkpointer else { return nil }
+        let result = try await checkpointer.writeWithoutTransaction { try $0.checkpoint(.passive) }
+        return (result.walFrameCount, result.checkpointedFrameCount)
+    }
+
+    /// The size of the write-ahead log, in pages, at which a commit checkpoints by itself: a
+    /// fallback, far above what the log reaches between two calls of ``checkpoint()``.
+    public static let autoCheckpointPages = 10_000
 
     /// A new, empty, migrated database in memory, cloned from a template migrated once per process.
     public static func inMemory() throws -> AppDatabase {
@@ -61,6 +86,9 @@ public struct AppDatabase: Sendable {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(autoCheckpointPages)")
+        }
         return configuration
     }
 

@@ -37,6 +37,44 @@ struct DatabaseTests {
         #expect(try AppDatabase.open(path: path).appliedMigrations() == Migrations.all.map(\.name))
     }
 
+    @Test("Checkpoints run on a connection of their own: they finish while a write is under way")
+    func checkpointsDoNotWaitForWriters() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("storage-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("todo.sqlite").path
+        let database = try AppDatabase.open(path: path)
+        let autoCheckpoint = try await database.writer.write { try Int.fetchOne($0, sql: "PRAGMA wal_autocheckpoint") }
+        #expect(autoCheckpoint == AppDatabase.autoCheckpointPages)
+
+        let users = SQLiteUserRepository(database)
+        for index in 0..<50 { _ = try await users.findOrCreateUser(email: "user\(index)@example.com") }
+        let first = try #require(try await database.checkpoint())
+        #expect(first.logFrames > 0)
+        #expect(first.checkpointedFrames == first.logFrames, "with nobody reading, the whole log is copied")
+
+        // A write is under way and waits (up to 5 s) for the checkpoint to finish: the checkpoint
+        // must not queue behind it.
+        let entered = DispatchSemaphore(value: 0)
+        let checkpointed = DispatchSemaphore(value: 0)
+        let write = Task {
+            try await database.writer.write { db in
+                try db.execute(sql: "INSERT INTO users (id, created_at) VALUES ('u_waiting', 0)")
+                entered.signal()
+                return checkpointed.wait(timeout: .now() + 5) == .success
+            }
+        }
+        await Task.detached { entered.wait() }.value
+        let during = try #require(try await database.checkpoint())
+        checkpointed.signal()
+        #expect(during.checkpointedFrames <= during.logFrames)
+        #expect(try await write.value, "the checkpoint finished while the write was still open")
+    }
+
+    @Test func inMemoryDatabasesHaveNothingToCheckpoint() async throws {
+        let result = try await AppDatabase.inMemory().checkpoint()
+        #expect(result == nil)
+    }
+
     @Test func everyMigrationFileIsEmbeddedInOrder() throws {
         let folder = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

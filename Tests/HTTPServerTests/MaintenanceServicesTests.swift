@@ -8,8 +8,8 @@ import Testing
 
 @testable import HTTPServer
 
-@Suite("Cleanup service")
-struct CleanupServiceTests {
+@Suite("Maintenance services")
+struct MaintenanceServicesTests {
     @Test("Runs a pass at once and stops on graceful shutdown, however long its interval", .timeLimit(.minutes(1)))
     func stopsOnShutdown() async throws {
         let database = try AppDatabase.inMemory()
@@ -29,6 +29,33 @@ struct CleanupServiceTests {
                 try await group.waitForAll()
             }
         }
+    }
+
+    @Test("The checkpoint service copies the log into the database file at once and stops on graceful shutdown", .timeLimit(.minutes(1)))
+    func checkpointsAndStops() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("checkpoint-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("todo.sqlite").path
+        let database = try AppDatabase.open(path: path)
+        _ = try await database.checkpoint()
+        let users = SQLiteUserRepository(database)
+        for index in 0..<200 { _ = try await users.findOrCreateUser(email: "user\(index)@example.com") }
+        let before = try Self.fileSize(path)
+
+        let service = CheckpointService(database: database, interval: .seconds(3600), logger: Logger(label: "test"))
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await service.run() }
+                while try Self.fileSize(path) == before { try await Task.sleep(for: .milliseconds(5)) }
+                trigger.triggerGracefulShutdown()
+                try await group.waitForAll()
+            }
+        }
+        #expect(try Self.fileSize(path) > before, "the new rows reached the database file")
+    }
+
+    private static func fileSize(_ path: String) throws -> Int {
+        try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
     }
 }
 
