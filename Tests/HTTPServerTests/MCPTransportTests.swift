@@ -99,12 +99,25 @@ struct MCPTransportTests {
         }
     }
 
-    @Test("An Accept that allows neither JSON nor SSE is 406", arguments: ["text/html", "image/png", "application/json;q=0"])
+    @Test(
+        "An Accept that allows neither JSON nor SSE is 406",
+        arguments: ["text/html", "image/png", "application/json;q=0", "application/json ;\tq = 0.0 , text/html"]
+    )
     func unacceptable(_ accept: String) async throws {
         let fixture = try await MCPFixture()
         try await fixture.app().test(.router) { client in
             let answer = try await client.mcp(body: #"{"jsonrpc":"2.0","id":1,"method":"ping"}"#, accept: accept)
             #expect(answer.status == .notAcceptable)
+        }
+    }
+
+    @Test("Accept is read case-insensitively, with spaces and tabs around its parts", arguments: [" Application/JSON\t", "text/html,\tAPPLICATION/*;q=0.5"])
+    func lenientAccept(_ accept: String) async throws {
+        let fixture = try await MCPFixture()
+        try await fixture.app().test(.router) { client in
+            let answer = try await client.mcp(body: #"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#, accept: accept)
+            #expect(answer.status != .notAcceptable)
+            #expect(answer.headers[.contentType] == "application/json")
         }
     }
 

@@ -52,7 +52,7 @@ struct TokenTests {
         #expect(authority.verify(parts.joined(separator: "."), audience: "https://todo.example.com/", now: self.now) == nil)
         let otherKey = AccessTokenAuthority(keys: [SigningKey(id: "k1", secret: Array(repeating: 9, count: 32), createdAt: self.now)])
         #expect(otherKey.verify(token, audience: "https://todo.example.com/", now: self.now) == nil)
-        for garbage in ["", "at1", "at1.k1.x.y", "Bearer x", String(token.dropLast())] {
+        for garbage in ["", "at1", "at1.k1.x.y", "Bearer x", String(token.dropLast()), "at2" + token.dropFirst(3), token + ".x", "." + token] {
             #expect(authority.verify(garbage, audience: "https://todo.example.com/", now: self.now) == nil)
         }
     }

@@ -498,22 +498,13 @@ public struct MCPEndpoint: Sendable {
             )
         }
         guard
-            let principal = await self.authenticator.authenticate(token: Self.trimmingSpaces(parts[1]))
+            let principal = await self.authenticator.authenticate(token: String(parts[1].trimmingHTTPWhitespace))
         else {
             return .failure(
                 .unauthorized(error: "invalid_token", description: "The access token is invalid or expired.", resourceMetadataURL: metadata)
             )
         }
         return .success(principal)
-    }
-
-    /// `text` without leading and trailing spaces.
-    private static func trimmingSpaces(_ text: Substring) -> String {
-        let space = UInt8(ascii: " ")
-        guard let first = text.utf8.firstIndex(where: { $0 != space }), let last = text.utf8.lastIndex(where: { $0 != space }) else {
-            return ""
-        }
-        return String(text[first...last])
     }
 
     // MARK: Responses

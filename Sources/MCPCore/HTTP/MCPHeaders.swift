@@ -19,7 +19,7 @@ struct AcceptedMediaTypes {
     var eventStream: Bool
 
     init(_ header: String?) {
-        guard let header, !header.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard let header, !header[...].trimmingHTTPWhitespace.isEmpty else {
             self.json = true
             self.eventStream = true
             return
@@ -27,10 +27,10 @@ struct AcceptedMediaTypes {
         var json = false
         var eventStream = false
         for range in header.split(separator: ",") {
-            let parts = range.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            let parts = range.split(separator: ";").map { $0.trimmingHTTPWhitespace.lowercased() }
             // A media range with q=0 is one the client refuses.
             let refused = parts.dropFirst().contains { parameter in
-                let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                let pair = parameter.split(separator: "=", maxSplits: 1).map(\.trimmingHTTPWhitespace)
                 return pair.count == 2 && pair[0] == "q" && Double(pair[1]) == 0
             }
             if refused { continue }
@@ -49,6 +49,17 @@ struct AcceptedMediaTypes {
 extension String {
     /// Whether the value is `application/json`, with or without parameters.
     var isJSONMediaType: Bool {
-        self.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() == "application/json"
+        self.split(separator: ";").first?.trimmingHTTPWhitespace.lowercased() == "application/json"
+    }
+}
+
+extension Substring {
+    /// The text without the spaces and tabs HTTP allows around a value (RFC 9110 5.6.3).
+    var trimmingHTTPWhitespace: Substring {
+        let isContent = { (byte: UInt8) in byte != UInt8(ascii: " ") && byte != UInt8(ascii: "\t") }
+        guard let first = self.utf8.firstIndex(where: isContent), let last = self.utf8.lastIndex(where: isContent) else {
+            return self[self.endIndex...]
+        }
+        return self[first...last]
     }
 }

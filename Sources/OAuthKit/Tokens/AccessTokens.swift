@@ -80,12 +80,11 @@ public final class AccessTokenAuthority: Sendable {
     /// The claims of a token this authority signed and nobody altered, whatever its expiry,
     /// audience or revocation (revocation reads them to know until when to refuse the token).
     func claimsIgnoringExpiry(_ token: String) -> AccessTokenClaims? {
-        guard let lastDot = token.utf8.lastIndex(of: UInt8(ascii: ".")) else { return nil }
-        let signed = token[..<lastDot]
-        let parts = signed.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0] == "at1", let key = self.keys[String(parts[1])],
-            let mac = Base64URL.decode(token[token.utf8.index(after: lastDot)...]),
-            HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Array(signed.utf8), using: key),
+        let bytes = Array(token.utf8)
+        let parts = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0].elementsEqual("at1".utf8), let key = self.keys[String(decoding: parts[1], as: UTF8.self)],
+            let mac = Base64URL.decode(parts[3]),
+            HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: bytes[..<(parts[3].startIndex - 1)], using: key),
             let payload = Base64URL.decode(parts[2])
         else { return nil }
         return AccessTokenClaims(compactForm: String(decoding: payload, as: UTF8.self))
