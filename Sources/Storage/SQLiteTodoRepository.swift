@@ -9,7 +9,7 @@ public struct SQLiteTodoRepository: TodoRepository {
     public init(_ database: AppDatabase) { self.database = database }
 
     public func insert(_ todo: Todo) async throws {
-        try await self.database.writer.write { db in
+        try await self.database.write { db in
             try db.cachedStatement(
                 sql: """
                     INSERT INTO todos (id, owner_id, title, notes, due_date, priority, completed_at, created_at, updated_at)
@@ -27,7 +27,7 @@ public struct SQLiteTodoRepository: TodoRepository {
     }
 
     public func update(_ todo: Todo) async throws -> Bool {
-        try await self.database.writer.write { db in
+        try await self.database.write { db in
             try db.cachedStatement(
                 sql: """
                     UPDATE todos SET title = ?3, notes = ?4, due_date = ?5, priority = ?6, completed_at = ?7, updated_at = ?9
@@ -39,7 +39,7 @@ public struct SQLiteTodoRepository: TodoRepository {
     }
 
     public func delete(id: TodoID, owner: UserID) async throws -> Bool {
-        try await self.database.writer.write { db in
+        try await self.database.write { db in
             try db.cachedStatement(sql: "DELETE FROM todos WHERE id = ? AND owner_id = ?").execute(arguments: [id.rawValue, owner.rawValue])
             return db.changesCount > 0
         }

@@ -43,8 +43,11 @@ struct DatabaseTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("todo.sqlite").path
         let database = try AppDatabase.open(path: path)
-        let autoCheckpoint = try await database.writer.write { try Int.fetchOne($0, sql: "PRAGMA wal_autocheckpoint") }
+        let (autoCheckpoint, synchronous) = try await database.writer.write { db in
+            (try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint"), try Int.fetchOne(db, sql: "PRAGMA synchronous"))
+        }
         #expect(autoCheckpoint == AppDatabase.autoCheckpointPages)
+        #expect(synchronous == 2, "FULL: every commit is synced to disk before it returns")
 
         let users = SQLiteUserRepository(database)
         for index in 0..<50 { _ = try await users.findOrCreateUser(email: "user\(index)@example.com") }
