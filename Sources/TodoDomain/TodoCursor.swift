@@ -24,18 +24,30 @@ struct TodoCursor: Hashable, Sendable {
             self.after.id.rawValue,
         ].joined(separator: "|")
         let sealed = payload + "|" + Self.digest(payload)
-        return Data(sealed.utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        // base64url: the URL-safe alphabet, without padding.
+        let base64 = Data(sealed.utf8).base64EncodedString().utf8.compactMap { byte -> UInt8? in
+            switch byte {
+            case UInt8(ascii: "+"): UInt8(ascii: "-")
+            case UInt8(ascii: "/"): UInt8(ascii: "_")
+            case UInt8(ascii: "="): nil
+            default: byte
+            }
+        }
+        return String(decoding: base64, as: UTF8.self)
     }
 
     /// Reads a cursor that ``encoded()`` made for `filter`.
     init(decoding string: String, for filter: TodoFilter) throws(TodoError) {
         guard string.utf8.count <= 512 else { throw .invalidCursor }
-        var base64 = string.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.utf8.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8) else {
+        var base64 = string.utf8.map { byte in
+            switch byte {
+            case UInt8(ascii: "-"): UInt8(ascii: "+")
+            case UInt8(ascii: "_"): UInt8(ascii: "/")
+            default: byte
+            }
+        }
+        base64 += repeatElement(UInt8(ascii: "="), count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: Data(base64)), let text = String(data: data, encoding: .utf8) else {
             throw .invalidCursor
         }
         let parts = text.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
@@ -64,9 +76,14 @@ struct TodoCursor: Hashable, Sendable {
 
     /// The first 8 bytes of SHA-256, in hex.
     private static func digest(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).prefix(8).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        var hex: [UInt8] = []
+        hex.reserveCapacity(16)
+        for byte in SHA256.hash(data: Array(text.utf8)).prefix(8) {
+            hex.append(Self.hexDigits[Int(byte >> 4)])
+            hex.append(Self.hexDigits[Int(byte & 0xF)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }
