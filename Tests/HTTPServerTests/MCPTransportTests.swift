@@ -46,7 +46,10 @@ struct MCPTransportTests {
         }
     }
 
-    @Test("The scheme is case-insensitive and spaces around the token are ignored (RFC 9110 11.1)", arguments: ["bearer alice", "BEARER   alice  ", "Bearer alice "])
+    @Test(
+        "The scheme is case-insensitive and spaces around the token are ignored (RFC 9110 11.1)",
+        arguments: ["bearer alice", "BEARER   alice  ", "Bearer alice "]
+    )
     func lenientAuthorizationSyntax(_ authorization: String) async throws {
         let fixture = try await MCPFixture()
         try await fixture.app().test(.router) { client in
@@ -111,7 +114,10 @@ struct MCPTransportTests {
         }
     }
 
-    @Test("Accept is read case-insensitively, with spaces and tabs around its parts", arguments: [" Application/JSON\t", "text/html,\tAPPLICATION/*;q=0.5"])
+    @Test(
+        "Accept is read case-insensitively, with spaces and tabs around its parts",
+        arguments: [" Application/JSON\t", "text/html,\tAPPLICATION/*;q=0.5"]
+    )
     func lenientAccept(_ accept: String) async throws {
         let fixture = try await MCPFixture()
         try await fixture.app().test(.router) { client in

@@ -31,7 +31,9 @@ struct JSONValueTests {
     }
 
     @Test func serializesWithEscapesAndSortedKeys() throws {
-        let value: JSONValue = ["z": "quote \" backslash \\ newline \n return \r tab \t bell \u{07} unit \u{1F} delete \u{7F} é 👍", "a": [1, 2.5, nil, true]]
+        let value: JSONValue = [
+            "z": "quote \" backslash \\ newline \n return \r tab \t bell \u{07} unit \u{1F} delete \u{7F} é 👍", "a": [1, 2.5, nil, true],
+        ]
         let text = value.jsonString
         #expect(text == #"{"a":[1,2.5,null,true],"z":"quote \" backslash \\ newline \n return \r tab \t bell \u0007 unit \u001f delete \u007f é 👍"}"#)
         #expect(try JSONValue.parse(value.serialized()) == value, "round trip")

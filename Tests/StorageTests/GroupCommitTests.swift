@@ -55,7 +55,8 @@ struct GroupCommitTests {
                     // A foreign key checked at commit: the whole transaction is refused.
                     try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
                     try db.execute(
-                        sql: "INSERT INTO todos (id, owner_id, title, priority, created_at, updated_at) VALUES ('t_x', 'u_nobody', 'x', 'normal', 0, 0)"
+                        sql:
+                            "INSERT INTO todos (id, owner_id, title, priority, created_at, updated_at) VALUES ('t_x', 'u_nobody', 'x', 'normal', 0, 0)"
                     )
                 } else {
                     try db.execute(sql: "INSERT INTO users (id, created_at) VALUES (?, 0)", arguments: ["u_\(index)"])
@@ -85,9 +86,11 @@ struct GroupCommitTests {
             }
         }
         await Task.detached { entered.wait() }.value
-        let tasks = (0..<writes).map { index in Task { () -> Result<T, any Error> in
-            do { return .success(try await write(index)) } catch { return .failure(error) }
-        } }
+        let tasks = (0..<writes).map { index in
+            Task { () -> Result<T, any Error> in
+                do { return .success(try await write(index)) } catch { return .failure(error) }
+            }
+        }
         // Wait until every write is queued (one batch may already wait for the writer).
         while true {
             let (_, committing, pending) = self.database.groupCommit.statistics

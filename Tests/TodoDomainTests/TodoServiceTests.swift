@@ -200,7 +200,10 @@ struct TodoServiceTests {
         for index in 0..<4 { _ = try await service.create(NewTodo(title: "todo \(index)"), owner: alice) }
         let first = try await service.list(TodoListRequest(limit: 2), owner: alice)
         let cursor: String = try #require(first.nextCursor)
-        #expect(cursor.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_") }, "base64url without padding")
+        #expect(
+            cursor.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_") },
+            "base64url without padding"
+        )
         let second = try await service.list(TodoListRequest(limit: 2, cursor: cursor), owner: alice)
         #expect(second.todos.count == 2)
         #expect(second.nextCursor == nil)
