@@ -53,7 +53,7 @@ public struct AppDatabase: Sendable {
     /// and how many of them are now in the database; `nil` for an in-memory database.
     ///
     /// SQLite would otherwise checkpoint inside whichever commit fills the log, and every write
-    /// queued behind that commit would wait for it. Call this often (the server does, every
+    /// queued behind that commit would wait for it. Call this often (the server does, ten times a
     /// second); if nobody does, SQLite still checkpoints by itself once the log reaches
     /// ``autoCheckpointPages`` pages.
     @discardableResult

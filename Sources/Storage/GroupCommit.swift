@@ -9,10 +9,10 @@ import Synchronization
 /// of its batch. No caller resumes before its write is committed.
 final class GroupCommit: Sendable {
     private struct Item {
-        /// Runs the write in a savepoint and keeps its outcome.
-        let run: @Sendable (Database) -> Void
-        /// Resumes the caller: with the write's outcome, or with the commit's error.
-        let finish: @Sendable ((any Error)?) -> Void
+        /// Runs the write in a savepoint; returns what resumes its caller once the transaction is committed.
+        let run: @Sendable (Database) -> @Sendable () -> Void
+        /// Resumes the caller with the error of a transaction that failed.
+        let fail: @Sendable (any Error) -> Void
     }
 
     private struct State {
@@ -31,28 +31,13 @@ final class GroupCommit: Sendable {
 
     /// Runs `work` in the next shared transaction and returns its result once that transaction is committed.
     func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        let outcome = Mutex<Result<T, any Error>?>(nil)
-        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let item = Item(
                 run: { db in
-                    let result = Result { () throws -> T in
-                        var value: Result<T, any Error> = .failure(CancellationError())
-                        try db.inSavepoint {
-                            value = .success(try work(db))
-                            return .commit
-                        }
-                        return try value.get()
-                    }
-                    outcome.withLock { $0 = result }
+                    let result = Result { try Self.inSavepoint(db, work) }
+                    return { continuation.resume(with: result) }
                 },
-                finish: { commitError in
-                    if let commitError {
-                        continuation.resume(throwing: commitError)
-                    } else {
-                        // Every item of a batch that committed has run.
-                        continuation.resume(with: outcome.withLock { $0 } ?? .failure(CancellationError()))
-                    }
-                }
+                fail: { continuation.resume(throwing: $0) }
             )
             let startsDraining = self.state.withLock { state in
                 state.pending.append(item)
@@ -62,6 +47,17 @@ final class GroupCommit: Sendable {
             }
             if startsDraining { Task { await self.drain() } }
         }
+    }
+
+    /// The result of `work`, run in a savepoint that is rolled back when it throws.
+    private static func inSavepoint<T>(_ db: Database, _ work: (Database) throws -> T) throws -> T {
+        var value: T?
+        try db.inSavepoint {
+            value = try work(db)
+            return .commit
+        }
+        // `inSavepoint` returned normally, so `work` did too.
+        return value!
     }
 
     /// Commits batches until nothing is pending.
@@ -76,12 +72,10 @@ final class GroupCommit: Sendable {
             }
             guard !batch.isEmpty else { return }
             do {
-                try await self.writer.write { db in
-                    for item in batch { item.run(db) }
-                }
-                for item in batch { item.finish(nil) }
+                let resumes = try await self.writer.write { db in batch.map { $0.run(db) } }
+                for resume in resumes { resume() }
             } catch {
-                for item in batch { item.finish(error) }
+                for item in batch { item.fail(error) }
             }
         }
     }

@@ -55,10 +55,7 @@ enum Base64URL {
         return String(decoding: output, as: UTF8.self)
     }
 
-    static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        decode(Array(text.utf8))
-    }
-
+    /// The bytes of base64url text (`text.utf8`, or bytes already split out of a token).
     static func decode(_ input: some Collection<UInt8>) -> [UInt8]? {
         guard input.count % 4 != 1 else { return nil }
         var output: [UInt8] = []

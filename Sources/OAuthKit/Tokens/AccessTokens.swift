@@ -101,9 +101,9 @@ public final class AccessTokenAuthority: Sendable {
     /// The text of a value ``seal(_:)`` made with any key of the ring, or `nil` when it was altered.
     func unseal(_ sealed: String) -> String? {
         let parts = sealed.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let key = self.keys[String(parts[0])], let mac = Base64URL.decode(String(parts[2])),
+        guard parts.count == 3, let key = self.keys[String(parts[0])], let mac = Base64URL.decode(parts[2].utf8),
             HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Data(("seal." + parts[0...1].joined(separator: ".")).utf8), using: key),
-            let bytes = Base64URL.decode(String(parts[1]))
+            let bytes = Base64URL.decode(parts[1].utf8)
         else { return nil }
         return String(decoding: bytes, as: UTF8.self)
     }
