@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         // MARK: Libraries, lowest layer first. Only Storage and HTTPServer see GRDB or Hummingbird.
@@ -98,7 +99,10 @@ let package = Package(
         .testTarget(name: "TodoDomainTests", dependencies: ["TodoDomain"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MCPCoreTests",
-            dependencies: ["MCPCore", .product(name: "HTTPTypes", package: "swift-http-types")],
+            dependencies: [
+                "MCPCore", .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -120,6 +124,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -17,7 +17,7 @@ struct SetupPageController: Sendable {
         let html = self.pages.render(
             "setup",
             title: "Todo MCP server",
-            values: ["mcpURL": self.configuration.mcpURL, "publicURL": self.configuration.publicURL.absoluteString]
+            values: ["mcpURL": .text(self.configuration.mcpURL), "publicURL": .text(self.configuration.publicURL.absoluteString)]
         )
         return Response.html(html)
     }

@@ -53,9 +53,25 @@ struct BrowserAnswer {
     }
 }
 
+/// HTML text with its entities decoded, on bytes (an entity followed by a combining mark is one
+/// character to `String`, so character-level replacing would miss it).
 func unescape(_ text: String) -> String {
-    text.replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&#39;", with: "'")
-        .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&")
+    let entities: [(String, UInt8)] = [("&quot;", 0x22), ("&#39;", 0x27), ("&lt;", 0x3C), ("&gt;", 0x3E), ("&amp;", 0x26)]
+    let bytes = Array(text.utf8)
+    var output: [UInt8] = []
+    var index = 0
+    outer: while index < bytes.count {
+        if bytes[index] == 0x26 {
+            for (entity, byte) in entities where bytes[index...].starts(with: entity.utf8) {
+                output.append(byte)
+                index += entity.utf8.count
+                continue outer
+            }
+        }
+        output.append(bytes[index])
+        index += 1
+    }
+    return String(decoding: output, as: UTF8.self)
 }
 
 func formEncode(_ fields: [(String, String)]) -> String {

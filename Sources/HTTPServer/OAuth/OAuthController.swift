@@ -98,7 +98,7 @@ struct OAuthController: Sendable {
     func response(for outcome: AuthorizeOutcome, isPost: Bool) -> Response {
         switch outcome {
         case .errorPage(let title, let message, let status):
-            let html = self.pages.render("error", title: title, values: ["heading": title, "message": message])
+            let html = self.pages.render("error", title: title, values: ["heading": .text(title), "message": .text(message)])
             return Response.html(html, status: HTTPResponse.Status(code: status))
         case .redirect(let location, let cookies):
             var headers: HTTPFields = [.location: location, .cacheControl: "no-store", .referrerPolicy: "no-referrer"]
@@ -106,15 +106,15 @@ struct OAuthController: Sendable {
             // 303 turns the form POST into a GET at the client's redirect URI.
             return Response(status: isPost ? .seeOther : .found, headers: headers)
         case .page(let page, let cookies):
-            let values: [String: Any] = [
-                "clientName": page.clientName,
-                "redirectHost": page.redirectHost,
-                "scopes": page.scopeDescriptions,
-                "email": page.email ?? "",
-                "demoCode": page.demoCode ?? false,
-                "message": page.message ?? false,
-                "csrf": page.csrfToken,
-                "fields": page.requestFields.map { ["name": $0.name, "value": $0.value] },
+            let values: [String: PageValue] = [
+                "clientName": .text(page.clientName),
+                "redirectHost": .text(page.redirectHost),
+                "scopes": .list(page.scopeDescriptions.map(PageValue.text)),
+                "email": .text(page.email ?? ""),
+                "demoCode": .optional(page.demoCode),
+                "message": .optional(page.message),
+                "csrf": .text(page.csrfToken),
+                "fields": .list(page.requestFields.map { .object(["name": .text($0.name), "value": .text($0.value)]) }),
             ]
             let title =
                 switch page.step {

@@ -1,24 +1,28 @@
 import Mustache
 
 /// Renders the server's HTML pages from the templates in ``PageTemplates``.
+///
+/// Every page goes through ``render(_:title:values:)``, which escapes every text value with
+/// ``HTMLEscaping`` before the template sees it.
 struct PageRenderer: Sendable {
     private let library: MustacheLibrary
 
+    /// The names of the templates, each a page but `layout`.
+    static let templates: [(name: String, template: String)] = [
+        ("layout", PageTemplates.layout), ("setup", PageTemplates.setup), ("email", PageTemplates.email),
+        ("code", PageTemplates.code), ("consent", PageTemplates.consent), ("error", PageTemplates.error),
+    ]
+
     init() throws {
         var library = MustacheLibrary()
-        try library.register(PageTemplates.layout, named: "layout")
-        try library.register(PageTemplates.setup, named: "setup")
-        try library.register(PageTemplates.email, named: "email")
-        try library.register(PageTemplates.code, named: "code")
-        try library.register(PageTemplates.consent, named: "consent")
-        try library.register(PageTemplates.error, named: "error")
+        for (name, template) in Self.templates { try library.register(template, named: name) }
         self.library = library
     }
 
     /// The page `name` with `values`; `title` names the browser tab.
-    func render(_ name: String, title: String, values: [String: Any]) -> String {
+    func render(_ name: String, title: String, values: [String: PageValue]) -> String {
         var values = values
-        values["title"] = title
-        return self.library.render(values, withTemplate: name) ?? ""
+        values["title"] = .text(title)
+        return self.library.render(PageValue.object(values).escaped, withTemplate: name) ?? ""
     }
 }

@@ -1,7 +1,7 @@
 /// The HTML templates, compiled into the binary so the server needs no files at run time.
 ///
-/// Mustache escapes every `{{value}}` for HTML text and attributes; nothing here uses the
-/// unescaped `{{{value}}}` form.
+/// Every value arrives already escaped by ``PageRenderer`` (see ``HTMLEscaping``), so templates
+/// print values with `{{{value}}}`; the double-brace form would escape them a second time.
 enum PageTemplates {
     /// The frame every page shares. A page extends it with `{{<layout}}` and fills the `body` block.
     static let layout = """
@@ -12,7 +12,7 @@ enum PageTemplates {
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <meta name="color-scheme" content="light dark">
         <link rel="icon" href="data:,">
-        <title>{{title}}</title>
+        <title>{{{title}}}</title>
         <style>
         :root { --fg: #1d1d1f; --muted: #5f6368; --bg: #fbfbfd; --card: #ffffff; --line: #d9dce1; --accent: #2451d6; --code: #f2f4f7; }
         @media (prefers-color-scheme: dark) {
@@ -67,7 +67,7 @@ enum PageTemplates {
 
         <section aria-labelledby="url">
         <h2 id="url">Server URL</h2>
-        <pre class="url" id="mcp-url">{{mcpURL}}</pre>
+        <pre class="url" id="mcp-url">{{{mcpURL}}}</pre>
         <p class="hint">Click the box once to select the whole URL, then copy it.</p>
         </section>
 
@@ -82,7 +82,7 @@ enum PageTemplates {
 
         <section aria-labelledby="claude-code">
         <h2 id="claude-code">Claude Code</h2>
-        <pre class="wrap">claude mcp add --transport http todos {{mcpURL}}</pre>
+        <pre class="wrap">claude mcp add --transport http todos {{{mcpURL}}}</pre>
         <p class="hint">Then run <code>/mcp</code> inside Claude Code and choose <b>Authenticate</b>.</p>
         </section>
 
@@ -91,7 +91,7 @@ enum PageTemplates {
         <p>Add this to <code>~/.cursor/mcp.json</code> (or <code>.cursor/mcp.json</code> in a project):</p>
         <pre>{
           "mcpServers": {
-            "todos": { "url": "{{mcpURL}}" }
+            "todos": { "url": "{{{mcpURL}}}" }
           }
         }</pre>
         </section>
@@ -101,14 +101,14 @@ enum PageTemplates {
         <p>Add this to <code>.vscode/mcp.json</code>, or run <b>MCP: Add Server…</b> and choose HTTP:</p>
         <pre>{
           "servers": {
-            "todos": { "type": "http", "url": "{{mcpURL}}" }
+            "todos": { "type": "http", "url": "{{{mcpURL}}}" }
           }
         }</pre>
         </section>
 
         <section aria-labelledby="other">
         <h2 id="other">Other clients</h2>
-        <p>Any client that speaks MCP over Streamable HTTP with OAuth can connect: give it the server URL. The server publishes its OAuth metadata at <code>{{publicURL}}/.well-known/oauth-protected-resource</code>.</p>
+        <p>Any client that speaks MCP over Streamable HTTP with OAuth can connect: give it the server URL. The server publishes its OAuth metadata at <code>{{{publicURL}}}/.well-known/oauth-protected-resource</code>.</p>
         </section>
 
         <footer>Tools: list, get, create, update, complete and delete todos. Your todos are visible only to you.</footer>
@@ -117,8 +117,8 @@ enum PageTemplates {
 
     /// The hidden fields every login form repeats: the step, the CSRF token and the authorization request.
     private static let hidden = """
-        <input type="hidden" name="csrf" value="{{csrf}}">
-        {{#fields}}<input type="hidden" name="{{name}}" value="{{value}}">
+        <input type="hidden" name="csrf" value="{{{csrf}}}">
+        {{#fields}}<input type="hidden" name="{{{name}}}" value="{{{value}}}">
         {{/fields}}
         """
 
@@ -127,13 +127,13 @@ enum PageTemplates {
         {{<layout}}{{$body}}
         <section class="card">
         <h1>Sign in</h1>
-        <p><b>{{clientName}}</b> wants to use your todos. Sign in with your e-mail address; we will send you a code.</p>
-        {{#message}}<p class="message" role="alert">{{message}}</p>{{/message}}
+        <p><b>{{{clientName}}}</b> wants to use your todos. Sign in with your e-mail address; we will send you a code.</p>
+        {{#message}}<p class="message" role="alert">{{{message}}}</p>{{/message}}
         <form method="post" action="/oauth/authorize">
         <input type="hidden" name="step" value="email">
         \(hidden)
         <label for="email">E-mail address</label>
-        <input type="email" id="email" name="email" value="{{email}}" autocomplete="email" required autofocus>
+        <input type="email" id="email" name="email" value="{{{email}}}" autocomplete="email" required autofocus>
         <button type="submit">Send code</button>
         </form>
         </section>
@@ -145,12 +145,12 @@ enum PageTemplates {
         {{<layout}}{{$body}}
         <section class="card">
         <h1>Enter your code</h1>
-        <p>We sent a 5-character code to <b>{{email}}</b>. It is valid for 10 minutes.</p>
-        {{#demoCode}}<p class="demo">Demo mode: your code is <span id="demo-code">{{demoCode}}</span></p>{{/demoCode}}
-        {{#message}}<p class="message" role="alert">{{message}}</p>{{/message}}
+        <p>We sent a 5-character code to <b>{{{email}}}</b>. It is valid for 10 minutes.</p>
+        {{#demoCode}}<p class="demo">Demo mode: your code is <span id="demo-code">{{{demoCode}}}</span></p>{{/demoCode}}
+        {{#message}}<p class="message" role="alert">{{{message}}}</p>{{/message}}
         <form method="post" action="/oauth/authorize">
         <input type="hidden" name="step" value="code">
-        <input type="hidden" name="email" value="{{email}}">
+        <input type="hidden" name="email" value="{{{email}}}">
         \(hidden)
         <label for="code">Code</label>
         <input type="text" class="code" id="code" name="code" autocomplete="one-time-code" autocapitalize="characters" spellcheck="false" maxlength="12" required autofocus>
@@ -158,7 +158,7 @@ enum PageTemplates {
         </form>
         <form method="post" action="/oauth/authorize">
         <input type="hidden" name="step" value="email">
-        <input type="hidden" name="email" value="{{email}}">
+        <input type="hidden" name="email" value="{{{email}}}">
         \(hidden)
         <button type="submit" class="secondary">Send a new code</button>
         </form>
@@ -171,10 +171,10 @@ enum PageTemplates {
         {{<layout}}{{$body}}
         <section class="card">
         <h1>Allow access?</h1>
-        <p><b>{{clientName}}</b> wants to:</p>
-        <ul class="scopes">{{#scopes}}<li>{{.}}</li>{{/scopes}}</ul>
-        <p>After you allow it, you are sent back to <b>{{redirectHost}}</b>.</p>
-        {{#message}}<p class="message" role="alert">{{message}}</p>{{/message}}
+        <p><b>{{{clientName}}}</b> wants to:</p>
+        <ul class="scopes">{{#scopes}}<li>{{{.}}}</li>{{/scopes}}</ul>
+        <p>After you allow it, you are sent back to <b>{{{redirectHost}}}</b>.</p>
+        {{#message}}<p class="message" role="alert">{{{message}}}</p>{{/message}}
         <form method="post" action="/oauth/authorize">
         <input type="hidden" name="step" value="consent">
         \(hidden)
@@ -186,7 +186,7 @@ enum PageTemplates {
         <form method="post" action="/oauth/authorize">
         <input type="hidden" name="step" value="switch">
         \(hidden)
-        <p class="hint">Signed in as {{email}}. <button type="submit" class="link">Not you?</button></p>
+        <p class="hint">Signed in as {{{email}}}. <button type="submit" class="link">Not you?</button></p>
         </form>
         </section>
         {{/body}}{{/layout}}
@@ -196,8 +196,8 @@ enum PageTemplates {
     static let error = """
         {{<layout}}{{$body}}
         <section class="card">
-        <h1>{{heading}}</h1>
-        <p>{{message}}</p>
+        <h1>{{{heading}}}</h1>
+        <p>{{{message}}}</p>
         </section>
         {{/body}}{{/layout}}
         """
