@@ -18,6 +18,7 @@ enum Migrations {
         ("009_refresh_tokens", PackageResources._09_refresh_tokens_sql),
         ("010_signing_keys", PackageResources._10_signing_keys_sql),
         ("011_revoked_access_tokens", PackageResources._11_revoked_access_tokens_sql),
+        ("012_login_codes_per_flow", PackageResources._12_login_codes_per_flow_sql),
     ]
 
     /// A migrator that applies every migration not yet applied, each in its own transaction.

@@ -61,39 +61,43 @@ public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, Grant
         try await self.database.writer.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO login_codes (id, email, code_hash, expires_at, failed_attempts) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT(email) DO UPDATE SET id = excluded.id, code_hash = excluded.code_hash,
-                        expires_at = excluded.expires_at, failed_attempts = excluded.failed_attempts
+                    INSERT INTO login_codes (id, email, flow_id, code_hash, expires_at, attempts) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(email, flow_id) DO UPDATE SET id = excluded.id, code_hash = excluded.code_hash,
+                        expires_at = excluded.expires_at, attempts = excluded.attempts
                     """,
-                arguments: [code.id, code.email, code.codeHash, code.expiresAt.millisecondsSince1970, code.failedAttempts]
+                arguments: [code.id, code.email, code.flowID, code.codeHash, code.expiresAt.millisecondsSince1970, code.attempts]
             )
         }
     }
 
-    public func loginCode(email: String) async throws -> LoginCode? {
-        try await self.database.writer.read { db in
+    public func countLoginCodeAttempt(email: String, flowID: String, at date: Date, maxAttempts: Int) async throws -> LoginCode? {
+        try await self.database.writer.write { db in
             try Row.fetchOne(
                 db,
-                sql: "SELECT id, email, code_hash, expires_at, failed_attempts FROM login_codes WHERE email = ?",
-                arguments: [email]
+                sql: """
+                    UPDATE login_codes SET attempts = attempts + 1
+                    WHERE email = ? AND flow_id = ? AND expires_at > ? AND attempts < ?
+                    RETURNING id, email, flow_id, code_hash, expires_at, attempts
+                    """,
+                arguments: [email, flowID, date.millisecondsSince1970, maxAttempts]
             ).map { row in
-                LoginCode(id: row[0], email: row[1], codeHash: row[2], expiresAt: Date(millisecondsSince1970: row[3]), failedAttempts: row[4])
+                LoginCode(
+                    id: row[0],
+                    email: row[1],
+                    flowID: row[2],
+                    codeHash: row[3],
+                    expiresAt: Date(millisecondsSince1970: row[4]),
+                    attempts: row[5]
+                )
             }
         }
     }
 
-    public func recordFailedAttempt(loginCodeID: String) async throws -> Int {
+    public func deleteLoginCode(id: String) async throws -> Bool {
         try await self.database.writer.write { db in
-            try Int.fetchOne(
-                db,
-                sql: "UPDATE login_codes SET failed_attempts = failed_attempts + 1 WHERE id = ? RETURNING failed_attempts",
-                arguments: [loginCodeID]
-            ) ?? Int.max
+            try db.execute(sql: "DELETE FROM login_codes WHERE id = ?", arguments: [id])
+            return db.changesCount > 0
         }
-    }
-
-    public func deleteLoginCode(id: String) async throws {
-        try await self.database.writer.write { db in try db.execute(sql: "DELETE FROM login_codes WHERE id = ?", arguments: [id]) }
     }
 
     // MARK: Authorization codes and consent

@@ -62,7 +62,7 @@ struct MaintenanceServicesTests {
 enum SQLiteOAuthStoreSeed {
     static func expiredLoginCode(in database: AppDatabase) async throws {
         try await SQLiteOAuthStore(database).replaceLoginCode(
-            LoginCode(id: "l", email: "a@example.com", codeHash: "h", expiresAt: Date(timeIntervalSince1970: 1_700_000_000))
+            LoginCode(id: "l", email: "a@example.com", flowID: "f", codeHash: "h", expiresAt: Date(timeIntervalSince1970: 1_700_000_000))
         )
     }
 

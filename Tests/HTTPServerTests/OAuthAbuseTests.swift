@@ -95,4 +95,97 @@ struct OAuthAbuseTests {
         #expect(resolver.address(peer: "10.0.0.1", forwardedFor: []) == "10.0.0.1")
         #expect(resolver.address(peer: nil, forwardedFor: ["1.2.3.4"]) == "unknown")
     }
+
+    @Test("Parallel wrong codes count as at most five tries, and then even the right code fails")
+    func parallelWrongCodes() async throws {
+        let fixture = try OAuthFixture()
+        try await fixture.app().test(.router) { client in
+            let browser = ScriptedClient(client)
+            let codePage = try await browser.codePage()
+            let right = try #require(codePage.demoCode)
+            let wrong = right == "AAAAA" ? "BBBBB" : "AAAAA"
+            let headers: HTTPFields = [
+                .cookie: browser.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; "),
+                .contentType: "application/x-www-form-urlencoded",
+            ]
+            let body = formEncode(codePage.firstFormFields + [("code", wrong)])
+            let pages = try await withThrowingTaskGroup(of: (HTTPResponse.Status, String).self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        try await client.execute(uri: "/oauth/authorize", method: .post, headers: headers, body: ByteBuffer(string: body)) {
+                            ($0.status, String(buffer: $0.body))
+                        }
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(pages.allSatisfy { $0.0 == .badRequest })
+            let messages = pages.map { $0.1.firstMatch(of: #/class="message" role="alert">([^<]*)</#).map { String($0.output.1) } ?? "" }
+            let counted = messages.filter { $0.contains("left.") || $0.contains("Too many wrong") }
+            #expect(counted.count == 5, "every try is counted before it is compared: \(messages)")
+            let late = try await browser.submit(codePage, [("code", right)])
+            #expect(late.status == .badRequest)
+            #expect(!late.html.contains(#"name="approve""#))
+        }
+    }
+
+    @Test("A code answers only the browser that asked for it: another browser can neither burn nor replace it")
+    func codesAreBoundToTheirFlow() async throws {
+        let fixture = try OAuthFixture()
+        try await fixture.app().test(.router) { client in
+            let victim = ScriptedClient(client)
+            let codePage = try await victim.codePage(email: "ada@example.com")
+            let code = try #require(codePage.demoCode)
+
+            let attacker = ScriptedClient(client)
+            attacker.clientID = victim.clientID
+            let attackerPage = try await attacker.browse(.get, attacker.authorizeURI(pkce: PKCEPair()))
+            var codeForm = attackerPage.firstFormFields.filter { $0.0 != "step" }
+            codeForm += [("step", "code"), ("email", "ada@example.com")]
+            for guess in ["AAAAA", "BBBBB", "CCCCC", "DDDDD", "EEEEE", "FFFFF", code] {
+                let answer = try await attacker.browse(.post, "/oauth/authorize", form: codeForm + [("code", guess)])
+                #expect(answer.status == .badRequest, "another flow's guesses, even the right code, get nowhere")
+                #expect(!answer.html.contains(#"name="approve""#))
+            }
+            // The attacker asks for a new code for the same address: the victim's stays valid.
+            #expect(try await attacker.submit(attackerPage, [("email", "ada@example.com")]).status == .ok)
+            fixture.clock.advance(seconds: 61)  // past the per-client-address limit on tries
+            let signedIn = try await victim.submit(codePage, [("code", code)])
+            #expect(signedIn.html.contains(#"name="approve" value="yes""#), "the victim's code still works")
+        }
+    }
+
+    @Test("A stranger asking for codes for someone's address cannot lock that person out")
+    func strangerCannotLockOut() async throws {
+        var fixture = try OAuthFixture()
+        fixture.configuration.trustedProxies = ["127.0.0.1"]
+        let clock = fixture.clock
+        try await fixture.app().test(.live) { client in
+            let stranger = ScriptedClient(client)
+            stranger.forwardedFor = "203.0.113.66"
+            let page = try await stranger.emailPage()
+            var statuses: [HTTPResponse.Status] = []
+            for _ in 0..<12 {
+                statuses.append(try await stranger.submit(page, [("email", "ada@example.com")]).status)
+                clock.advance(seconds: 20)
+            }
+            #expect(statuses.contains(.tooManyRequests), "the stranger is limited")
+            let person = ScriptedClient(client)
+            person.clientID = stranger.clientID
+            person.forwardedFor = "198.51.100.7"
+            let codePage = try await person.submit(try await person.browse(.get, person.authorizeURI(pkce: PKCEPair())), [("email", "ada@example.com")])
+            #expect(codePage.status == .ok)
+            #expect(codePage.demoCode != nil, "the person still gets a code from their own address")
+        }
+    }
+
+    @Test("IPv6 clients are limited by their /64 network")
+    func ipv6Networks() {
+        #expect(ClientAddressResolver.rateLimitKey("2001:db8:1:2:aaaa::1") == "2001:db8:1:2::/64")
+        #expect(ClientAddressResolver.rateLimitKey("2001:db8:1:2:ffff:ffff:ffff:ffff") == "2001:db8:1:2::/64")
+        #expect(ClientAddressResolver.rateLimitKey("2001:db8:1:3::1") == "2001:db8:1:3::/64")
+        #expect(ClientAddressResolver.rateLimitKey("::ffff:192.0.2.1") == "192.0.2.1")
+        #expect(ClientAddressResolver.rateLimitKey("192.0.2.1") == "192.0.2.1")
+        #expect(ClientAddressResolver.rateLimitKey("unknown") == "unknown")
+    }
 }

@@ -102,6 +102,8 @@ final class ScriptedClient {
     var cookies: [String: String] = [:]
     var clientID = ""
     let redirectURI: String
+    /// Sent as `X-Forwarded-For`, for tests behind a trusted proxy.
+    var forwardedFor: String?
 
     init(_ client: any TestClientProtocol, redirectURI: String = "http://127.0.0.1:33418/callback") {
         self.client = client
@@ -128,6 +130,7 @@ final class ScriptedClient {
         var headers: HTTPFields = [:]
         if !self.cookies.isEmpty { headers[.cookie] = self.cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ") }
         if form != nil { headers[.contentType] = "application/x-www-form-urlencoded" }
+        if let forwardedFor { headers[.xForwardedFor] = forwardedFor }
         return try await self.client.execute(uri: uri, method: method, headers: headers, body: form.map { ByteBuffer(string: formEncode($0)) }) {
             response in
             let answer = BrowserAnswer(status: response.status, headers: response.headers, html: String(buffer: response.body))

@@ -129,6 +129,47 @@ struct TokenTests {
     }
 }
 
+@Suite("Rate limiter")
+struct RateLimiterTests {
+    @Test("Memory stays fixed whatever keys are invented")
+    func boundedMemory() {
+        let limiter = RateLimiter(width: 1 << 10)
+        let windows = RateLimits.layers(3, 10, 20, 50)
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        _ = limiter.hit("first", windows: windows, now: start)
+        let size = limiter.storageBytes
+        #expect(size == 4 * 4 * (1 << 10) * 4)
+        for index in 0..<200_000 { _ = limiter.hit("key-\(index)", windows: windows, now: start) }
+        #expect(limiter.storageBytes == size)
+    }
+
+    @Test("A flood of other keys never lets a limited key through")
+    func neverUndercounts() {
+        let limiter = RateLimiter(width: 1 << 8)  // small, so keys collide often
+        let windows = [RateLimiter.Window(seconds: 60, limit: 3)]
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        var allowed: [String: Int] = [:]
+        for index in 0..<20_000 {
+            let key = "k\(index % 500)"
+            if limiter.hit(key, windows: windows, now: start) == nil { allowed[key, default: 0] += 1 }
+        }
+        #expect(allowed.values.allSatisfy { $0 <= 3 })
+        #expect(limiter.hit("k1", windows: windows, now: start.addingTimeInterval(60)) == nil, "a new window starts from zero")
+    }
+
+    @Test("Several limits are checked together: a full one counts none of the others")
+    func allOrNothing() {
+        let limiter = RateLimiter()
+        let tight = [RateLimiter.Window(seconds: 60, limit: 1)]
+        let loose = [RateLimiter.Window(seconds: 60, limit: 2)]
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect(limiter.hit([.init("a", tight), .init("shared", loose)], now: now) == nil)
+        for _ in 0..<5 { #expect(limiter.hit([.init("a", tight), .init("shared", loose)], now: now) != nil) }
+        #expect(limiter.hit([.init("b", tight), .init("shared", loose)], now: now) == nil, "refused hits did not count on shared")
+        #expect(limiter.hit([.init("c", tight), .init("shared", loose)], now: now) != nil)
+    }
+}
+
 @Suite("Base64url")
 struct Base64URLTests {
     @Test func roundTripsAgainstFoundation() {

@@ -24,8 +24,8 @@ struct CleanupTests {
         try await store.save(oldClient, metadataHash: "h1")
         try await store.save(usedClient, metadataHash: "h2")
 
-        try await store.replaceLoginCode(LoginCode(id: "l1", email: "a@example.com", codeHash: "x", expiresAt: now.addingTimeInterval(-1)))
-        try await store.replaceLoginCode(LoginCode(id: "l2", email: "b@example.com", codeHash: "x", expiresAt: now.addingTimeInterval(60)))
+        try await store.replaceLoginCode(LoginCode(id: "l1", email: "a@example.com", flowID: "f", codeHash: "x", expiresAt: now.addingTimeInterval(-1)))
+        try await store.replaceLoginCode(LoginCode(id: "l2", email: "b@example.com", flowID: "f", codeHash: "x", expiresAt: now.addingTimeInterval(60)))
         @Sendable func refresh(_ hash: String, expires: TimeInterval, revoked: TimeInterval? = nil) -> RefreshToken {
             RefreshToken(
                 tokenHash: hash,
@@ -71,12 +71,32 @@ struct CleanupTests {
 
         let report = try await database.purgeExpired(now: now, sessionIdleTimeout: 86_400)
         #expect(report == CleanupReport(loginCodes: 1, authorizationCodes: 1, refreshTokens: 2, revokedAccessTokens: 1, sessions: 1, clients: 1))
-        #expect(try await store.loginCode(email: "b@example.com") != nil)
+        #expect(try await store.countLoginCodeAttempt(email: "b@example.com", flowID: "f", at: now, maxAttempts: 5) != nil)
         #expect(try await store.refreshToken(hash: "live") != nil)
         #expect(try await store.client(id: "c_used") != nil, "a client with tokens stays")
         #expect(try await store.client(id: "c_old") == nil)
         #expect(try await sessions.session(id: "fresh") != nil)
         #expect(try await store.revokedAccessTokens(at: now).keys.sorted() == ["kept"])
         #expect(try await database.purgeExpired(now: now, sessionIdleTimeout: 86_400).total == 0, "nothing twice")
+    }
+
+    @Test("Parallel tries of a login code are counted atomically, per flow")
+    func loginCodeTriesAreAtomic() async throws {
+        let store = SQLiteOAuthStore(try AppDatabase.inMemory())
+        let now = Date(millisecondsSince1970: 1_800_000_000_000)
+        for flow in ["f1", "f2"] {
+            try await store.replaceLoginCode(
+                LoginCode(id: "l-" + flow, email: "a@example.com", flowID: flow, codeHash: "x", expiresAt: now.addingTimeInterval(600))
+            )
+        }
+        let counted = try await withThrowingTaskGroup(of: Int?.self) { group in
+            for _ in 0..<8 { group.addTask { try await store.countLoginCodeAttempt(email: "a@example.com", flowID: "f1", at: now, maxAttempts: 5)?.attempts } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(counted.compactMap { $0 }.sorted() == [1, 2, 3, 4, 5])
+        #expect(try await store.countLoginCodeAttempt(email: "a@example.com", flowID: "f2", at: now, maxAttempts: 5)?.attempts == 1, "another flow's code is untouched")
+        #expect(try await store.countLoginCodeAttempt(email: "a@example.com", flowID: "f3", at: now, maxAttempts: 5) == nil)
+        #expect(try await store.deleteLoginCode(id: "l-f2"))
+        #expect(try await !store.deleteLoginCode(id: "l-f2"), "a code is consumed once")
     }
 }

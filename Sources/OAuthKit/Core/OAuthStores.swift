@@ -15,32 +15,39 @@ public protocol AccountStore: Sendable {
     func findOrCreateUser(email: String, at date: Date) async throws -> String
 }
 
-/// A login code waiting to be typed in: stored only as a hash.
+/// A login code waiting to be typed in: stored only as a hash, and bound to the sign-in flow (the
+/// browser) that asked for it, so that guesses from anywhere else never touch it.
 public struct LoginCode: Hashable, Sendable {
     public var id: String
     /// The e-mail address, lowercased.
     public var email: String
+    /// The sign-in flow that asked for the code: a keyed hash of the browser's flow cookie.
+    public var flowID: String
     public var codeHash: String
     public var expiresAt: Date
-    public var failedAttempts: Int
+    /// Tries so far, right or wrong.
+    public var attempts: Int
 
-    public init(id: String, email: String, codeHash: String, expiresAt: Date, failedAttempts: Int = 0) {
+    public init(id: String, email: String, flowID: String, codeHash: String, expiresAt: Date, attempts: Int = 0) {
         self.id = id
         self.email = email
+        self.flowID = flowID
         self.codeHash = codeHash
         self.expiresAt = expiresAt
-        self.failedAttempts = failedAttempts
+        self.attempts = attempts
     }
 }
 
 /// Login codes.
 public protocol LoginCodeStore: Sendable {
-    /// Stores `code`, replacing any earlier code for the same e-mail address.
+    /// Stores `code`, replacing any earlier code of the same e-mail address and flow.
     func replaceLoginCode(_ code: LoginCode) async throws
-    func loginCode(email: String) async throws -> LoginCode?
-    /// Counts one wrong entry and returns the new count.
-    func recordFailedAttempt(loginCodeID: String) async throws -> Int
-    func deleteLoginCode(id: String) async throws
+    /// In one conditional update: counts one try of the unexpired code of `email` and `flowID`, if
+    /// it has had fewer than `maxAttempts`, and returns it as counted; `nil` when there is no such
+    /// code or its tries are used up. Parallel tries can therefore never exceed `maxAttempts`.
+    func countLoginCodeAttempt(email: String, flowID: String, at date: Date, maxAttempts: Int) async throws -> LoginCode?
+    /// Deletes the code; returns whether it was there, so that only one try can consume it.
+    func deleteLoginCode(id: String) async throws -> Bool
 }
 
 /// An authorization code, stored only as a hash, bound to everything the token request must repeat.

@@ -2,6 +2,14 @@ public import Foundation
 import Synchronization
 
 /// Layered fixed-window rate limits: a key may be used at most `limit` times in each of its windows.
+///
+/// The counts live in a count-min sketch per window length (written here because no package in
+/// reach offers one): a fixed table of counters that every key hashes into at `depth` places, its
+/// count being the smallest of them. Memory stays the same whatever keys an attacker invents, a hit
+/// costs `depth` table reads and writes, and a count can come out too high (when other keys share
+/// all of its counters) but never too low, so no flood of invented keys lets a limited key through.
+/// The hash is seeded at random per process, so nobody can aim collisions at a known key. Counters
+/// start again at zero when their window ends.
 public final class RateLimiter: Sendable {
     /// One window: at most `limit` uses per `seconds`.
     public struct Window: Hashable, Sendable {
@@ -14,44 +22,117 @@ public final class RateLimiter: Sendable {
         }
     }
 
-    private struct Counter {
-        var windowStart: Int64
-        var count: Int
+    /// A key and the windows that limit it.
+    public struct Limit: Sendable {
+        public var key: String
+        public var windows: [Window]
+
+        public init(_ key: String, _ windows: [Window]) {
+            self.key = key
+            self.windows = windows
+        }
     }
 
-    private let state = Mutex<[String: Counter]>([:])
+    private struct Sketch {
+        var windowStart: Int64
+        var counters: [UInt32]
+    }
 
-    public init() {}
+    /// Counters per row of a sketch (a power of two).
+    let width: Int
+    /// Rows of a sketch: each key is counted at one place per row.
+    let depth = 4
+    private let seeds: (UInt64, UInt64)
+    private let sketches = Mutex<[Int: Sketch]>([:])
+
+    /// - Parameter width: counters per row, rounded up to a power of two. The default (32,768, with
+    ///   four rows and four window lengths 2 MB in all) keeps a key's count exact unless hundreds of
+    ///   thousands of other keys are used in the same window.
+    public init(width: Int = 1 << 15) {
+        var size = 1
+        while size < width { size <<= 1 }
+        self.width = size
+        var generator = SystemRandomNumberGenerator()
+        self.seeds = (generator.next(), generator.next())
+    }
 
     /// Counts one use of `key` at `now`; returns the seconds to wait when a window is full, `nil` when allowed.
     public func hit(_ key: String, windows: [Window], now: Date) -> Int? {
-        let time = Int64(now.timeIntervalSince1970)
-        return self.state.withLock { counters in
-            if counters.count > 100_000 { counters = counters.filter { $0.value.windowStart + 86_400 > time } }
+        self.hit([Limit(key, windows)], now: now)
+    }
+
+    /// Counts one use of every key at `now` if none of their windows is full; otherwise counts
+    /// nothing and returns the longest wait in seconds.
+    public func hit(_ limits: [Limit], now: Date) -> Int? {
+        let time = Int64(now.timeIntervalSince1970.rounded(.down))
+        let places = limits.map { self.places(of: $0.key) }
+        return self.sketches.withLock { sketches in
             var wait: Int?
-            for window in windows {
-                let start = time - time % Int64(window.seconds)
-                let counter = counters["\(window.seconds)|\(key)"]
-                let count = counter?.windowStart == start ? counter!.count : 0
-                if count >= window.limit { wait = max(wait ?? 0, Int(start + Int64(window.seconds) - time)) }
+            for (limit, places) in zip(limits, places) {
+                for window in limit.windows {
+                    let start = time - time % Int64(window.seconds)
+                    let count = Self.estimate(sketches[window.seconds], start: start, places: places)
+                    if count >= window.limit { wait = max(wait ?? 1, Int(start + Int64(window.seconds) - time)) }
+                }
             }
-            guard wait == nil else { return max(wait!, 1) }
-            for window in windows {
-                let start = time - time % Int64(window.seconds)
-                let slot = "\(window.seconds)|\(key)"
-                let count = counters[slot]?.windowStart == start ? counters[slot]!.count : 0
-                counters[slot] = Counter(windowStart: start, count: count + 1)
+            if let wait { return wait }
+            for (limit, places) in zip(limits, places) {
+                for window in limit.windows {
+                    let start = time - time % Int64(window.seconds)
+                    var sketch = sketches.removeValue(forKey: window.seconds) ?? Sketch(windowStart: start, counters: [])
+                    if sketch.windowStart != start || sketch.counters.isEmpty {
+                        sketch.windowStart = start
+                        if sketch.counters.isEmpty {
+                            sketch.counters = [UInt32](repeating: 0, count: self.width * self.depth)
+                        } else {
+                            for index in sketch.counters.indices { sketch.counters[index] = 0 }
+                        }
+                    }
+                    // Conservative update: raise only the counters at the minimum, which keeps the
+                    // estimates of other keys as low as they can be.
+                    let count = places.map { sketch.counters[$0] }.min()!
+                    for place in places where sketch.counters[place] == count { sketch.counters[place] = count &+ 1 }
+                    sketches[window.seconds] = sketch
+                }
             }
             return nil
         }
+    }
+
+    /// The bytes the counters take: fixed by the width, the depth and the window lengths in use.
+    public var storageBytes: Int {
+        self.sketches.withLock { $0.values.reduce(0) { $0 + $1.counters.count * MemoryLayout<UInt32>.size } }
+    }
+
+    private static func estimate(_ sketch: Sketch?, start: Int64, places: [Int]) -> Int {
+        guard let sketch, sketch.windowStart == start, !sketch.counters.isEmpty else { return 0 }
+        return Int(places.map { sketch.counters[$0] }.min()!)
+    }
+
+    /// The counter of `key` in each row: two seeded hashes combined (Kirsch–Mitzenmacher).
+    private func places(of key: String) -> [Int] {
+        var first = Hasher()
+        first.combine(self.seeds.0)
+        first.combine(key)
+        var second = Hasher()
+        second.combine(self.seeds.1)
+        second.combine(key)
+        let a = UInt64(bitPattern: Int64(first.finalize()))
+        let b = UInt64(bitPattern: Int64(second.finalize())) | 1
+        let mask = UInt64(self.width - 1)
+        return (0..<self.depth).map { row in row * self.width + Int((a &+ UInt64(row) &* b) & mask) }
     }
 }
 
 /// The limits the authorization server applies, per minute, 15 minutes, hour and day.
 public struct RateLimits: Sendable {
-    /// E-mail submissions per e-mail address.
+    /// Codes asked for one e-mail address from one client address: tight, so that one client
+    /// cannot flood a mailbox, yet it never touches what others may ask for.
+    public var emailPerAddressAndClient: [RateLimiter.Window]
+    /// Codes asked for one e-mail address from anywhere: loose, a ceiling on the mail one person
+    /// can receive, high enough that a stranger from one client address cannot reach it.
     public var emailPerAddress: [RateLimiter.Window]
-    /// E-mail submissions per client address.
+    /// Codes asked for any address from one client address.
     public var emailPerClient: [RateLimiter.Window]
     /// Login code attempts per client address.
     public var codeAttempts: [RateLimiter.Window]
@@ -59,19 +140,25 @@ public struct RateLimits: Sendable {
     public var registration: [RateLimiter.Window]
     /// Token requests per grant type and client address.
     public var token: [RateLimiter.Window]
+    /// Client ID Metadata Document fetches per client address.
+    public var metadataFetches: [RateLimiter.Window]
 
     public init(
-        emailPerAddress: [RateLimiter.Window] = Self.layers(3, 10, 20, 50),
+        emailPerAddressAndClient: [RateLimiter.Window] = Self.layers(3, 10, 20, 50),
+        emailPerAddress: [RateLimiter.Window] = Self.layers(10, 40, 100, 300),
         emailPerClient: [RateLimiter.Window] = Self.layers(10, 30, 60, 200),
         codeAttempts: [RateLimiter.Window] = Self.layers(10, 30, 60, 200),
         registration: [RateLimiter.Window] = Self.layers(10, 50, 100, 500),
-        token: [RateLimiter.Window] = Self.layers(60, 300, 600, 5_000)
+        token: [RateLimiter.Window] = Self.layers(60, 300, 600, 5_000),
+        metadataFetches: [RateLimiter.Window] = Self.layers(10, 30, 60, 300)
     ) {
+        self.emailPerAddressAndClient = emailPerAddressAndClient
         self.emailPerAddress = emailPerAddress
         self.emailPerClient = emailPerClient
         self.codeAttempts = codeAttempts
         self.registration = registration
         self.token = token
+        self.metadataFetches = metadataFetches
     }
 
     /// Windows of a minute, 15 minutes, an hour and a day with these limits.

@@ -244,15 +244,25 @@ struct Flow {
         )
     }
 
+    /// The sign-in flow of this browser: a keyed hash of its flow (CSRF) cookie, which login codes
+    /// are bound to.
+    var flowID: String { self.server.authority.keyedHash("flow|" + self.csrf) }
+
     /// Step 1: an e-mail address arrives; a code is made, stored as a hash and delivered.
     func submitEmail(_ raw: String) async -> AuthorizeOutcome {
         guard let email = EmailAddress.normalize(raw) else {
             return self.page(.email, status: 400, message: "Please enter a valid e-mail address, such as ada@example.com.")
         }
-        let limiter = self.server.limiter
-        if let wait = limiter.hit("email|\(email)", windows: self.server.limits.emailPerAddress, now: self.now)
-            ?? limiter.hit("email-client|\(self.clientAddress)", windows: self.server.limits.emailPerClient, now: self.now)
-        {
+        let limits = self.server.limits
+        let wait = self.server.limiter.hit(
+            [
+                .init("email-from|\(email)|\(self.clientAddress)", limits.emailPerAddressAndClient),
+                .init("email|\(email)", limits.emailPerAddress),
+                .init("email-client|\(self.clientAddress)", limits.emailPerClient),
+            ],
+            now: self.now
+        )
+        if let wait {
             return self.page(
                 .email,
                 status: 429,
@@ -264,6 +274,7 @@ struct Flow {
         let loginCode = LoginCode(
             id: self.server.environment.randomToken(bytes: 12),
             email: email,
+            flowID: self.flowID,
             codeHash: self.server.authority.keyedHash(email + "|" + code),
             expiresAt: self.now.addingTimeInterval(self.configuration.loginCodeLifetime)
         )
@@ -278,6 +289,9 @@ struct Flow {
     }
 
     /// Step 2: the code arrives; a right one logs the person in (creating the user on first login).
+    ///
+    /// Each try is counted before it is compared, in one conditional update, so parallel tries can
+    /// never exceed the limit; and only the flow that asked for the code can try it.
     func submitCode(_ typed: String, email raw: String) async -> AuthorizeOutcome {
         guard let email = EmailAddress.normalize(raw) else {
             return self.page(.email, status: 400, message: "Please enter your e-mail address again.")
@@ -291,23 +305,31 @@ struct Flow {
                 retryAfter: wait
             )
         }
+        let maxAttempts = self.configuration.loginCodeAttempts
         do {
-            guard let stored = try await self.server.loginCodes.loginCode(email: email), stored.expiresAt > self.now,
-                stored.failedAttempts < self.configuration.loginCodeAttempts
+            guard
+                let stored = try await self.server.loginCodes.countLoginCodeAttempt(
+                    email: email,
+                    flowID: self.flowID,
+                    at: self.now,
+                    maxAttempts: maxAttempts
+                )
             else {
-                return self.page(.email, status: 400, message: "That code has expired. Please ask for a new one.", email: email)
+                return self.page(.email, status: 400, message: "That code has expired or was used up. Please ask for a new one.", email: email)
             }
             let code = LoginCodes.normalize(typed)
             guard code.count == LoginCodes.length, constantTimeEqual(self.server.authority.keyedHash(email + "|" + code), stored.codeHash) else {
-                let failures = try await self.server.loginCodes.recordFailedAttempt(loginCodeID: stored.id)
-                let left = self.configuration.loginCodeAttempts - failures
+                let left = maxAttempts - stored.attempts
                 if left <= 0 {
-                    try await self.server.loginCodes.deleteLoginCode(id: stored.id)
+                    _ = try await self.server.loginCodes.deleteLoginCode(id: stored.id)
                     return self.page(.email, status: 400, message: "Too many wrong codes. Please ask for a new one.", email: email)
                 }
                 return self.page(.code, status: 400, message: "That code is not right. \(left) \(left == 1 ? "try" : "tries") left.", email: email)
             }
-            try await self.server.loginCodes.deleteLoginCode(id: stored.id)
+            // Only one of several parallel right tries consumes the code.
+            guard try await self.server.loginCodes.deleteLoginCode(id: stored.id) else {
+                return self.page(.email, status: 400, message: "That code was already used. Please ask for a new one.", email: email)
+            }
             let subject = try await self.server.accounts.findOrCreateUser(email: email, at: self.now)
             let session = LoginSession(
                 subject: subject,
