@@ -8,10 +8,11 @@ public struct CleanupReport: Hashable, Sendable {
     public var authorizationCodes = 0
     public var refreshTokens = 0
     public var revokedAccessTokens = 0
+    public var revokedGrants = 0
     public var sessions = 0
     public var clients = 0
 
-    public var total: Int { self.loginCodes + self.authorizationCodes + self.refreshTokens + self.revokedAccessTokens + self.sessions + self.clients }
+    public var total: Int { self.loginCodes + self.authorizationCodes + self.refreshTokens + self.revokedAccessTokens + self.revokedGrants + self.sessions + self.clients }
 }
 
 extension AppDatabase {
@@ -35,6 +36,8 @@ extension AppDatabase {
             report.refreshTokens = db.changesCount
             try db.execute(sql: "DELETE FROM revoked_access_tokens WHERE expires_at <= ?", arguments: [time])
             report.revokedAccessTokens = db.changesCount
+            try db.execute(sql: "DELETE FROM revoked_grants WHERE expires_at <= ?", arguments: [time])
+            report.revokedGrants = db.changesCount
             try db.execute(sql: "DELETE FROM mcp_sessions WHERE last_used_at < ?", arguments: [idleSince])
             report.sessions = db.changesCount
             try db.execute(

@@ -19,6 +19,8 @@ enum Migrations {
         ("010_signing_keys", PackageResources._10_signing_keys_sql),
         ("011_revoked_access_tokens", PackageResources._11_revoked_access_tokens_sql),
         ("012_login_codes_per_flow", PackageResources._12_login_codes_per_flow_sql),
+        ("013_refresh_token_successors", PackageResources._13_refresh_token_successors_sql),
+        ("014_revoked_grants", PackageResources._14_revoked_grants_sql),
     ]
 
     /// A migrator that applies every migration not yet applied, each in its own transaction.

@@ -190,15 +190,17 @@ public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, Grant
     public func exchangeRefreshToken(
         hash: String,
         at date: Date,
-        decide: @Sendable (RefreshToken?) -> RefreshDecision
+        decide: @Sendable (_ token: RefreshToken?, _ successor: RefreshToken?) -> RefreshDecision
     ) async throws -> RefreshDecision {
         try await self.database.writer.write { db in
-            let decision = decide(try Self.refreshToken(hash: hash, in: db))
+            let token = try Self.refreshToken(hash: hash, in: db)
+            let successor = try token?.successorHash.flatMap { try Self.refreshToken(hash: $0, in: db) }
+            let decision = decide(token, successor)
             switch decision {
             case .rotate(let successor):
                 try db.execute(
-                    sql: "UPDATE refresh_tokens SET rotated_at = ? WHERE token_hash = ? AND rotated_at IS NULL",
-                    arguments: [date.millisecondsSince1970, hash]
+                    sql: "UPDATE refresh_tokens SET rotated_at = coalesce(rotated_at, ?), successor_hash = ? WHERE token_hash = ?",
+                    arguments: [date.millisecondsSince1970, successor.tokenHash, hash]
                 )
                 try Self.insert(successor, in: db)
             case .revokeFamily(let family):
@@ -238,7 +240,8 @@ public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, Grant
         try Row.fetchOne(
             db,
             sql: """
-                SELECT token_hash, family_id, client_id, user_id, resource, scopes, issued_at, expires_at, rotated_at, revoked_at
+                SELECT token_hash, family_id, client_id, user_id, resource, scopes, issued_at, expires_at, rotated_at, revoked_at,
+                    successor_hash
                 FROM refresh_tokens WHERE token_hash = ?
                 """,
             arguments: [hash]
@@ -255,6 +258,7 @@ public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, Grant
                 issuedAt: Date(millisecondsSince1970: row[6]),
                 expiresAt: Date(millisecondsSince1970: row[7]),
                 rotatedAt: rotated.map(Date.init(millisecondsSince1970:)),
+                successorHash: row[10],
                 revokedAt: revoked.map(Date.init(millisecondsSince1970:))
             )
         }
@@ -290,16 +294,33 @@ public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, Grant
     }
 
     public func revokedAccessTokens(at date: Date) async throws -> [String: Date] {
+        try await self.unexpired(sql: "SELECT token_id, expires_at FROM revoked_access_tokens WHERE expires_at > ?", at: date)
+    }
+
+    public func revokeGrant(id: String, expiresAt: Date) async throws {
+        try await self.database.writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO revoked_grants (grant_id, expires_at) VALUES (?, ?)
+                    ON CONFLICT(grant_id) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)
+                    """,
+                arguments: [id, expiresAt.millisecondsSince1970]
+            )
+        }
+    }
+
+    public func revokedGrants(at date: Date) async throws -> [String: Date] {
+        try await self.unexpired(sql: "SELECT grant_id, expires_at FROM revoked_grants WHERE expires_at > ?", at: date)
+    }
+
+    /// Ids and expiry times from a query of two columns that takes the current time.
+    private func unexpired(sql: String, at date: Date) async throws -> [String: Date] {
         try await self.database.writer.read { db in
-            var revoked: [String: Date] = [:]
-            for row in try Row.fetchAll(
-                db,
-                sql: "SELECT token_id, expires_at FROM revoked_access_tokens WHERE expires_at > ?",
-                arguments: [date.millisecondsSince1970]
-            ) {
-                revoked[row[0]] = Date(millisecondsSince1970: row[1])
+            var entries: [String: Date] = [:]
+            for row in try Row.fetchAll(db, sql: sql, arguments: [date.millisecondsSince1970]) {
+                entries[row[0]] = Date(millisecondsSince1970: row[1])
             }
-            return revoked
+            return entries
         }
     }
 }

@@ -16,7 +16,8 @@ struct TokenTests {
             subject: "u_1",
             audience: audience,
             scopes: ["todos:read"],
-            expiresAt: Int64(self.now.timeIntervalSince1970) + expiresIn
+            expiresAt: Int64(self.now.timeIntervalSince1970) + expiresIn,
+            grantID: "f_1"
         )
     }
 

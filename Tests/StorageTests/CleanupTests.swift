@@ -53,8 +53,8 @@ struct CleanupTests {
         _ = try await store.redeemCode(hash: "ac", at: now, refreshToken: refresh("live", expires: 3600))
         let expired = refresh("expired", expires: -1)
         let revoked = refresh("revoked", expires: 3600)
-        _ = try await store.exchangeRefreshToken(hash: "none", at: now) { _ in .rotate(successor: expired) }
-        _ = try await store.exchangeRefreshToken(hash: "none", at: now) { _ in .rotate(successor: revoked) }
+        _ = try await store.exchangeRefreshToken(hash: "none", at: now) { _, _ in .rotate(successor: expired) }
+        _ = try await store.exchangeRefreshToken(hash: "none", at: now) { _, _ in .rotate(successor: revoked) }
         try await database.writer.write {
             try $0.execute(
                 sql: "UPDATE refresh_tokens SET revoked_at = ? WHERE token_hash = 'revoked'",

@@ -99,6 +99,8 @@ public struct RefreshToken: Hashable, Sendable {
     public var expiresAt: Date
     /// When this token was exchanged for a newer one.
     public var rotatedAt: Date?
+    /// The hash of the token that replaced this one, once it was rotated.
+    public var successorHash: String?
     public var revokedAt: Date?
 
     public init(
@@ -111,6 +113,7 @@ public struct RefreshToken: Hashable, Sendable {
         issuedAt: Date,
         expiresAt: Date,
         rotatedAt: Date? = nil,
+        successorHash: String? = nil,
         revokedAt: Date? = nil
     ) {
         self.tokenHash = tokenHash
@@ -122,15 +125,17 @@ public struct RefreshToken: Hashable, Sendable {
         self.issuedAt = issuedAt
         self.expiresAt = expiresAt
         self.rotatedAt = rotatedAt
+        self.successorHash = successorHash
         self.revokedAt = revokedAt
     }
 }
 
 /// What to do with a presented refresh token, decided inside the store's transaction.
 public enum RefreshDecision: Sendable {
-    /// Mark the presented token rotated (unless it already is) and store its successor.
+    /// Mark the presented token rotated (keeping the first rotation time), record its successor
+    /// and store it.
     case rotate(successor: RefreshToken)
-    /// The token was replayed after its grace period: revoke its whole family.
+    /// The token was replayed outside its grace: revoke its whole family.
     case revokeFamily(String)
     /// Refuse without changing anything.
     case reject
@@ -148,11 +153,12 @@ public protocol GrantStore: Sendable {
     func recordConsent(subject: String, clientID: String, scopes: [String], at date: Date) async throws
 
     func refreshToken(hash: String) async throws -> RefreshToken?
-    /// In one transaction: reads the token with `hash`, asks `decide`, and carries out the decision.
+    /// In one transaction: reads the token with `hash` and the token that replaced it (if it was
+    /// rotated), asks `decide`, and carries out the decision.
     func exchangeRefreshToken(
         hash: String,
         at date: Date,
-        decide: @Sendable (RefreshToken?) -> RefreshDecision
+        decide: @Sendable (_ token: RefreshToken?, _ successor: RefreshToken?) -> RefreshDecision
     ) async throws -> RefreshDecision
     func revokeFamily(_ familyID: String, at date: Date) async throws
 }
@@ -165,6 +171,10 @@ public protocol SigningKeyStore: Sendable {
     func revokeAccessToken(id: String, expiresAt: Date) async throws
     /// The ids of revoked access tokens that have not expired.
     func revokedAccessTokens(at date: Date) async throws -> [String: Date]
+    /// Records that every access token of the grant `id` is refused until `expiresAt`.
+    func revokeGrant(id: String, expiresAt: Date) async throws
+    /// The ids of revoked grants whose access tokens may not have expired yet.
+    func revokedGrants(at date: Date) async throws -> [String: Date]
 }
 
 /// A key that signs access tokens.

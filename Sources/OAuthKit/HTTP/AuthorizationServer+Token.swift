@@ -89,8 +89,8 @@ extension AuthorizationServer {
             throw OAuthError(.invalidTarget, "resource must be \(self.configuration.resource).")
         }
         if let familyID = stored.familyID {
-            // A second use of a code: revoke what the first use issued (RFC 6749 §4.1.2).
-            try await self.grants.revokeFamily(familyID, at: now)
+            // A second use of a code: revoke what the first use issued, access tokens included (RFC 6749 §4.1.2).
+            try await self.revokeGrant(familyID, at: now)
             throw OAuthError(.invalidGrant, "The authorization code was already used.")
         }
         let (refreshToken, record) = self.newRefreshToken(
@@ -103,7 +103,7 @@ extension AuthorizationServer {
         guard try await self.grants.redeemCode(hash: codeHash, at: now, refreshToken: record) else {
             throw OAuthError(.invalidGrant, "The authorization code was already used.")
         }
-        return self.tokenResponse(subject: stored.subject, scopes: stored.scopes, refreshToken: refreshToken, now: now)
+        return self.tokenResponse(subject: stored.subject, scopes: stored.scopes, grantID: record.familyID, refreshToken: refreshToken, now: now)
     }
 
     private func refresh(_ form: [String: String], client: OAuthClient) async throws -> TokenResponse {
@@ -114,13 +114,25 @@ extension AuthorizationServer {
             throw OAuthError(.invalidTarget, "resource must be \(self.configuration.resource).")
         }
         let now = self.environment.now()
-        let requestedScopes = form["scope"].map { Scope.parse($0).map(\.rawValue) }
+        let hash = sha256Hex(presented)
+        // Scopes the server does not know (such as offline_access) are ignored, as at authorization;
+        // a known scope that was never granted is an error, never a silent widening or narrowing.
+        let requestedScopes = form["scope"].map { Scope.parse($0).map(\.rawValue) }.flatMap { $0.isEmpty ? nil : $0 }
+        if let requestedScopes, let stored = try await self.grants.refreshToken(hash: hash), stored.clientID == client.id,
+            let missing = requestedScopes.first(where: { !stored.scopes.contains($0) })
+        {
+            throw OAuthError(.invalidScope, "The scope \(missing) was not granted to this refresh token.")
+        }
         let grace = self.configuration.refreshGracePeriod
         let successorToken = "rt1_" + self.environment.randomToken()
-        let decision = try await self.grants.exchangeRefreshToken(hash: sha256Hex(presented), at: now) { stored in
+        let decision = try await self.grants.exchangeRefreshToken(hash: hash, at: now) { stored, successor in
             guard let stored, stored.clientID == client.id, stored.revokedAt == nil, stored.expiresAt > now else { return .reject }
-            if let rotatedAt = stored.rotatedAt, now.timeIntervalSince(rotatedAt) > grace { return .revokeFamily(stored.familyID) }
-            // A narrower scope may be asked for, never a wider one.
+            if let rotatedAt = stored.rotatedAt {
+                // Grace, for refreshes that crossed: only the token just replaced, only briefly, and
+                // only while its replacement has not been used. Any other replay is theft.
+                guard now.timeIntervalSince(rotatedAt) <= grace, let successor, successor.rotatedAt == nil, successor.revokedAt == nil
+                else { return .revokeFamily(stored.familyID) }
+            }
             let scopes = requestedScopes.map { requested in stored.scopes.filter(requested.contains) } ?? stored.scopes
             let successor = RefreshToken(
                 tokenHash: sha256Hex(successorToken),
@@ -128,7 +140,7 @@ extension AuthorizationServer {
                 clientID: client.id,
                 subject: stored.subject,
                 resource: stored.resource,
-                scopes: scopes.isEmpty ? stored.scopes : scopes,
+                scopes: scopes,
                 issuedAt: now,
                 expiresAt: now.addingTimeInterval(self.configuration.refreshTokenLifetime)
             )
@@ -136,13 +148,33 @@ extension AuthorizationServer {
         }
         switch decision {
         case .rotate(let successor):
-            return self.tokenResponse(subject: successor.subject, scopes: successor.scopes, refreshToken: successorToken, now: now)
-        case .revokeFamily:
-            self.logger.notice("A rotated refresh token was replayed; its family is revoked", metadata: ["oauth.client": "\(client.id)"])
+            return self.tokenResponse(
+                subject: successor.subject,
+                scopes: successor.scopes,
+                grantID: successor.familyID,
+                refreshToken: successorToken,
+                now: now
+            )
+        case .revokeFamily(let familyID):
+            try await self.forgetAccessTokens(ofGrant: familyID, at: now)
+            self.logger.notice("A rotated refresh token was replayed; its grant is revoked", metadata: ["oauth.client": "\(client.id)"])
             throw OAuthError(.invalidGrant, "The refresh token was already used; sign in again.")
         case .reject:
             throw OAuthError(.invalidGrant, "The refresh token is invalid, expired or revoked.")
         }
+    }
+
+    /// Revokes the grant `familyID`: its refresh tokens and every access token issued from it.
+    func revokeGrant(_ familyID: String, at now: Date) async throws {
+        try await self.grants.revokeFamily(familyID, at: now)
+        try await self.forgetAccessTokens(ofGrant: familyID, at: now)
+    }
+
+    /// Refuses every access token of the grant `familyID` until the last of them would have expired.
+    private func forgetAccessTokens(ofGrant familyID: String, at now: Date) async throws {
+        let until = now.addingTimeInterval(self.configuration.accessTokenLifetime)
+        try await self.keys.revokeGrant(id: familyID, expiresAt: until)
+        self.authority.revokeGrant(id: familyID, until: until, now: now)
     }
 
     /// Whether the grant in `form` could never succeed, judged without changing anything.
@@ -172,7 +204,7 @@ extension AuthorizationServer {
         return (token, record)
     }
 
-    private func tokenResponse(subject: String, scopes: [String], refreshToken: String, now: Date) -> TokenResponse {
+    private func tokenResponse(subject: String, scopes: [String], grantID: String, refreshToken: String, now: Date) -> TokenResponse {
         let lifetime = Int(self.configuration.accessTokenLifetime)
         let accessToken = self.authority.sign(
             AccessTokenClaims(
@@ -180,7 +212,8 @@ extension AuthorizationServer {
                 subject: subject,
                 audience: self.configuration.resource,
                 scopes: scopes,
-                expiresAt: Int64(now.timeIntervalSince1970) + Int64(lifetime)
+                expiresAt: Int64(now.timeIntervalSince1970) + Int64(lifetime),
+                grantID: grantID
             )
         )
         return TokenResponse(access_token: accessToken, expires_in: lifetime, refresh_token: refreshToken, scope: scopes.joined(separator: " "))
@@ -206,7 +239,7 @@ extension AuthorizationServer {
                 }
             } else if let stored = try await self.grants.refreshToken(hash: sha256Hex(token)) {
                 if form["client_id"].map({ $0 == stored.clientID }) ?? true {
-                    try await self.grants.revokeFamily(stored.familyID, at: now)
+                    try await self.revokeGrant(stored.familyID, at: now)
                 }
             }
         } catch {

@@ -64,7 +64,11 @@ public struct AuthorizationServer: Sendable {
             environment: environment,
             limits: limits,
             limiter: RateLimiter(),
-            authority: AccessTokenAuthority(keys: ring, revoked: try await keys.revokedAccessTokens(at: now)),
+            authority: AccessTokenAuthority(
+                keys: ring,
+                revoked: try await keys.revokedAccessTokens(at: now),
+                revokedGrants: try await keys.revokedGrants(at: now)
+            ),
             documents: metadataFetcher.map(ClientMetadataDocuments.init(fetcher:)),
             logger: logger
         )

@@ -11,31 +11,36 @@ public struct AccessTokenClaims: Hashable, Sendable {
     public var scopes: [String]
     /// Seconds since 1970.
     public var expiresAt: Int64
+    /// The grant (refresh-token family) the token was issued from: revoking the grant refuses it.
+    public var grantID: String
 
     /// The claims as signed: one per line (no claim holds a line break), so verifying a token
     /// needs no JSON decoder on the request path.
     var compactForm: String {
-        [self.id, self.subject, self.audience, self.scopes.joined(separator: " "), String(self.expiresAt)].joined(separator: "\n")
+        [self.id, self.subject, self.audience, self.scopes.joined(separator: " "), String(self.expiresAt), self.grantID]
+            .joined(separator: "\n")
     }
 
     init?(compactForm: String) {
         let lines = compactForm.split(separator: "\n", omittingEmptySubsequences: false)
-        guard lines.count == 5, let expiresAt = Int64(lines[4]) else { return nil }
+        guard lines.count == 6, let expiresAt = Int64(lines[4]) else { return nil }
         self.init(
             id: String(lines[0]),
             subject: String(lines[1]),
             audience: String(lines[2]),
             scopes: lines[3].split(separator: " ").map(String.init),
-            expiresAt: expiresAt
+            expiresAt: expiresAt,
+            grantID: String(lines[5])
         )
     }
 
-    public init(id: String, subject: String, audience: String, scopes: [String], expiresAt: Int64) {
+    public init(id: String, subject: String, audience: String, scopes: [String], expiresAt: Int64, grantID: String) {
         self.id = id
         self.subject = subject
         self.audience = audience
         self.scopes = scopes
         self.expiresAt = expiresAt
+        self.grantID = grantID
     }
 }
 
@@ -43,20 +48,23 @@ public struct AccessTokenClaims: Hashable, Sendable {
 ///
 /// A token reads `at1.<key id>.<claims>.<mac>` with base64url parts. The newest key signs; every key
 /// in the ring verifies, so keys rotate without logging anyone out. Verification needs no database:
-/// revoked tokens are held in memory until they would have expired.
+/// revoked tokens and revoked grants are held in memory until their tokens would have expired.
 public final class AccessTokenAuthority: Sendable {
     private let keys: [String: SymmetricKey]
     private let signingKeyID: String
     private let revoked: Mutex<[String: Date]>
+    private let revokedGrants: Mutex<[String: Date]>
 
     /// - Parameters:
     ///   - keys: the key ring, oldest first; the last one signs.
     ///   - revoked: access token ids revoked before their expiry.
-    public init(keys: [SigningKey], revoked: [String: Date] = [:]) {
+    ///   - revokedGrants: grant ids whose access tokens are refused, until when.
+    public init(keys: [SigningKey], revoked: [String: Date] = [:], revokedGrants: [String: Date] = [:]) {
         precondition(!keys.isEmpty, "An access token authority needs at least one key")
         self.keys = Dictionary(keys.map { ($0.id, SymmetricKey(data: $0.secret)) }, uniquingKeysWith: { _, last in last })
         self.signingKeyID = keys.last!.id
         self.revoked = Mutex(revoked)
+        self.revokedGrants = Mutex(revokedGrants)
     }
 
     /// A signed token for `claims`.
@@ -67,12 +75,14 @@ public final class AccessTokenAuthority: Sendable {
         return signed + "." + Base64URL.encode(mac)
     }
 
-    /// The claims of `token` if it is ours, intact, unexpired at `now`, meant for `audience` and not revoked.
+    /// The claims of `token` if it is ours, intact, unexpired at `now`, meant for `audience`, and
+    /// neither it nor its grant is revoked.
     public func verify(_ token: String, audience: String, now: Date) -> AccessTokenClaims? {
         guard let claims = self.claimsIgnoringExpiry(token), Double(claims.expiresAt) > now.timeIntervalSince1970,
             claims.audience == audience
                 || OAuthConfiguration.canonicalResource(claims.audience) == OAuthConfiguration.canonicalResource(audience),
-            !self.revoked.withLock({ $0[claims.id] != nil })
+            !self.revoked.withLock({ $0[claims.id] != nil }),
+            !self.revokedGrants.withLock({ $0[claims.grantID] != nil })
         else { return nil }
         return claims
     }
@@ -115,9 +125,20 @@ public final class AccessTokenAuthority: Sendable {
 
     /// Refuses the token with `id` from now on.
     func revoke(id: String, until expiry: Date, now: Date) {
-        self.revoked.withLock { revoked in
-            revoked = revoked.filter { $0.value > now }
-            revoked[id] = expiry
+        Self.remember(id, until: expiry, now: now, in: self.revoked)
+    }
+
+    /// Refuses every token of the grant `id` from now on.
+    func revokeGrant(id: String, until expiry: Date, now: Date) {
+        Self.remember(id, until: expiry, now: now, in: self.revokedGrants)
+    }
+
+    /// Adds `id` to a revocation list, dropping the entries that expired. Revocations are rare, so
+    /// the pass over the list is cheap next to the database write that comes with each.
+    private static func remember(_ id: String, until expiry: Date, now: Date, in list: borrowing Mutex<[String: Date]>) {
+        list.withLock { entries in
+            entries = entries.filter { $0.value > now }
+            entries[id] = max(entries[id] ?? expiry, expiry)
         }
     }
 }
