@@ -152,8 +152,11 @@ class Context:
 
 
 def as_bytes(value):
+    """Bytes as they are, text as UTF-8, anything else as JSON."""
     if isinstance(value, bytes):
         return value
+    if isinstance(value, str):
+        return value.encode()
     return json.dumps(value, ensure_ascii=False).encode()
 
 
@@ -195,7 +198,7 @@ def raw(data):
     """Raw bytes on a fresh connection, exactly as given."""
 
     def send(ctx):
-        return Connection(ctx.port, timeout=20).exchange(resolve(data, ctx))
+        return Connection(ctx.port, timeout=10).exchange(resolve(data, ctx))
 
     return send
 
@@ -298,11 +301,11 @@ def mallory_lacks(title):
     return check
 
 
-def same_as_missing(tool, arguments_for):
-    """Checks that `tool` on alice's todo answers exactly as on a todo that does not exist."""
+def same_as_missing(tool, arguments_for, index):
+    """Checks that `tool` on alice's todo number `index` answers exactly as on a todo that does not exist."""
 
     def check(ctx, answer):
-        alice_id = ctx.fixtures["alice-ids"][0]
+        alice_id = ctx.fixtures["alice-ids"][index]
         missing = tool_outcome(post(call(tool, arguments_for(ctx.missing_id)), hdr("tools/call", tool))(ctx))
         mine = tool_outcome(answer)
         if mine.kind != "tool_error" or missing.kind != "tool_error":
@@ -400,7 +403,7 @@ def transport_cases():
         Case(g, "nesting 128 deep", post(nested(128)), 200),
         Case(g, "nesting 129 deep", post(nested(129)), 400, rpc=-32700),
         Case(g, "nesting 100000 deep", post(b"[" * 100_000 + b"]" * 100_000), 400, rpc=-32700),
-        Case(g, "unclosed nesting 500000 deep", post(b'{"a":' * 500_000), 400, rpc=-32700),
+        Case(g, "unclosed nesting 200000 deep", post(b'{"a":' * 200_000), 400, rpc=-32700),
         Case(g, "duplicate id key", post(b'{"jsonrpc":"2.0","id":1,"id":2,"method":"tools/list","params":' + json.dumps(modern_params()).encode() + b"}"), 400, rpc=-32700),
         Case(g, "duplicate method key", post(b'{"jsonrpc":"2.0","id":1,"method":"tools/list","method":"tools/call","params":' + json.dumps(modern_params()).encode() + b"}"), 400, rpc=-32700),
         Case(g, "duplicate key inside _meta", post(LIST_BYTES.replace(b'"io.modelcontextprotocol/protocolVersion": "2026-07-28"', b'"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/protocolVersion": "2025-03-26"')), 400, rpc=-32700),
@@ -584,10 +587,10 @@ def tool_cases():
         tool_case("get with SQL in the id", "get_todo", {"id": "' OR '1'='1"}),
         tool_case("get with a numeric id", "get_todo", {"id": 1}),
         tool_case("get a missing id", "get_todo", lambda ctx: {"id": ctx.missing_id}),
-        tool_case("get alice's todo as mallory", "get_todo", lambda ctx: {"id": ctx.fixtures["alice-ids"][0]}, check=same_as_missing("get_todo", lambda id: {"id": id})),
-        tool_case("update alice's todo as mallory", "update_todo", lambda ctx: {"id": ctx.fixtures["alice-ids"][0], "title": "pwned"}, check=same_as_missing("update_todo", lambda id: {"id": id, "title": "pwned"})),
-        tool_case("complete alice's todo as mallory", "complete_todo", lambda ctx: {"id": ctx.fixtures["alice-ids"][1]}, check=same_as_missing("complete_todo", lambda id: {"id": id})),
-        tool_case("delete alice's todo as mallory", "delete_todo", lambda ctx: {"id": ctx.fixtures["alice-ids"][2]}, check=same_as_missing("delete_todo", lambda id: {"id": id})),
+        tool_case("get alice's todo as mallory", "get_todo", lambda ctx: {"id": ctx.fixtures["alice-ids"][0]}, check=same_as_missing("get_todo", lambda id: {"id": id}, 0)),
+        tool_case("update alice's todo as mallory", "update_todo", lambda ctx: {"id": ctx.fixtures["alice-ids"][0], "title": "pwned"}, check=same_as_missing("update_todo", lambda id: {"id": id, "title": "pwned"}, 0)),
+        tool_case("complete alice's todo as mallory", "complete_todo", lambda ctx: {"id": ctx.fixtures["alice-ids"][1]}, check=same_as_missing("complete_todo", lambda id: {"id": id}, 1)),
+        tool_case("delete alice's todo as mallory", "delete_todo", lambda ctx: {"id": ctx.fixtures["alice-ids"][2]}, check=same_as_missing("delete_todo", lambda id: {"id": id}, 2)),
         tool_case("update with no changes", "update_todo", lambda ctx: {"id": ctx.fixtures["mallory-id"]}, expect="ok"),
         tool_case("update completed is a string", "update_todo", lambda ctx: {"id": ctx.fixtures["mallory-id"], "completed": "yes"}),
         tool_case("update title empty", "update_todo", lambda ctx: {"id": ctx.fixtures["mallory-id"], "title": ""}),

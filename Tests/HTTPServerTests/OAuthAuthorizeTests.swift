@@ -36,6 +36,15 @@ struct OAuthAuthorizeTests {
             #expect(wrongRedirect.status == .badRequest)
             #expect(wrongRedirect.location == nil)
 
+            // The registered redirect is http://127.0.0.1:33418/callback: only its port may vary.
+            for uri in ["http://evil@127.0.0.1:33418/callback", "http://evil.example@127.0.0.1:1/callback", "http://127.0.0.1:2@evil.example/callback"] {
+                let userinfo = ScriptedClient(client, redirectURI: uri)
+                userinfo.clientID = browser.clientID
+                let answer = try await userinfo.browse(.get, userinfo.authorizeURI(pkce: pkce))
+                #expect(answer.status == .badRequest, "\(uri)")
+                #expect(answer.location == nil)
+            }
+
             let noClient = try await browser.browse(.get, "/oauth/authorize?response_type=code")
             #expect(noClient.status == .badRequest)
         }

@@ -28,7 +28,8 @@ struct OAuthDiscoveryTests {
     @Test(
         "Authorization-server metadata (10.2–10.4, 10.14, 10.20)",
         arguments: [
-            "/.well-known/oauth-authorization-server", "/.well-known/openid-configuration", "/.well-known/oauth-authorization-server/mcp",
+            "/.well-known/oauth-authorization-server", "/.well-known/oauth-authorization-server/mcp",
+            "/.well-known/oauth-authorization-server/mcp/v1",
         ]
     )
     func authorizationServerMetadata(_ path: String) async throws {
@@ -46,6 +47,20 @@ struct OAuthDiscoveryTests {
             #expect(metadata["authorization_response_iss_parameter_supported"] as? Bool == true)
             #expect(metadata["client_id_metadata_document_supported"] is Bool)
             #expect(metadata["scopes_supported"] as? [String] == ["todos:read", "todos:write"])
+        }
+    }
+
+    @Test(
+        "No OpenID Connect discovery document: no ID tokens are issued, and OAuth metadata there would be invalid OIDC",
+        arguments: ["/.well-known/openid-configuration", "/.well-known/openid-configuration/mcp", "/mcp/.well-known/openid-configuration"]
+    )
+    func noOpenIDConfiguration(_ path: String) async throws {
+        let fixture = try OAuthFixture()
+        try await fixture.app().test(.router) { client in
+            try await client.execute(uri: path, method: .get) { response in
+                #expect(response.status == .notFound, "\(path)")
+                #expect(!String(buffer: response.body).contains("authorization_endpoint"))
+            }
         }
     }
 

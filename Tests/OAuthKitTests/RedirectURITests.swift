@@ -24,6 +24,7 @@ struct RedirectURITests {
         "javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,hi", "file:///etc/passwd", "vbscript:msgbox",
         "https://app.example.com/cb#frag", "http://app.example.com/cb", "http://192.168.1.10/cb", "http://localhost.evil.example/cb",
         "https://", "not a uri", "/relative/path", "", "https://user:pw@app.example.com/cb", "cursor:",
+        "http://evil@127.0.0.1:9/cb", "http://user:pw@localhost/cb", "http://127.0.0.1:port/cb", "http://127.0.0.1@evil.example/cb",
     ])
     func refused(_ uri: String) {
         let error = #expect(throws: OAuthError.self) { try RedirectURI.validateForRegistration(uri) }
@@ -49,6 +50,21 @@ struct RedirectURITests {
         #expect(!RedirectURI.matches("https://app.example.com/cb?x=1", registered: registered))
         #expect(!RedirectURI.matches("cursor://anysphere.cursor-mcp/oauth/callback2", registered: registered))
         #expect(RedirectURI.matches("cursor://anysphere.cursor-mcp/oauth/callback", registered: registered))
+    }
+
+    @Test(arguments: [
+        "http://evil@127.0.0.1:9/callback", "http://evil@127.0.0.1/callback", "http://u:p@127.0.0.1:9/callback",
+        "http://127.0.0.1:9@evil.example/callback", "http://127.0.0.1:9:9/callback", "http://127.0.0.1:/callback",
+        "http://127.0.0.1:99999999/callback", "http://127.0.0.1:9/callback#x", "http://127.0.0.1:9/callback/../callback",
+        "http://127.0.0.1:9/Callback", "http://127.0.0.1:9/callback?x=1", "http://127.0.0.1:+9/callback", "http://127.0.0.1:٩/callback",
+    ])
+    func onlyThePortMayVary(_ requested: String) {
+        #expect(!RedirectURI.matches(requested, registered: ["http://127.0.0.1/callback", "http://127.0.0.1:9/callback?"]))
+    }
+
+    @Test func ipv6LoopbackMatchesOnAnyPort() {
+        #expect(RedirectURI.matches("http://[::1]:5000/cb", registered: ["http://[::1]:9000/cb"]))
+        #expect(!RedirectURI.matches("http://x@[::1]:5000/cb", registered: ["http://[::1]:9000/cb"]))
     }
 
     @Test func consentShowsWhereTheRedirectGoes() {

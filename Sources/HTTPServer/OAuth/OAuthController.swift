@@ -27,10 +27,9 @@ struct OAuthController: Sendable {
             router.get(RouterPath(path)) { _, _ in self.server.protectedResourceMetadata().hummingbirdResponse }
             router.on(RouterPath(path), method: .options) { _, _ in self.server.preflight().hummingbirdResponse }
         }
-        for path in [
-            "/.well-known/oauth-authorization-server", "/.well-known/oauth-authorization-server/**",
-            "/.well-known/openid-configuration", "/.well-known/openid-configuration/**",
-        ] {
+        // No OpenID configuration: the server issues no ID tokens, and OAuth metadata served there
+        // lacks what OpenID Connect Discovery requires, so strict clients would reject it.
+        for path in ["/.well-known/oauth-authorization-server", "/.well-known/oauth-authorization-server/**"] {
             router.get(RouterPath(path)) { _, _ in self.server.authorizationServerMetadata().hummingbirdResponse }
             router.on(RouterPath(path), method: .options) { _, _ in self.server.preflight().hummingbirdResponse }
         }

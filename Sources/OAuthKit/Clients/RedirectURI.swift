@@ -30,6 +30,9 @@ public enum RedirectURI {
             guard let host = components.host, isLoopback(host) else {
                 throw refuse("uses http, which is allowed only for loopback hosts (localhost, 127.0.0.1, [::1]); use https.")
             }
+            guard components.user == nil, components.password == nil, Self.withoutLoopbackPort(uri) != nil else {
+                throw refuse("must be http://, a loopback host, an optional port and a path, without credentials.")
+            }
         default:
             // A private-use scheme of a native app: it must look like a scheme and lead somewhere.
             guard scheme.first!.isLetter, scheme.allSatisfy({ $0.isLetter || $0.isNumber || "+-.".contains($0) }) else {
@@ -40,18 +43,41 @@ public enum RedirectURI {
     }
 
     /// Whether `requested` matches one of `registered`: exactly, or for an `http` loopback
-    /// redirect, on any port (RFC 8252 §7.3). `localhost` and `127.0.0.1` stay distinct hosts.
+    /// redirect, on any port (RFC 8252 §7.3). Only the port may differ: `localhost` and
+    /// `127.0.0.1` stay distinct hosts, and credentials (`http://evil@127.0.0.1/`) never match.
     public static func matches(_ requested: String, registered: [String]) -> Bool {
         if registered.contains(requested) { return true }
-        guard let request = URLComponents(string: requested), request.scheme?.lowercased() == "http",
-            let host = request.host, isLoopback(host), request.fragment == nil
-        else { return false }
-        return registered.contains { candidate in
-            guard let allowed = URLComponents(string: candidate), allowed.scheme?.lowercased() == "http",
-                allowed.host?.lowercased() == host.lowercased()
-            else { return false }
-            return allowed.percentEncodedPath == request.percentEncodedPath && allowed.percentEncodedQuery == request.percentEncodedQuery
+        guard let request = self.withoutLoopbackPort(requested) else { return false }
+        return registered.contains { self.withoutLoopbackPort($0) == request }
+    }
+
+    /// `uri` with the port taken out of its authority, when it is `http://` followed by a loopback
+    /// host, an optional port and nothing else before the path; `nil` otherwise (credentials,
+    /// another host, a malformed port). Compared as text, so nothing a URL parser normalizes can
+    /// slip through.
+    static func withoutLoopbackPort(_ uri: String) -> String? {
+        guard uri.utf8.count > 7, uri.prefix(7).lowercased() == "http://" else { return nil }
+        let rest = uri.dropFirst(7)
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+        let authority = rest[..<authorityEnd]
+        let host: Substring
+        let port: Substring?
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { return nil }
+            host = authority[...close]
+            let after = authority[authority.index(after: close)...]
+            guard after.isEmpty || after.hasPrefix(":") else { return nil }
+            port = after.isEmpty ? nil : after.dropFirst()
+        } else if let colon = authority.lastIndex(of: ":") {
+            host = authority[..<colon]
+            port = authority[authority.index(after: colon)...]
+        } else {
+            host = authority
+            port = nil
         }
+        if let port { guard (1...5).contains(port.count), port.allSatisfy(\.isASCII), port.allSatisfy(\.isNumber) else { return nil } }
+        guard isLoopback(String(host)) else { return nil }
+        return "http://" + host + rest[authorityEnd...]
     }
 
     /// Whether `host` is a loopback name or address.
