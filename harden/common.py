@@ -79,9 +79,10 @@ class Report:
         with self.lock:
             self.passed += 1
 
-    def fail(self, case, expected, got):
+    def fail(self, case, expected, got, count=1):
+        """Records `count` failed cases under one printed line."""
         with self.lock:
-            self.failed += 1
+            self.failed += count
             if self.max_printed is not None and self.printed_failures >= self.max_printed:
                 return
             self.printed_failures += 1
@@ -271,6 +272,21 @@ class Server:
 
 
 # MARK: HTTP
+
+
+class Counter:
+    """A thread-safe tally."""
+
+    def __init__(self):
+        self.value = 0
+        self.lock = threading.Lock()
+
+    def add(self, amount=1):
+        with self.lock:
+            self.value += amount
+
+
+requests_sent = Counter()
 
 
 class NoResponse(Exception):
@@ -464,6 +480,7 @@ class Connection:
         so an early refusal (413) is seen even when the server stops reading."""
         started = time.monotonic()
         deadline = started + (timeout or self.timeout)
+        requests_sent.add()
         sock = self.connect()
         reader = _Reader(sock, deadline)
         try:

@@ -845,6 +845,8 @@ def path_cases():
         Case(g, "raw non-ASCII in the path", raw(b"GET /\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n"), "4xx"),
         Case(g, "TRACE", request("TRACE", "/", b"", [("X-Trace-Secret", "echo-me")]), "4xx", absent=("echo-me",)),
         Case(g, "CONNECT", raw(b"CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\n\r\n"), "4xx"),
+        Case(g, "Upgrade: websocket is ignored", raw(b"GET /health HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"), 200),
+        Case(g, "Upgrade: h2c is ignored", raw(b"GET /health HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n"), 200),
         Case(g, "unknown method", raw(b"BREW / HTTP/1.1\r\nHost: x\r\n\r\n"), "4xx"),
         Case(g, "OPTIONS *", raw(b"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n"), "4xx"),
         Case(g, "HEAD /health", request("HEAD", "/health"), (200, 404, 405)),
@@ -937,13 +939,16 @@ def problems_with(case, ctx, answer):
 
 
 def describe_answer(answer, problems):
-    text = answer.summary()
-    if answer.status in (301, 302, 303, 307, 308):
-        text += f" Location: {answer.header('location')}"
+    """The answer in one short line, the unmet expectations first."""
     outcome = tool_outcome(answer)
     if outcome.kind == "tool_error":
-        text = f"HTTP {answer.status} tool error: {shorten(outcome.value, 200)}"
-    return f"{text} [{'; '.join(problems)}]"
+        body = f"tool error: {outcome.value}"
+    elif outcome.kind == "rpc_error":
+        body = f"JSON-RPC error {outcome.value.get('code')}: {outcome.value.get('message')}"
+    else:
+        body = answer.text
+    location = f" Location: {answer.header('location')}" if answer.header("location") else ""
+    return f"HTTP {answer.status}{location} (unmet: {'; '.join(problems)}) {shorten(body, 150)}"
 
 
 def run_case(case, ctx, report):

@@ -173,6 +173,23 @@ struct MCPTransportTests {
         }
     }
 
+    @Test("A body that repeats a member name is refused, so it cannot disagree with the Mcp-Method header check")
+    func repeatedMemberNames() async throws {
+        let fixture = try await MCPFixture()
+        try await fixture.app().test(.router) { client in
+            let meta = #""_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}"#
+            let body = #"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"#
+                + meta + #"},"method":"tools/call","params":{"name":"delete_todo","arguments":{"id":"x"},"# + meta + "}}"
+            let answer = try await client.mcp(
+                body: body,
+                headers: [.mcpProtocolVersion: "2026-07-28", .mcpMethod: "tools/list"]
+            )
+            #expect(answer.status == .badRequest)
+            #expect(answer.errorCode == -32700)
+            #expect(answer.body.contains("more than once"))
+        }
+    }
+
     @Test("Invalid JSON-RPC is 400 -32600, echoing the id when readable (5A.1)")
     func invalidRequests() async throws {
         let fixture = try await MCPFixture()

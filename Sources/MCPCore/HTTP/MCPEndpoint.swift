@@ -143,7 +143,8 @@ public struct MCPEndpoint: Sendable {
         do {
             value = try JSONValue.parse(bytes)
         } catch {
-            return self.jsonResponse(JSONRPCError(.parseError, "The body is not valid JSON.").response(id: nil), status: .badRequest)
+            let detail = (error as? JSONParser.Failure).map { ": \($0.reason) at byte \($0.offset)" } ?? ""
+            return self.jsonResponse(JSONRPCError(.parseError, "The body is not valid JSON\(detail).").response(id: nil), status: .badRequest)
         }
 
         let reply: Reply
