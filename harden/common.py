@@ -18,7 +18,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -150,6 +149,14 @@ class ServerError(Exception):
     pass
 
 
+# Settings a developer's shell may hold; the server gets only what a script sets.
+SERVER_SETTINGS = {
+    "HOST", "PORT", "PUBLIC_URL", "DATABASE_PATH", "LOG_LEVEL", "ALLOWED_ORIGINS", "MAX_REQUEST_BYTES", "SESSION_IDLE_TIMEOUT",
+    "DEMO_MODE", "TRUSTED_PROXIES", "TOKEN_SIGNING_KEYS", "ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "CLIENT_METADATA_ALLOW_LOOPBACK",
+    "IDLE_TIMEOUT", "READ_TIMEOUT",
+}
+
+
 class Server:
     """The binary on a loopback port with a database in `folder`; start() it, stop() or kill9() it.
 
@@ -177,7 +184,7 @@ class Server:
         return self.base + "/"
 
     def environment(self):
-        environment = {key: value for key, value in os.environ.items() if key not in ("HOST", "PORT", "PUBLIC_URL")}
+        environment = {key: value for key, value in os.environ.items() if key not in SERVER_SETTINGS}
         environment.update(
             HOST="127.0.0.1",
             PORT=str(self.port),
@@ -304,6 +311,7 @@ class Response:
     headers: list
     body: bytes
     elapsed: float = 0.0
+    keep_alive: bool = True
     _json: object = field(default=None, repr=False)
 
     def header(self, name):
@@ -508,19 +516,16 @@ class Connection:
             raise NoResponse("reset", f"while sending: {error}") from None
 
     def _send_while_reading(self, sock, data, reader, method, deadline):
-        problem = []
-
         def send():
+            view = memoryview(data)
             try:
-                view = memoryview(data)
                 while view and time.monotonic() < deadline:
                     try:
-                        sent = sock.send(view[:65536])
+                        view = view[sock.send(view[:65536]) :]
                     except socket.timeout:
                         continue
-                    view = view[sent:]
-            except OSError as error:
-                problem.append(error)
+            except OSError:
+                pass  # the server stopped reading; its answer, if any, is read below
 
         sender = threading.Thread(target=send, daemon=True)
         sock.settimeout(1)

@@ -20,6 +20,7 @@ import sqlite3
 import sys
 import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -145,22 +146,28 @@ def raise_refusal(outcome, tool, writer):
 
 
 def integrity_of_copy(database, scratch):
-    """`PRAGMA integrity_check` on a copy of the database and its write-ahead log, as the kill left them."""
+    """`PRAGMA integrity_check` on a copy of the database and its write-ahead log, as the kill left them
+    (a copy, so that recovering the log here does not do the restarted server's work for it).
+    Returns the check's rows and the number of todo rows (None when the copy cannot be read)."""
     os.makedirs(scratch, exist_ok=True)
     copy = os.path.join(scratch, "copy.sqlite")
     for suffix in ("", "-wal"):
         if os.path.exists(database + suffix):
             shutil.copyfile(database + suffix, copy + suffix)
-    connection = sqlite3.connect(copy, timeout=10)
     try:
-        rows = connection.execute("PRAGMA integrity_check").fetchall()
-        todos = connection.execute("SELECT count(*) FROM todos").fetchone()[0]
+        connection = sqlite3.connect(copy, timeout=10)
+        try:
+            rows = [row[0] for row in connection.execute("PRAGMA integrity_check").fetchall()]
+            todos = connection.execute("SELECT count(*) FROM todos").fetchone()[0]
+        finally:
+            connection.close()
+    except sqlite3.Error as error:
+        rows, todos = [f"sqlite3 error: {error}"], None
     finally:
-        connection.close()
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(copy + suffix):
                 os.remove(copy + suffix)
-    return [row[0] for row in rows], todos
+    return rows, todos
 
 
 def check_todo(tracked, found):
@@ -264,6 +271,9 @@ def main():
         report.fail("run", "a server that starts, signs in and restarts", error)
     except KeyboardInterrupt:
         report.fail("run", "to finish", "interrupted")
+    except Exception as error:
+        traceback.print_exc()
+        report.fail("run", "no error in the script", f"{type(error).__name__}: {error}")
     finally:
         server.stop()
         if arguments.keep:

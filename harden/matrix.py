@@ -17,6 +17,7 @@ import socket
 import sys
 import threading
 import time
+import traceback
 import urllib.parse
 from dataclasses import dataclass
 from typing import Callable, Optional
@@ -24,19 +25,19 @@ from typing import Callable, Optional
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from common import (  # noqa: E402
-    ACCEPT_BOTH,
     LEGACY,
     MODERN,
     REDIRECT_URI,
     Addresses,
     Browser,
     Connection,
+    FlowError,
     McpClient,
     NoResponse,
     Report,
     Server,
     ServerError,
-    exchange_code,
+    authorize_query,
     exit_cleanly_on_sigterm,
     first_form,
     fmt_mb,
@@ -52,7 +53,6 @@ from common import (  # noqa: E402
     sign_in,
     temporary_folder,
     tool_outcome,
-    authorize_query,
 )
 
 MAX_REQUEST_BYTES = 1_048_576
@@ -60,6 +60,7 @@ SLOW_TIMEOUT = 2
 CLOSE_WITHIN = 5.0
 RSS_GROWTH_LIMIT_KB = 64 * 1024
 FORM = "application/x-www-form-urlencoded"
+FINAL_CHECKS = 5  # running, /health, alice's todos, bob's todos, RSS
 
 # MARK: Cases
 
@@ -87,7 +88,12 @@ class Case:
 
 
 class Context:
-    """What the cases share: the server, the users' tokens, sessions and fixtures made on demand."""
+    """What the cases share: the server, the users' tokens, sessions and fixtures made on demand.
+
+    Tokens by name: rw and ro are mallory's (read-write and read-only), the user whose todos the
+    cases may change; alice and bob are the sentinels whose todos must stay exactly as they were;
+    spare, family, grace, narrow and ro-spare are spent by the token and revocation cases.
+    """
 
     def __init__(self, server):
         self.server = server
@@ -342,6 +348,15 @@ def scope_is(expected):
     return json_field("scope", expected)
 
 
+def refresh_fields(refresh_token, client_id):
+    return [("grant_type", "refresh_token"), ("refresh_token", refresh_token), ("client_id", client_id)]
+
+
+def bearer(ctx, access_token):
+    """MCP headers for a tools/list with this access token."""
+    return hdr(who=None, add=[("Authorization", "Bearer " + access_token)])(ctx)
+
+
 # MARK: Groups
 
 
@@ -353,8 +368,8 @@ def transport_cases():
         Case(g, "Basic instead of Bearer", post(LIST, hdr(add=[("Authorization", "Basic YTpi")], who=None)), 401, oauth="invalid_token"),
         Case(g, "garbage bearer token", post(LIST, hdr(who=None, add=[("Authorization", "Bearer not-a-token")])), 401, oauth="invalid_token"),
         Case(g, "empty bearer token", post(LIST, hdr(who=None, add=[("Authorization", "Bearer ")])), 401),
-        Case(g, "tampered token signature", post(LIST, lambda ctx: hdr(who=None, add=[("Authorization", "Bearer " + tamper(ctx.token("rw")))])(ctx)), 401, oauth="invalid_token"),
-        Case(g, "refresh token as bearer", post(LIST, lambda ctx: hdr(who=None, add=[("Authorization", "Bearer " + ctx.tokens["rw"].refresh)])(ctx)), 401),
+        Case(g, "tampered token signature", post(LIST, lambda ctx: bearer(ctx, tamper(ctx.token("rw")))), 401, oauth="invalid_token"),
+        Case(g, "refresh token as bearer", post(LIST, lambda ctx: bearer(ctx, ctx.tokens["rw"].refresh)), 401),
         Case(g, "lowercase bearer scheme", post(LIST, lambda ctx: hdr(who=None, add=[("Authorization", "bearer " + ctx.token("rw"))])(ctx)), 200),
         Case(g, "two Authorization headers", post(LIST, lambda ctx: hdr(add=[("Authorization", "Bearer " + ctx.token("bob"))])(ctx)), (400, 401)),
         Case(g, "bad token is not echoed", post(LIST, hdr(who=None, add=[("Authorization", "Bearer SECRET-echo-me-4711")])), 401, absent=("SECRET-echo-me-4711",)),
@@ -376,8 +391,8 @@ def transport_cases():
         Case(g, "body one byte over MAX_REQUEST_BYTES", post(LIST_BYTES + b" " * (MAX_REQUEST_BYTES + 1 - len(LIST_BYTES))), 413),
         Case(g, "body of exactly MAX_REQUEST_BYTES", post(LIST_BYTES + b" " * (MAX_REQUEST_BYTES - len(LIST_BYTES))), 200),
         Case(g, "4 MB body", post(LIST_BYTES + b" " * (4 * MAX_REQUEST_BYTES)), 413),
-        Case(g, "chunked body over the limit", request("POST", "/", lambda ctx: chunked(LIST_BYTES + b" " * (MAX_REQUEST_BYTES + 10)), lambda ctx: hdr(add=[("Transfer-Encoding", "chunked")])(ctx)), 413),
-        Case(g, "chunked body within the limit", request("POST", "/", lambda ctx: chunked(LIST_BYTES), lambda ctx: hdr(add=[("Transfer-Encoding", "chunked")])(ctx)), 200),
+        Case(g, "chunked body over the limit", request("POST", "/", lambda ctx: chunked(LIST_BYTES + b" " * (MAX_REQUEST_BYTES + 10)), hdr(add=[("Transfer-Encoding", "chunked")])), 413),
+        Case(g, "chunked body within the limit", request("POST", "/", lambda ctx: chunked(LIST_BYTES), hdr(add=[("Transfer-Encoding", "chunked")])), 200),
         # JSON
         Case(g, "empty body", post(b""), 400, rpc=-32700),
         Case(g, "truncated JSON", post(LIST_BYTES[:-3]), 400, rpc=-32700),
@@ -386,7 +401,7 @@ def transport_cases():
         Case(g, "single quotes", post(LIST_BYTES.replace(b'"', b"'")), 400, rpc=-32700),
         Case(g, "text after the value", post(LIST_BYTES + b" {}"), 400, rpc=-32700),
         Case(g, "byte order mark", post(b"\xef\xbb\xbf" + LIST_BYTES), 400, rpc=-32700),
-        Case(g, "invalid UTF-8 byte", post(LIST_BYTES.replace(b'"tools/list"', b'"tools/list"', 1)[:-2] + b',"x":"\xff"}}'), 400, rpc=-32700),
+        Case(g, "invalid UTF-8 byte", post(LIST_BYTES[:-2] + b',"x":"\xff"}}'), 400, rpc=-32700),
         Case(g, "overlong UTF-8", post(LIST_BYTES[:-2] + b',"x":"\xc0\xaf"}}'), 400, rpc=-32700),
         Case(g, "UTF-8 encoded surrogate", post(LIST_BYTES[:-2] + b',"x":"\xed\xa0\x80"}}'), 400, rpc=-32700),
         Case(g, "truncated UTF-8 sequence", post(LIST_BYTES[:-2] + b',"x":"\xe2\x82"}}'), 400, rpc=-32700),
@@ -462,14 +477,14 @@ def transport_cases():
         Case(g, "preflight from the public Origin", request("OPTIONS", "/", b"", lambda ctx: [("Origin", ctx.base), ("Access-Control-Request-Method", "POST")]), 204),
         Case(g, "Origin not allowed even without auth", post(LIST, hdr(who=None, add=[("Origin", "http://evil.example")])), 403),
         # Other HTTP methods on the endpoint
-        Case(g, "GET with Accept JSON", request("GET", "/", b"", lambda ctx: hdr()(ctx)), 405),
-        Case(g, "GET with Accept event stream", request("GET", "/", b"", lambda ctx: hdr(replace={"Accept": "text/event-stream"})(ctx)), 405),
+        Case(g, "GET with Accept JSON", request("GET", "/", b"", hdr()), 405),
+        Case(g, "GET with Accept event stream", request("GET", "/", b"", hdr(replace={"Accept": "text/event-stream"})), 405),
         Case(g, "GET with Accept HTML: setup page", request("GET", "/", b"", [("Accept", "text/html")]), 200, contains="mcp-url"),
-        Case(g, "PUT", request("PUT", "/", LIST_BYTES, lambda ctx: hdr()(ctx)), (404, 405)),
-        Case(g, "PATCH", request("PATCH", "/", LIST_BYTES, lambda ctx: hdr()(ctx)), (404, 405)),
-        Case(g, "DELETE without session", request("DELETE", "/", b"", lambda ctx: hdr()(ctx)), 400),
-        Case(g, "DELETE unknown session", request("DELETE", "/", b"", lambda ctx: hdr(add=[("Mcp-Session-Id", "no-such-session")])(ctx)), 404),
-        Case(g, "DELETE without auth", request("DELETE", "/", b"", lambda ctx: hdr(who=None, add=[("Mcp-Session-Id", "x")])(ctx)), 401),
+        Case(g, "PUT", request("PUT", "/", LIST_BYTES, hdr()), (404, 405)),
+        Case(g, "PATCH", request("PATCH", "/", LIST_BYTES, hdr()), (404, 405)),
+        Case(g, "DELETE without session", request("DELETE", "/", b"", hdr()), 400),
+        Case(g, "DELETE unknown session", request("DELETE", "/", b"", hdr(add=[("Mcp-Session-Id", "no-such-session")])), 404),
+        Case(g, "DELETE without auth", request("DELETE", "/", b"", hdr(who=None, add=[("Mcp-Session-Id", "x")])), 401),
         # Legacy era
         Case(g, "legacy initialize", post(legacy_body("initialize", {"protocolVersion": LEGACY, "capabilities": {}, "clientInfo": {"name": "m", "version": "1"}}), hdr(era=LEGACY)), 200, check=lambda ctx, a: None if a.header("mcp-session-id") else "an Mcp-Session-Id header"),
         Case(g, "legacy initialize with unknown version", post(legacy_body("initialize", {"protocolVersion": "1999-01-01", "capabilities": {}}), hdr(era=LEGACY)), 200, check=lambda ctx, a: None if (a.json() or {}).get("result", {}).get("protocolVersion") in ("2025-11-25", "2025-06-18", "2025-03-26") else "a supported protocolVersion in the result"),
@@ -483,7 +498,7 @@ def transport_cases():
         Case(g, "legacy tools/call", post(legacy_body("tools/call", {"name": "list_todos", "arguments": {}}), hdr(era=LEGACY, session="rw-2025-03-26")), 200, tool="ok"),
         Case(g, "legacy notification with unknown session", post(legacy_body("notifications/initialized", id=None), hdr(era=LEGACY, add=[("Mcp-Session-Id", "nope"), ("MCP-Protocol-Version", LEGACY)])), 404),
         Case(g, "legacy session id of 10 KB", post(legacy_body("tools/list"), hdr(era=LEGACY, add=[("Mcp-Session-Id", "s" * 10_000), ("MCP-Protocol-Version", LEGACY)])), 404),
-        Case(g, "end a legacy session", request("DELETE", "/", b"", lambda ctx: hdr(era=LEGACY, session="rw-2025-06-18")(ctx)), 204),
+        Case(g, "end a legacy session", request("DELETE", "/", b"", hdr(era=LEGACY, session="rw-2025-06-18")), 204),
         Case(g, "use an ended legacy session", post(legacy_body("tools/list"), hdr(era=LEGACY, session="rw-2025-06-18")), 404),
         # Batches
         Case(g, "batch in a 2025-03-26 session", post([legacy_body("ping", id=1), legacy_body("tools/list", id=2)], hdr(era=LEGACY, session="rw-2025-03-26")), 200, check=batch_of(2)),
@@ -520,7 +535,6 @@ def transport_cases():
 
 
 def tool_cases():
-    g = "tools"
     long_note = "n" * 5001
     cases = [
         tool_case("create without arguments", "create_todo", {}),
@@ -601,8 +615,6 @@ def tool_cases():
         tool_case("delete then delete again", "delete_todo", lambda ctx: {"id": ctx.fixtures["mallory-doomed"]}, expect="ok"),
         tool_case("delete an already deleted todo", "delete_todo", lambda ctx: {"id": ctx.fixtures["mallory-doomed"]}),
     ]
-    for case in cases:
-        case.group = g
     return cases
 
 
@@ -702,7 +714,7 @@ def oauth_cases():
         Case(g, "authorize a 10000-character client_id", authorize(client_id="c" * 10_000), 400),
         Case(g, "authorize a metadata URL on loopback", authorize(client_id="https://127.0.0.1:9/client.json"), 400, check=lambda ctx, a: None if a.elapsed < 6 else f"a quick refusal ({a.elapsed:.1f} s)"),
         Case(g, "authorize an unregistered redirect", authorize(redirect_uri="https://evil.example/cb"), 400, absent=("Location",)),
-        Case(g, "authorize redirect http://evil@127.0.0.1:9/cb", authorize(redirect_uri="http://evil@127.0.0.1:9/cb"), 400),
+        Case(g, "authorize redirect http://evil@127.0.0.1:9/cb", authorize(redirect_uri="http://evil@127.0.0.1:9/cb"), 400, absent=("Location",), check=header_has("Content-Type", "text/html")),
         Case(g, "authorize redirect with dot segments", authorize(redirect_uri="http://127.0.0.1:9/cb/../evil"), 400),
         Case(g, "authorize redirect on localhost", authorize(redirect_uri="http://localhost:9/cb"), 400),
         Case(g, "authorize redirect with a fragment", authorize(redirect_uri="http://127.0.0.1:9/cb#x"), 400),
@@ -733,13 +745,22 @@ def oauth_cases():
         Case(g, "token with a duplicate grant_type", token(lambda ctx: [("grant_type", "refresh_token")] + code_grant("a")(ctx)), 400, oauth="invalid_request"),
         Case(g, "token with a duplicate client_id", token(lambda ctx: code_grant("a")(ctx) + [("client_id", ctx.registered("other client"))]), 400, oauth="invalid_request"),
         Case(g, "token for another resource", token(code_grant("a", resource="http://evil.example/")), 400, oauth="invalid_target"),
-        Case(g, "token after the refused attempts", token(code_grant("a")), 200, check=remember("replayed-family", lambda a: (a.json() or {}).get("refresh_token"))),
+        Case(g, "token after the refused attempts", token(code_grant("a")), 200, check=remember("replayed-grant", lambda a: a.json())),
         Case(g, "token with a replayed code", token(code_grant("a")), 400, oauth="invalid_grant"),
-        Case(g, "replay revokes the first use's refresh token", token(lambda ctx: [("grant_type", "refresh_token"), ("refresh_token", ctx.fixtures["replayed-family"]), ("client_id", ctx.registered())]), 400, oauth="invalid_grant"),
+        Case(g, "code replay revokes the first use's refresh token", token(lambda ctx: refresh_fields(ctx.fixtures["replayed-grant"]["refresh_token"], ctx.registered())), 400, oauth="invalid_grant"),
+        Case(g, "code replay revokes the first use's access token", post(LIST, lambda ctx: bearer(ctx, ctx.fixtures["replayed-grant"]["access_token"])), 401),
+        Case(g, "rotate a refresh token", token(lambda ctx: refresh_fields(ctx.tokens["family"].refresh, ctx.tokens["family"].client_id)), 200, check=remember("family-1", lambda a: a.json())),
+        Case(g, "rotate its successor", token(lambda ctx: refresh_fields(ctx.fixtures["family-1"]["refresh_token"], ctx.tokens["family"].client_id)), 200, check=remember("family-2", lambda a: a.json())),
+        Case(g, "replay a token whose successor was used", token(lambda ctx: refresh_fields(ctx.tokens["family"].refresh, ctx.tokens["family"].client_id)), 400, oauth="invalid_grant"),
+        Case(g, "the newest token of a replayed grant is revoked", token(lambda ctx: refresh_fields(ctx.fixtures["family-2"]["refresh_token"], ctx.tokens["family"].client_id)), 400, oauth="invalid_grant"),
+        Case(g, "access tokens of a replayed grant are refused", post(LIST, lambda ctx: bearer(ctx, ctx.fixtures["family-2"]["access_token"])), 401),
+        Case(g, "rotate another refresh token", token(lambda ctx: refresh_fields(ctx.tokens["grace"].refresh, ctx.tokens["grace"].client_id)), 200),
+        Case(g, "replay within the grace while the successor is unused", token(lambda ctx: refresh_fields(ctx.tokens["grace"].refresh, ctx.tokens["grace"].client_id)), 200),
         Case(g, "refresh with a made-up token", token(lambda ctx: [("grant_type", "refresh_token"), ("refresh_token", "rt1_made_up"), ("client_id", ctx.registered())]), 400, oauth="invalid_grant"),
         Case(g, "refresh with an access token", token(lambda ctx: [("grant_type", "refresh_token"), ("refresh_token", ctx.token("rw")), ("client_id", ctx.registered())]), 400, oauth="invalid_grant"),
         Case(g, "refresh by another client", token(lambda ctx: [("grant_type", "refresh_token"), ("refresh_token", ctx.tokens["spare"].refresh), ("client_id", ctx.registered("other client"))]), 400, oauth="invalid_grant"),
-        Case(g, "refresh asking for a wider scope", token(lambda ctx: [("grant_type", "refresh_token"), ("refresh_token", ctx.tokens["ro-spare"].refresh), ("client_id", ctx.tokens["ro-spare"].client_id), ("scope", "todos:read todos:write")]), 200, check=scope_is("todos:read")),
+        Case(g, "refresh asking for a wider scope", token(lambda ctx: [("grant_type", "refresh_token"), ("refresh_token", ctx.tokens["ro-spare"].refresh), ("client_id", ctx.tokens["ro-spare"].client_id), ("scope", "todos:read todos:write")]), 400, oauth="invalid_scope"),
+        Case(g, "refresh asking for a narrower scope", token(lambda ctx: refresh_fields(ctx.tokens["narrow"].refresh, ctx.tokens["narrow"].client_id) + [("scope", "todos:read")]), 200, check=scope_is("todos:read")),
         Case(g, "token body over 64 KB", token([("grant_type", "refresh_token"), ("refresh_token", big)]), 413),
         Case(g, "GET on token", request("GET", "/oauth/token?grant_type=refresh_token"), (404, 405)),
         # Revocation
@@ -747,7 +768,7 @@ def oauth_cases():
         Case(g, "revoke as JSON", request("POST", "/oauth/revoke", b'{"token":"x"}', [("Content-Type", "application/json")]), 400, oauth="invalid_request"),
         Case(g, "revoke an unknown token", request("POST", "/oauth/revoke", b"token=unknown", [("Content-Type", FORM)]), 200),
         Case(g, "revoke an access token", request("POST", "/oauth/revoke", lambda ctx: "token=" + ctx.tokens["spare"].access, [("Content-Type", FORM)]), 200),
-        Case(g, "a revoked access token is refused", post(LIST, lambda ctx: hdr(who=None, add=[("Authorization", "Bearer " + ctx.tokens["spare"].access)])(ctx)), 401),
+        Case(g, "a revoked access token is refused", post(LIST, lambda ctx: bearer(ctx, ctx.tokens["spare"].access)), 401),
         Case(g, "revoke a refresh token", request("POST", "/oauth/revoke", lambda ctx: "token=" + ctx.tokens["spare"].refresh, [("Content-Type", FORM)]), 200),
         Case(g, "a revoked refresh token is refused", token(lambda ctx: [("grant_type", "refresh_token"), ("refresh_token", ctx.tokens["spare"].refresh), ("client_id", ctx.tokens["spare"].client_id)]), 400, oauth="invalid_grant"),
     ]
@@ -1124,7 +1145,8 @@ def set_up(ctx):
     ctx.tokens["rw"] = sign_in(port, "mallory@example.com", browser=ctx.browsers["mallory"])
     ctx.tokens["ro"] = sign_in(port, "mallory@example.com", scope="todos:read", browser=ctx.browsers["mallory"])
     ctx.tokens["ro-spare"] = sign_in(port, "mallory@example.com", scope="todos:read", client_name="spare", browser=ctx.browsers["mallory"])
-    ctx.tokens["spare"] = sign_in(port, "spare@example.com", ctx.addresses.next())
+    for who in ("spare", "family", "grace", "narrow"):
+        ctx.tokens[who] = sign_in(port, f"{who}@example.com", ctx.addresses.next())
     for who in ("alice", "bob"):
         ctx.tokens[who] = sign_in(port, f"{who}@example.com", ctx.addresses.next())
     alice, bob, mallory = ctx.client("alice"), ctx.client("bob"), ctx.client("rw")
@@ -1210,11 +1232,11 @@ def main():
     exit_cleanly_on_sigterm()
     report = Report("matrix")
     cases = all_cases()
-    print(f"matrix: {len(cases) + len(slow_cases()) + 2 + 5} cases against {arguments.binary}", flush=True)
+    print(f"matrix: {len(cases) + len(slow_cases()) + 2 + FINAL_CHECKS} cases against {arguments.binary}", flush=True)
     folder = temporary_folder("harden-matrix-", keep=arguments.keep)
     for part in ("main", "slow"):
         os.makedirs(os.path.join(folder, part))
-    main_server = Server(arguments.binary, os.path.join(folder, "main"), settings={"TRUSTED_PROXIES": "127.0.0.1"}, name="main")
+    main_server = Server(arguments.binary, os.path.join(folder, "main"), settings={"TRUSTED_PROXIES": "127.0.0.1", "MAX_REQUEST_BYTES": MAX_REQUEST_BYTES}, name="main")
     slow_server = Server(arguments.binary, os.path.join(folder, "slow"), settings={"IDLE_TIMEOUT": SLOW_TIMEOUT, "READ_TIMEOUT": SLOW_TIMEOUT}, name="slow")
     try:
         main_server.start()
@@ -1230,8 +1252,11 @@ def main():
                 break
         run_slow_cases(slow_server.port, report)
         final_checks(ctx, report, rss_after_warm_up)
-    except (ServerError, NoResponse, OSError) as error:
+    except (ServerError, FlowError, NoResponse, OSError) as error:
         report.fail("[setup]", "a running server with signed-in users", error)
+    except Exception as error:
+        traceback.print_exc()
+        report.fail("[run]", "no error in the script", f"{type(error).__name__}: {error}")
     except KeyboardInterrupt:
         report.fail("[run]", "to finish", "interrupted")
     finally:

@@ -116,7 +116,11 @@ func buildRouter(
         clientAddresses: ClientAddressResolver(trustedProxies: Set(configuration.trustedProxies))
     ).addRoutes(to: router)
 
-    let todos = TodoService(repository: SQLiteTodoRepository(database), clock: WallClock(dependencies.now))
+    let todos = TodoService(
+        repository: SQLiteTodoRepository(database),
+        clock: WallClock(dependencies.now),
+        maxTodosPerOwner: configuration.maxTodosPerUser
+    )
     let endpoint = MCPEndpoint(
         configuration: MCPEndpointConfiguration(
             serverInfo: ServerInfo(name: "todo-server", version: serverVersion, title: "Todo"),
@@ -125,7 +129,8 @@ func buildRouter(
             resourceMetadataURL: configuration.resourceMetadataURL,
             allowedOrigins: Set([configuration.publicOrigin] + configuration.allowedOrigins),
             maxBodyBytes: configuration.maxRequestBytes,
-            sessionIdleTimeout: configuration.sessionIdleTimeout
+            sessionIdleTimeout: configuration.sessionIdleTimeout,
+            maxSessionsPerSubject: configuration.maxSessionsPerUser
         ),
         tools: TodoTools.all(service: todos),
         authenticator: dependencies.authenticator ?? OAuthBearerAuthenticator(server: authorizationServer),

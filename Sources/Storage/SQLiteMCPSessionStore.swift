@@ -9,7 +9,7 @@ public struct SQLiteMCPSessionStore: MCPSessionStore {
 
     public init(_ database: AppDatabase) { self.database = database }
 
-    public func insert(_ session: MCPSession) async throws {
+    public func insert(_ session: MCPSession, keepingAtMost limit: Int) async throws -> [String] {
         try await self.database.writer.write { db in
             try db.execute(
                 sql: "INSERT INTO mcp_sessions (id, user_id, protocol_version, created_at, last_used_at) VALUES (?, ?, ?, ?, ?)",
@@ -17,6 +17,15 @@ public struct SQLiteMCPSessionStore: MCPSessionStore {
                     session.id, session.subject, session.protocolVersion.rawValue, session.createdAt.millisecondsSince1970,
                     session.lastUsedAt.millisecondsSince1970,
                 ]
+            )
+            return try String.fetchAll(
+                db,
+                sql: """
+                    DELETE FROM mcp_sessions WHERE user_id = ?1 AND id NOT IN (
+                        SELECT id FROM mcp_sessions WHERE user_id = ?1 ORDER BY last_used_at DESC, created_at DESC, id = ?2 DESC LIMIT ?3
+                    ) RETURNING id
+                    """,
+                arguments: [session.subject, session.id, min(limit, Int(Int32.max))]
             )
         }
     }

@@ -8,14 +8,17 @@ public struct SQLiteTodoRepository: TodoRepository {
 
     public init(_ database: AppDatabase) { self.database = database }
 
-    public func insert(_ todo: Todo) async throws {
+    public func insert(_ todo: Todo, maxPerOwner: Int) async throws -> Bool {
         try await self.database.write { db in
+            // Counting stops at the limit, so a create costs the same for everyone below it.
             try db.cachedStatement(
                 sql: """
                     INSERT INTO todos (id, owner_id, title, notes, due_date, priority, completed_at, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
+                    WHERE (SELECT count(*) FROM (SELECT 1 FROM todos WHERE owner_id = ?2 LIMIT ?10)) < ?10
                     """
-            ).execute(arguments: Self.arguments(todo))
+            ).execute(arguments: Self.arguments(todo) + [maxPerOwner])
+            return db.changesCount > 0
         }
     }
 

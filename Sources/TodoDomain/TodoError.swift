@@ -9,6 +9,8 @@ public enum TodoError: Error, Hashable, Sendable, CustomStringConvertible {
     case notFound(id: String)
     /// The cursor was not one this server issued for the same filter.
     case invalidCursor
+    /// The owner already keeps the most todos allowed.
+    case limitReached(maxTodos: Int)
 
     /// The field at fault, for validation errors.
     public var field: String? {
@@ -24,6 +26,8 @@ public enum TodoError: Error, Hashable, Sendable, CustomStringConvertible {
             "No todo with id '\(id)' exists. Use list_todos to find the ids of your todos."
         case .invalidCursor:
             "The cursor is not valid. Pass the nextCursor of the previous page unchanged, with the same filters, or omit it to start from the first page."
+        case .limitReached(let maxTodos):
+            "You already have \(maxTodos) todos, the most this server keeps for one person. Delete some you no longer need, then create this one again."
         }
     }
 }

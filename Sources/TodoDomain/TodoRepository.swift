@@ -1,8 +1,9 @@
 /// Where todos are kept. Every read and write names the owner, and an implementation must never
 /// return or change a todo of another owner.
 public protocol TodoRepository: Sendable {
-    /// Stores a new todo.
-    func insert(_ todo: Todo) async throws
+    /// Stores a new todo unless its owner already has `maxPerOwner` todos, in one step, so that
+    /// parallel inserts cannot pass the limit together. Returns whether it was stored.
+    func insert(_ todo: Todo, maxPerOwner: Int) async throws -> Bool
     /// The todo with `id` if `owner` owns it.
     func todo(id: TodoID, owner: UserID) async throws -> Todo?
     /// Replaces the stored todo that has the same id and owner; returns whether there was one.
@@ -13,14 +14,23 @@ public protocol TodoRepository: Sendable {
     func list(owner: UserID, filter: TodoFilter, after: TodoSortKey?, limit: Int) async throws -> [Todo]
 }
 
+extension TodoRepository {
+    /// Stores a new todo whatever its owner already has (imports, tests); the service applies the limit.
+    public func insert(_ todo: Todo) async throws {
+        _ = try await self.insert(todo, maxPerOwner: .max)
+    }
+}
+
 /// A repository in memory: for tests, previews and servers that keep nothing.
 public actor InMemoryTodoRepository: TodoRepository {
     private var todos: [TodoID: Todo] = [:]
 
     public init() {}
 
-    public func insert(_ todo: Todo) {
+    public func insert(_ todo: Todo, maxPerOwner: Int) -> Bool {
+        guard self.todos.values.count(where: { $0.owner == todo.owner }) < maxPerOwner else { return false }
         self.todos[todo.id] = todo
+        return true
     }
 
     public func todo(id: TodoID, owner: UserID) -> Todo? {

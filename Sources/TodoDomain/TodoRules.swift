@@ -2,10 +2,19 @@
 public enum TodoRules {
     /// The longest title, in characters.
     public static let maxTitleLength = 200
+    /// The longest title in UTF-8 bytes: one character can hold any number of combining marks, so
+    /// a limit in characters alone bounds nothing.
+    public static let maxTitleBytes = 2_000
     /// The longest notes, in characters.
     public static let maxNotesLength = 5_000
+    /// The longest notes in UTF-8 bytes.
+    public static let maxNotesBytes = 40_000
     /// The longest text query, in characters.
     public static let maxQueryLength = 200
+    /// The longest text query in UTF-8 bytes.
+    public static let maxQueryBytes = 2_000
+    /// The most todos one owner may keep, unless the service is configured otherwise.
+    public static let defaultMaxTodosPerOwner = 10_000
     /// The page size when none is asked for.
     public static let defaultLimit = 50
     /// The largest page size.
@@ -16,6 +25,12 @@ public enum TodoRules {
         let title = raw.trimmingWhitespace()
         guard !title.isEmpty else {
             throw .invalid(field: "title", message: "title is required and must not be blank.")
+        }
+        guard title.utf8.count <= maxTitleBytes else {
+            throw .invalid(
+                field: "title",
+                message: "title must be at most \(maxTitleBytes) bytes of UTF-8; it has \(title.utf8.count) (accents and marks count too)."
+            )
         }
         guard title.count <= maxTitleLength else {
             throw .invalid(
@@ -35,7 +50,14 @@ public enum TodoRules {
     /// Notes: up to 5,000 characters; line breaks and tabs are allowed, other control characters are not.
     /// Blank notes are no notes.
     public static func notes(_ raw: String?) throws(TodoError) -> String? {
-        guard let raw, !raw.trimmingWhitespace().isEmpty else { return nil }
+        guard let raw else { return nil }
+        guard raw.utf8.count <= maxNotesBytes else {
+            throw .invalid(
+                field: "notes",
+                message: "notes must be at most \(maxNotesBytes) bytes of UTF-8; they have \(raw.utf8.count) (accents and marks count too)."
+            )
+        }
+        guard !raw.trimmingWhitespace().isEmpty else { return nil }
         guard raw.count <= maxNotesLength else {
             throw .invalid(
                 field: "notes",
@@ -86,6 +108,9 @@ public enum TodoRules {
 
     /// A text query: trimmed, at most 200 characters; blank means no query.
     public static func query(_ raw: String?) throws(TodoError) -> String? {
+        if let raw, raw.utf8.count > maxQueryBytes {
+            throw .invalid(field: "query", message: "query must be at most \(maxQueryBytes) bytes of UTF-8; it has \(raw.utf8.count).")
+        }
         guard let query = raw?.trimmingWhitespace(), !query.isEmpty else { return nil }
         guard query.count <= maxQueryLength else {
             throw .invalid(field: "query", message: "query must be at most \(maxQueryLength) characters; it has \(query.count).")

@@ -67,14 +67,17 @@ public struct TodoService: Sendable {
     private let repository: any TodoRepository
     private let clock: WallClock
     private let makeID: @Sendable () -> TodoID
+    private let maxTodosPerOwner: Int
 
     /// - Parameters:
     ///   - repository: where todos are kept.
     ///   - clock: the source of creation, update and completion times.
     ///   - makeID: the source of new ids; random by default.
+    ///   - maxTodosPerOwner: the most todos one owner may keep.
     public init(
         repository: any TodoRepository,
         clock: WallClock = .system,
+        maxTodosPerOwner: Int = TodoRules.defaultMaxTodosPerOwner,
         makeID: @escaping @Sendable () -> TodoID = {
             var generator = SystemRandomNumberGenerator()
             return TodoID.random(using: &generator)
@@ -83,6 +86,7 @@ public struct TodoService: Sendable {
         self.repository = repository
         self.clock = clock
         self.makeID = makeID
+        self.maxTodosPerOwner = maxTodosPerOwner
     }
 
     /// Creates a todo for `owner`.
@@ -98,7 +102,9 @@ public struct TodoService: Sendable {
             createdAt: now,
             updatedAt: now
         )
-        try await self.repository.insert(todo)
+        guard try await self.repository.insert(todo, maxPerOwner: self.maxTodosPerOwner) else {
+            throw TodoError.limitReached(maxTodos: self.maxTodosPerOwner)
+        }
         return todo
     }
 

@@ -1,3 +1,4 @@
+import GRDB
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -225,6 +226,63 @@ struct LegacyMCPTests {
             let refused = try await client.mcp(body: #"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#, headers: [.mcpSessionID: newer])
             #expect(refused.status == .badRequest)
             #expect(refused.errorCode == -32600)
+        }
+    }
+
+    @Test("A batch holds at most 50 messages")
+    func batchSize() async throws {
+        let fixture = try await MCPFixture()
+        try await fixture.app().test(.router) { client in
+            let session = try await client.initialize(version: "2025-03-26")
+            func batch(_ count: Int) -> String {
+                "[" + (0..<count).map { #"{"jsonrpc":"2.0","id":\#($0),"method":"ping"}"# }.joined(separator: ",") + "]"
+            }
+            let full = try await client.mcp(body: batch(50), headers: [.mcpSessionID: session])
+            #expect(full.status == .ok)
+            let over = try await client.mcp(body: batch(51), headers: [.mcpSessionID: session])
+            #expect(over.status == .badRequest)
+            #expect(over.errorCode == -32600)
+            #expect(over.body.contains("at most 50"))
+        }
+    }
+
+    @Test("Every scope in a batch is checked before anything runs: a refused write leaves no earlier write done")
+    func batchScopesFirst() async throws {
+        let fixture = try await MCPFixture()
+        try await fixture.app().test(.router) { client in
+            let session = try await client.initialize(version: "2025-03-26", token: "alice-read")
+            let batch = """
+                [{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_todos","arguments":{}}},
+                 {"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"create_todo","arguments":{"title":"Sneaked in"}}},
+                 {"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"delete_todo","arguments":{"id":"t_x"}}}]
+                """
+            let answer = try await client.mcp(body: batch, token: "alice-read", headers: [.mcpSessionID: session])
+            #expect(answer.status == .forbidden)
+            #expect(answer.headers[.wwwAuthenticate]?.contains("insufficient_scope") == true)
+            let count = try await fixture.database.writer.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM todos") }
+            #expect(count == 0)
+        }
+    }
+
+    @Test("A user holds a bounded number of legacy sessions: a new one ends the least recently used")
+    func sessionsPerUser() async throws {
+        var fixture = try await MCPFixture()
+        fixture.configuration.maxSessionsPerUser = 2
+        let clock = fixture.clock
+        try await fixture.app().test(.router) { client in
+            let first = try await client.initialize()
+            clock.advance(seconds: 120)
+            let second = try await client.initialize()
+            clock.advance(seconds: 120)
+            #expect(try await client.legacy("ping", session: first).status == .ok, "using the first makes the second the least recent")
+            clock.advance(seconds: 120)
+            let third = try await client.initialize()
+            #expect(try await client.legacy("ping", session: second).status == .notFound)
+            #expect(try await client.legacy("ping", session: first).status == .ok)
+            #expect(try await client.legacy("ping", session: third).status == .ok)
+            let bobs = try await client.initialize(token: "bob")
+            #expect(try await client.legacy("ping", session: bobs, token: "bob").status == .ok, "another user's sessions are their own")
+            #expect(try await client.legacy("ping", session: third).status == .ok)
         }
     }
 }

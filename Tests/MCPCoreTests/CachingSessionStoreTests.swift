@@ -10,7 +10,10 @@ struct CachingSessionStoreTests {
     actor CountingStore: MCPSessionStore {
         var sessions: [String: MCPSession] = [:]
         var reads = 0
-        func insert(_ session: MCPSession) { self.sessions[session.id] = session }
+        func insert(_ session: MCPSession, keepingAtMost limit: Int) -> [String] {
+            self.sessions[session.id] = session
+            return []
+        }
         func session(id: String) -> MCPSession? {
             self.reads += 1
             return self.sessions[id]

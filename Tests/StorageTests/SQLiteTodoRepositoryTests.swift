@@ -79,7 +79,7 @@ struct SQLiteTodoRepositoryTests {
                 createdAt: Date(millisecondsSince1970: created)
             )
             try await self.todos.insert(todo)
-            await reference.insert(todo)
+            try await reference.insert(todo)
         }
         for status in TodoStatusFilter.allCases {
             for query in [nil, "milk", "notes", "zzz"] as [String?] {
@@ -112,5 +112,21 @@ struct SQLiteTodoRepositoryTests {
         }
         #expect(plan.contains("todos_listing"), "\(plan)")
         #expect(!plan.contains("TEMP B-TREE"), "no sort step: \(plan)")
+    }
+
+    @Test("Parallel creates never pass the limit per owner")
+    func parallelCreatesRespectTheLimit() async throws {
+        let database = try AppDatabase.inMemory()
+        let owner = try await SQLiteUserRepository(database).findOrCreateUser(email: "limit@example.com")
+        let service = TodoService(repository: SQLiteTodoRepository(database), maxTodosPerOwner: 5)
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for index in 0..<20 {
+                group.addTask { (try? await service.create(NewTodo(title: "todo \(index)"), owner: owner)) != nil }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 }.count == 5)
+        let stored = try await database.writer.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM todos") }
+        #expect(stored == 5)
     }
 }

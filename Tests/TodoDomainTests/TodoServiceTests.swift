@@ -272,4 +272,38 @@ struct TodoServiceTests {
         #expect(TodoError.invalidCursor.description.contains("nextCursor"))
     }
 
+
+    // MARK: Bounds
+
+    @Test("Text is limited in bytes too: one character with thousands of combining marks is refused")
+    func byteLimits() async throws {
+        let (service, _) = makeService()
+        let fused = "a" + String(repeating: "\u{301}", count: 5_000)
+        #expect(fused.count == 1)
+        await #expect(throws: TodoError.self) { try await service.create(NewTodo(title: fused), owner: alice) }
+        let notes = String(repeating: "e\u{301}", count: 4_000)  // 4,000 characters, 12,000 bytes: fine
+        #expect(try await service.create(NewTodo(title: "ok", notes: notes), owner: alice).notes == notes)
+        let heavyNotes = String(repeating: "e" + String(repeating: "\u{301}", count: 10), count: 2_000)  // 2,000 characters, 42,000 bytes
+        let error = await #expect(throws: TodoError.self) { try await service.create(NewTodo(title: "ok", notes: heavyNotes), owner: alice) }
+        #expect(error?.field == "notes")
+        #expect(error?.description.contains("bytes") == true)
+        await #expect(throws: TodoError.self) {
+            try await service.list(TodoListRequest(query: "q" + String(repeating: "\u{301}", count: 2_000)), owner: alice)
+        }
+        let todo = try await service.create(NewTodo(title: "short"), owner: alice)
+        await #expect(throws: TodoError.self) { try await service.update(todo.id.rawValue, changes: TodoChanges(title: fused), owner: alice) }
+    }
+
+    @Test("An owner keeps at most the configured number of todos; others are not affected")
+    func todosPerOwner() async throws {
+        let service = TodoService(repository: InMemoryTodoRepository(), maxTodosPerOwner: 3)
+        var created: [Todo] = []
+        for index in 0..<3 { created.append(try await service.create(NewTodo(title: "todo \(index)"), owner: alice)) }
+        let error = await #expect(throws: TodoError.self) { try await service.create(NewTodo(title: "one too many"), owner: alice) }
+        #expect(error == .limitReached(maxTodos: 3))
+        #expect(error?.description.contains("3 todos") == true)
+        #expect(try await service.create(NewTodo(title: "bob's"), owner: bob).title == "bob's")
+        try await service.delete(created[0].id.rawValue, owner: alice)
+        #expect(try await service.create(NewTodo(title: "room again"), owner: alice).title == "room again")
+    }
 }

@@ -61,6 +61,14 @@ extension ServerConfiguration {
     /// - `client.metadata.allow.loopback` (`CLIENT_METADATA_ALLOW_LOOPBACK`): `true` lets Client ID
     ///   Metadata Documents come from loopback addresses over http; for tests only. Default `false`.
     ///
+    /// - `max.todos.per.user` (`MAX_TODOS_PER_USER`): the most todos one user may keep, default 10000.
+    /// - `max.sessions.per.user` (`MAX_SESSIONS_PER_USER`): the most legacy MCP sessions one user may
+    ///   hold (a new one ends the least recently used), default 100.
+    /// - `idle.timeout` (`IDLE_TIMEOUT`): seconds a connection may stay open without a request in
+    ///   progress, default 30.
+    /// - `read.timeout` (`READ_TIMEOUT`): seconds a request's head and body may take to arrive,
+    ///   default 30.
+    ///
     /// Values may be written with or without surrounding quotes, as `.env` files often have them.
     ///
     /// - Throws: ``ConfigurationError`` for the first malformed value.
@@ -173,6 +181,21 @@ extension ServerConfiguration {
             range: 3600...(365 * 86_400)
         )
 
+        let maxTodosPerUser = try reader.positiveInteger(
+            "max.todos.per.user",
+            variable: "MAX_TODOS_PER_USER",
+            default: 10_000,
+            range: 1...10_000_000
+        )
+        let maxSessionsPerUser = try reader.positiveInteger(
+            "max.sessions.per.user",
+            variable: "MAX_SESSIONS_PER_USER",
+            default: 100,
+            range: 1...100_000
+        )
+        let idleTimeout = try reader.positiveInteger("idle.timeout", variable: "IDLE_TIMEOUT", default: 30, range: 1...3600)
+        let readTimeout = try reader.positiveInteger("read.timeout", variable: "READ_TIMEOUT", default: 30, range: 1...3600)
+
         self.init(
             host: host,
             port: port,
@@ -187,7 +210,11 @@ extension ServerConfiguration {
             signingKeys: signingKeys,
             accessTokenLifetime: TimeInterval(accessTokenLifetime),
             refreshTokenLifetime: TimeInterval(refreshTokenLifetime),
-            clientMetadataAllowLoopback: clientMetadataAllowLoopback
+            clientMetadataAllowLoopback: clientMetadataAllowLoopback,
+            maxTodosPerUser: maxTodosPerUser,
+            maxSessionsPerUser: maxSessionsPerUser,
+            idleTimeout: TimeInterval(idleTimeout),
+            readTimeout: TimeInterval(readTimeout)
         )
     }
 }

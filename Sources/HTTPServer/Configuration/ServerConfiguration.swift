@@ -38,6 +38,15 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var refreshTokenLifetime: TimeInterval
     /// Whether Client ID Metadata Documents may be fetched from loopback addresses over http (for tests only).
     public var clientMetadataAllowLoopback: Bool
+    /// The most todos one user may keep.
+    public var maxTodosPerUser: Int
+    /// The most legacy MCP sessions one user may hold; creating another ends the least recently used.
+    public var maxSessionsPerUser: Int
+    /// How long a connection may stay open without a request in progress (waiting for the next
+    /// request, or for the first bytes of a request head), in seconds.
+    public var idleTimeout: TimeInterval
+    /// How long a request's head and body may take to arrive once they have begun, in seconds.
+    public var readTimeout: TimeInterval
 
     /// - Parameter publicURL: defaults to `http://HOST:PORT` (with `localhost` for a wildcard host).
     public init(
@@ -54,7 +63,11 @@ public struct ServerConfiguration: Sendable, Hashable {
         signingKeys: [SigningKey] = [],
         accessTokenLifetime: TimeInterval = 3600,
         refreshTokenLifetime: TimeInterval = 30 * 86_400,
-        clientMetadataAllowLoopback: Bool = false
+        clientMetadataAllowLoopback: Bool = false,
+        maxTodosPerUser: Int = 10_000,
+        maxSessionsPerUser: Int = 100,
+        idleTimeout: TimeInterval = 30,
+        readTimeout: TimeInterval = 30
     ) {
         self.host = host
         self.port = port
@@ -70,6 +83,10 @@ public struct ServerConfiguration: Sendable, Hashable {
         self.accessTokenLifetime = accessTokenLifetime
         self.refreshTokenLifetime = refreshTokenLifetime
         self.clientMetadataAllowLoopback = clientMetadataAllowLoopback
+        self.maxTodosPerUser = maxTodosPerUser
+        self.maxSessionsPerUser = maxSessionsPerUser
+        self.idleTimeout = idleTimeout
+        self.readTimeout = readTimeout
     }
 
     /// The MCP endpoint as clients type it: the public URL itself.

@@ -341,7 +341,10 @@ public struct MCPEndpoint: Sendable {
         let now = self.now()
         let session = MCPSession(id: MCPSession.newID(), subject: principal.subject, protocolVersion: version, createdAt: now, lastUsedAt: now)
         do {
-            try await self.sessions.insert(session)
+            let ended = try await self.sessions.insert(session, keepingAtMost: self.configuration.maxSessionsPerSubject)
+            if !ended.isEmpty {
+                self.logger.info("Ended the least recently used MCP sessions of a user at the limit", metadata: ["mcp.sessions.ended": "\(ended.count)"])
+            }
         } catch {
             self.logger.error("Could not store an MCP session: \(error)")
             return self.failure(id, .internalError, "The session could not be created.", status: .internalServerError)
@@ -401,20 +404,34 @@ public struct MCPEndpoint: Sendable {
                 status: .badRequest
             )
         }
+        guard elements.count <= self.configuration.maxBatchSize else {
+            return .message(
+                JSONRPCError(.invalidRequest, "A batch may hold at most \(self.configuration.maxBatchSize) messages; this one holds \(elements.count).")
+                    .response(id: nil),
+                status: .badRequest
+            )
+        }
+        let messages = elements.map { element in Result { () throws(IdentifiedError) in try JSONRPCMessage.classify(element) } }
+        // Every scope is checked before anything runs, so a refused call cannot leave the writes
+        // before it done.
+        for message in messages {
+            guard case .success(.request(_, let method, let params)) = message, method == "tools/call",
+                case .string(let name)? = params["name"], let tool = self.toolsByName[name]
+            else { continue }
+            if let refusal = self.scopeRefusal(tool, principal) { return refusal.reply }
+        }
         var responses: [JSONValue] = []
-        for element in elements {
-            let message: JSONRPCMessage
-            do {
-                message = try JSONRPCMessage.classify(element)
-            } catch {
+        for message in messages {
+            switch message {
+            case .failure(let error):
                 responses.append(error.error.response(id: error.id))
-                continue
-            }
-            guard case .request(let id, let method, let params) = message else { continue }
-            switch await self.legacyMethod(id: id, method: method, params: params, session: session, principal: principal) {
-            case .accepted: continue
-            case .message(let response, let status, _) where status == .ok: responses.append(response)
-            case let reply: return reply  // an HTTP-level refusal (such as 403) answers the whole batch
+            case .success(.request(let id, let method, let params)):
+                switch await self.legacyMethod(id: id, method: method, params: params, session: session, principal: principal) {
+                case .accepted: continue
+                case .message(let response, let status, _) where status == .ok: responses.append(response)
+                case let reply: return reply  // an HTTP-level refusal answers the whole batch
+                }
+            case .success: continue
             }
         }
         return responses.isEmpty ? .accepted : .message(.array(responses), status: .ok)
@@ -458,15 +475,7 @@ public struct MCPEndpoint: Sendable {
         case .object(let object)?: arguments = object
         default: return self.failure(id, .invalidParams, "params.arguments must be an object.")
         }
-        let missing = tool.requiredScopes.filter { !principal.scopes.contains($0) }
-        if !missing.isEmpty {
-            let needed = principal.scopes.union(tool.requiredScopes).sorted().joined(separator: " ")
-            return Challenge.insufficientScope(
-                scope: needed,
-                description: "The tool \(name) needs the scope \(missing.joined(separator: " ")).",
-                resourceMetadataURL: self.configuration.resourceMetadataURL
-            ).reply
-        }
+        if let refusal = self.scopeRefusal(tool, principal) { return refusal.reply }
         let problems = self.validator.violations(of: tool.inputSchema, by: .object(arguments))
         guard problems.isEmpty else {
             return self.result(id, ToolResult.error("Invalid arguments for \(name): " + problems.joined(separator: " ")).json)
@@ -479,6 +488,17 @@ public struct MCPEndpoint: Sendable {
             self.logger.error("Tool \(name) failed: \(error)")
             return self.failure(id, .internalError, "The tool \(name) failed on the server. Try again later.")
         }
+    }
+
+    /// The 403 challenge when `principal` lacks a scope `tool` needs.
+    private func scopeRefusal(_ tool: Tool, _ principal: Principal) -> Challenge? {
+        let missing = tool.requiredScopes.filter { !principal.scopes.contains($0) }
+        guard !missing.isEmpty else { return nil }
+        return Challenge.insufficientScope(
+            scope: principal.scopes.union(tool.requiredScopes).sorted().joined(separator: " "),
+            description: "The tool \(tool.name) needs the scope \(missing.joined(separator: " ")).",
+            resourceMetadataURL: self.configuration.resourceMetadataURL
+        )
     }
 
     // MARK: Authentication

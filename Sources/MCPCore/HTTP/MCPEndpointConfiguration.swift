@@ -17,6 +17,11 @@ public struct MCPEndpointConfiguration: Sendable {
     public var sessionIdleTimeout: TimeInterval
     /// How long clients may cache `tools/list` and `server/discover` results, in milliseconds.
     public var listTTLMilliseconds: Int
+    /// The most legacy sessions one subject may hold; `initialize` beyond it ends the least
+    /// recently used.
+    public var maxSessionsPerSubject: Int
+    /// The most messages a JSON-RPC batch (2025-03-26) may hold.
+    public var maxBatchSize: Int
 
     public init(
         serverInfo: ServerInfo,
@@ -25,7 +30,9 @@ public struct MCPEndpointConfiguration: Sendable {
         allowedOrigins: Set<String>,
         maxBodyBytes: Int = 1 << 20,
         sessionIdleTimeout: TimeInterval = 24 * 60 * 60,
-        listTTLMilliseconds: Int = 60 * 60 * 1000
+        listTTLMilliseconds: Int = 60 * 60 * 1000,
+        maxSessionsPerSubject: Int = 100,
+        maxBatchSize: Int = 50
     ) {
         self.serverInfo = serverInfo
         self.instructions = instructions
@@ -34,6 +41,8 @@ public struct MCPEndpointConfiguration: Sendable {
         self.maxBodyBytes = maxBodyBytes
         self.sessionIdleTimeout = sessionIdleTimeout
         self.listTTLMilliseconds = listTTLMilliseconds
+        self.maxSessionsPerSubject = maxSessionsPerSubject
+        self.maxBatchSize = maxBatchSize
     }
 
     /// An origin lowercased and without a trailing slash, the form browsers send.

@@ -22,9 +22,11 @@ public final class CachingSessionStore: MCPSessionStore {
         self.now = now
     }
 
-    public func insert(_ session: MCPSession) async throws {
-        try await self.base.insert(session)
+    public func insert(_ session: MCPSession, keepingAtMost limit: Int) async throws -> [String] {
+        let ended = try await self.base.insert(session, keepingAtMost: limit)
+        self.cache.withLock { cache in for id in ended { cache[id] = nil } }
         self.remember(session)
+        return ended
     }
 
     public func session(id: String) async throws -> MCPSession? {

@@ -35,11 +35,20 @@ public struct MCPSession: Hashable, Sendable {
 
 /// Where legacy sessions are kept, so that they survive a restart.
 public protocol MCPSessionStore: Sendable {
-    func insert(_ session: MCPSession) async throws
+    /// Stores `session`, then ends the least recently used sessions of its subject beyond `limit`.
+    /// - Returns: the ids of the sessions it ended.
+    func insert(_ session: MCPSession, keepingAtMost limit: Int) async throws -> [String]
     func session(id: String) async throws -> MCPSession?
     /// Records that the session was used at `date`.
     func touch(id: String, at date: Date) async throws
     func delete(id: String) async throws
+}
+
+extension MCPSessionStore {
+    /// Stores `session` without a limit per subject.
+    public func insert(_ session: MCPSession) async throws {
+        _ = try await self.insert(session, keepingAtMost: .max)
+    }
 }
 
 /// Sessions in memory: for tests and servers that keep nothing.
@@ -48,7 +57,14 @@ public actor InMemorySessionStore: MCPSessionStore {
 
     public init() {}
 
-    public func insert(_ session: MCPSession) { self.sessions[session.id] = session }
+    public func insert(_ session: MCPSession, keepingAtMost limit: Int) -> [String] {
+        self.sessions[session.id] = session
+        let mine = self.sessions.values.filter { $0.subject == session.subject }
+        guard mine.count > limit else { return [] }
+        let ended = mine.sorted { ($0.lastUsedAt, $0.createdAt) < ($1.lastUsedAt, $1.createdAt) }.prefix(mine.count - limit).map(\.id)
+        for id in ended { self.sessions[id] = nil }
+        return ended
+    }
     public func session(id: String) -> MCPSession? { self.sessions[id] }
     public func touch(id: String, at date: Date) { self.sessions[id]?.lastUsedAt = date }
     public func delete(id: String) { self.sessions[id] = nil }
