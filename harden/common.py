@@ -52,12 +52,14 @@ def parse_arguments(description, add_options=None):
 
 
 def exit_cleanly_on_sigterm():
-    """Turns SIGTERM into an exception in the main thread, so `finally` blocks stop the servers."""
+    """Turns SIGTERM and SIGINT (Ctrl-C, even when started in the background) into KeyboardInterrupt in
+    the main thread, so `finally` blocks stop the servers."""
 
     def handler(signum, frame):
         raise KeyboardInterrupt(f"signal {signum}")
 
     signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
 
 
 # MARK: Report

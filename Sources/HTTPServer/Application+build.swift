@@ -84,7 +84,7 @@ func buildRouter(
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
         RequestIDMiddleware()
-        LogRequestsMiddleware(.info)
+        RequestLogMiddleware(level: .info)
     }
     HealthController(database: database).addRoutes(to: router)
     let pages = try PageRenderer()
