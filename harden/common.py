@@ -30,7 +30,6 @@ REDIRECT_URI = "http://127.0.0.1:9/cb"
 SCOPES = "todos:read todos:write"
 ACCEPT_BOTH = "application/json, text/event-stream"
 META = {"io.modelcontextprotocol/protocolVersion": MODERN, "io.modelcontextprotocol/clientCapabilities": {}}
-TOOLS = ("list_todos", "get_todo", "create_todo", "update_todo", "complete_todo", "delete_todo")
 
 # MARK: Command line
 
@@ -51,7 +50,7 @@ def parse_arguments(description, add_options=None):
     return arguments
 
 
-def exit_cleanly_on_sigterm():
+def stop_cleanly_on_signals():
     """Turns SIGTERM and SIGINT (Ctrl-C, even when started in the background) into KeyboardInterrupt in
     the main thread, so `finally` blocks stop the servers."""
 

@@ -38,7 +38,6 @@ from common import (  # noqa: E402
     Server,
     ServerError,
     authorize_query,
-    exit_cleanly_on_sigterm,
     first_form,
     fmt_mb,
     log_in,
@@ -51,6 +50,7 @@ from common import (  # noqa: E402
     rpc,
     shorten,
     sign_in,
+    stop_cleanly_on_signals,
     temporary_folder,
     tool_outcome,
 )
@@ -1229,7 +1229,7 @@ def all_cases():
 
 def main():
     arguments = parse_arguments(__doc__.split("\n\n")[0])
-    exit_cleanly_on_sigterm()
+    stop_cleanly_on_signals()
     report = Report("matrix")
     cases = all_cases()
     print(f"matrix: {len(cases) + len(slow_cases()) + 2 + FINAL_CHECKS} cases against {arguments.binary}", flush=True)

@@ -36,12 +36,12 @@ from common import (  # noqa: E402
     Report,
     Server,
     ServerError,
-    exit_cleanly_on_sigterm,
     fmt_mb,
     parse_arguments,
     refresh,
     requests_sent,
     sign_in,
+    stop_cleanly_on_signals,
     temporary_folder,
 )
 
@@ -262,7 +262,7 @@ def main():
         __doc__.split("\n\n")[0],
         lambda parser: parser.add_argument("--seconds", type=float, help="how long to soak (default 180, 45 with --quick)"),
     )
-    exit_cleanly_on_sigterm()
+    stop_cleanly_on_signals()
     seconds = arguments.seconds or (45 if arguments.quick else 180)
     interval = 3 if seconds <= 60 else 5
     report = Report("soak")

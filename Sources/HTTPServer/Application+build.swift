@@ -1,5 +1,7 @@
 public import Foundation
 public import Hummingbird
+import HummingbirdCore
+import NIOCore
 public import Logging
 public import MCPCore
 public import OAuthKit
@@ -32,8 +34,15 @@ public func buildApplication(
         now: dependencies.now,
         logger: logger
     )
+    let readTimeout = TimeAmount.milliseconds(Int64(configuration.readTimeout * 1000))
     return Application(
         router: router,
+        server: .http1(
+            configuration: HTTP1Channel.Configuration(
+                additionalChannelHandlers: [RequestReadTimeoutHandler(timeout: readTimeout)],
+                idleTimeout: .milliseconds(Int64(configuration.idleTimeout * 1000))
+            )
+        ),
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "todo-server"
