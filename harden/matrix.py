@@ -1101,6 +1101,7 @@ def slow_cases():
         (g, "MCP POST with a stalled body", closes_within(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"jsonrpc\"")),
         (g, "connect and send nothing", closes_within(b"")),
         (g, "head trickled one byte every 0.5 s", closes_within(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ", trickle=b"a")),
+        (g, "body trickled one byte every 0.5 s", closes_within(b"POST /oauth/revoke HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\ntoken=", trickle=b"a")),
         (g, "idle keep-alive connection after a response", idle_after_response),
     ]
 

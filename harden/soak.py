@@ -91,6 +91,8 @@ class Totals:
 
 
 class Soak:
+    """The workers, their shared tokens and totals, and the sampling loop."""
+
     def __init__(self, server, report):
         self.server = server
         self.port = server.port
@@ -104,6 +106,7 @@ class Soak:
     def failed(self, what, expected, got):
         self.totals.errors.add()
         self.report.fail(what, expected, got)
+        self.stop.wait(0.2)  # no busy loop against a server that stopped answering
 
     def paced(self, per_second, step):
         """Runs `step` about `per_second` times a second until the soak stops."""

@@ -3,9 +3,14 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import OAuthKit
+import Synchronization
 import Testing
 
 @testable import HTTPServer
+
+final class Lookups: Sendable {
+    let names = Mutex<[String]>([])
+}
 
 /// Clients identified by a metadata-document URL, end to end, and the network rules of fetching.
 @Suite("Client ID Metadata Documents")
@@ -90,10 +95,58 @@ struct MetadataDocumentTests {
         ("10.1.2.3", false), ("172.16.0.1", false), ("172.31.255.255", false), ("192.168.1.1", false), ("127.0.0.1", false),
         ("169.254.169.254", false), ("100.64.0.1", false), ("0.0.0.0", false), ("224.0.0.1", false), ("255.255.255.255", false),
         ("::1", false), ("::", false), ("fe80::1", false), ("fd00::1", false), ("::ffff:10.0.0.1", false), ("::ffff:8.8.8.8", true),
-        ("not an address", false),
+        ("not an address", false), ("::7f00:1", false), ("::127.0.0.1", false), ("::8.8.8.8", false), ("64:ff9b::7f00:1", false),
+        ("64:ff9b::808:808", false), ("64:ff9b:1::a00:1", false), ("2002:7f00:1::1", false), ("2002:808:808::1", false),
+        ("2001::1", false), ("2001:0:4136:e378:8000:63bf:3fff:fdd2", false), ("2001:db8::1", false), ("100::1", false),
+        ("fec0::1", false), ("3fff::1", false), ("ff02::1", false), ("192.88.99.1", false), ("198.18.0.1", false),
+        ("2a00:1450:4001:80b::200e", true), ("2001:4860:4860::8888", true),
     ])
     func addressPolicy(_ address: String, _ isPublic: Bool) {
         #expect(AddressPolicy.isPublic(address) == isPublic)
+    }
+
+    @Test("The connection goes to the address that was checked: the name is resolved once, by our resolver only")
+    func connectsToTheCheckedAddress() async throws {
+        let router = Router()
+        router.get("/doc") { _, _ in #"{"client_id":"x"}"# }
+        let server = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await server.test(.live) { client in
+            let lookups = Lookups()
+            var fetcher = MetadataDocumentFetcher(allowLoopback: true)
+            fetcher.resolve = { name in
+                lookups.names.withLock { $0.append(name) }
+                return ["127.0.0.1"]
+            }
+            // `.invalid` never resolves in DNS, so an answer proves nothing looked the name up again.
+            let fetched = try await fetcher.fetch(URL(string: "http://rebinding.invalid:\(client.port!)/doc")!)
+            #expect(fetched.body == Array(#"{"client_id":"x"}"#.utf8))
+            #expect(lookups.names.withLock { $0 } == ["rebinding.invalid"])
+
+            var rebinding = MetadataDocumentFetcher(allowLoopback: false)
+            rebinding.resolve = { _ in ["93.184.216.34", "10.0.0.7"] }
+            let error = await #expect(throws: ClientMetadataFetchError.self) {
+                try await rebinding.fetch(URL(string: "https://mixed.invalid/doc")!)
+            }
+            #expect(error?.description.contains("10.0.0.7") == false, "error pages say nothing of addresses")
+            #expect(error?.description.contains("public internet") == true)
+        }
+    }
+
+    @Test("Fetches of uncached documents are limited per client address")
+    func fetchesAreRateLimited() async throws {
+        let (app, _) = try await self.app([:])
+        try await app.test(.router) { client in
+            let browser = ScriptedClient(client, redirectURI: "http://127.0.0.1:40000/callback")
+            var statuses: [String] = []
+            for index in 0..<12 {
+                browser.clientID = "https://client\(index).example.com/metadata.json"
+                let page = try await browser.browse(.get, browser.authorizeURI(pkce: PKCEPair()))
+                #expect(page.status == .badRequest)
+                statuses.append(page.html.contains("Too many") ? "limited" : "fetched")
+            }
+            #expect(statuses.prefix(10).allSatisfy { $0 == "fetched" })
+            #expect(statuses.suffix(2).allSatisfy { $0 == "limited" })
+        }
     }
 
     @Test func cacheHeaders() {

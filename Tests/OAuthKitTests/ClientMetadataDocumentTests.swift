@@ -71,7 +71,80 @@ struct ClientMetadataDocumentTests {
         let documents = ClientMetadataDocuments(fetcher: FailingFetcher())
         let error = await #expect(throws: OAuthError.self) { try await documents.client(self.url, now: self.now) }
         #expect(error?.code == .invalidClient)
-        #expect(error?.description.contains("non-public") == true)
+        #expect(error?.description.contains("not on the public internet") == true)
+    }
+
+    @Test("Many requests at once fetch a document once and store its client once; a cached document is not stored again")
+    func oneFetchAtATime() async throws {
+        let fetcher = GatedFetcher(body: self.document(["client_id": self.url, "client_name": "App", "redirect_uris": ["https://a.example/cb"]]))
+        let documents = ClientMetadataDocuments(fetcher: fetcher)
+        let saves = SaveCounter()
+        let (url, now) = (self.url, self.now)
+        try await withThrowingTaskGroup(of: OAuthClient.self) { group in
+            for _ in 0..<20 {
+                group.addTask { try await documents.client(url, now: now) { _ in saves.add() } }
+            }
+            await fetcher.waitForFirstFetch()
+            for _ in 0..<100 { await Task.yield() }
+            fetcher.open()
+            for try await client in group { #expect(client.name == "App") }
+        }
+        #expect(fetcher.count == 1)
+        #expect(saves.count == 1)
+        _ = try await documents.client(url, now: now.addingTimeInterval(10)) { _ in saves.add() }
+        #expect(saves.count == 1, "a cache hit writes nothing")
+    }
+}
+
+final class SaveCounter: Sendable {
+    private let value = Mutex(0)
+    var count: Int { self.value.withLock { $0 } }
+    func add() { self.value.withLock { $0 += 1 } }
+}
+
+/// Holds every fetch until `open()`, counting them.
+final class GatedFetcher: ClientMetadataFetcher {
+    let body: [UInt8]
+    private let state = Mutex<(count: Int, isOpen: Bool, waiting: [CheckedContinuation<Void, Never>], watchers: [CheckedContinuation<Void, Never>])>(
+        (0, false, [], [])
+    )
+    var count: Int { self.state.withLock { $0.count } }
+
+    init(body: [UInt8]) { self.body = body }
+
+    func fetch(_ url: URL) async throws -> FetchedDocument {
+        await withCheckedContinuation { continuation in
+            let resume: [CheckedContinuation<Void, Never>] = self.state.withLock { state in
+                state.count += 1
+                let watchers = state.watchers
+                state.watchers = []
+                if state.isOpen { return watchers + [continuation] }
+                state.waiting.append(continuation)
+                return watchers
+            }
+            for waiter in resume { waiter.resume() }
+        }
+        return FetchedDocument(body: self.body, maxAge: nil)
+    }
+
+    func waitForFirstFetch() async {
+        await withCheckedContinuation { continuation in
+            let started = self.state.withLock { state in
+                if state.count > 0 { return true }
+                state.watchers.append(continuation)
+                return false
+            }
+            if started { continuation.resume() }
+        }
+    }
+
+    func open() {
+        let waiting = self.state.withLock { state in
+            state.isOpen = true
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        for continuation in waiting { continuation.resume() }
     }
 }
 
@@ -94,6 +167,6 @@ final class CountingFetcher: ClientMetadataFetcher {
 
 struct FailingFetcher: ClientMetadataFetcher {
     func fetch(_ url: URL) async throws -> FetchedDocument {
-        throw ClientMetadataFetchError("app.example.com resolves to the non-public address 10.0.0.1")
+        throw ClientMetadataFetchError("its host is not on the public internet")
     }
 }

@@ -1,7 +1,9 @@
 import AsyncHTTPClient
 import Foundation
+import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import OAuthKit
 
 #if canImport(Glibc)
@@ -11,44 +13,72 @@ import OAuthKit
 #endif
 
 /// Fetches Client ID Metadata Documents over the network, refusing what could reach inside:
-/// only https, only public addresses (checked after DNS resolution), no redirects, a 3-second
-/// connect and 5-second overall timeout, and at most 64 KB.
+/// only https, only public addresses, no redirects, a 3-second connect and 5-second overall
+/// timeout, and at most 64 KB.
 ///
-/// The address check happens before the connection is made; a name whose answer changes in
-/// between (DNS rebinding) is not caught by it. `allowLoopback` (for tests) admits `http` and
-/// loopback addresses.
+/// The name is resolved once, on NIO's thread pool (never blocking a thread of Swift's
+/// cooperative pool), every address it resolves to must be public, and the connection goes to
+/// exactly the address that was checked, with TLS still verified for the name: a name whose
+/// answer changes in between (DNS rebinding) gains nothing. Errors say what failed in words that
+/// reveal nothing about addresses. `allowLoopback` (for tests) admits `http` and loopback
+/// addresses.
 struct MetadataDocumentFetcher: ClientMetadataFetcher {
     let allowLoopback: Bool
+    /// Resolves a host name to IP addresses as text; the system resolver unless a test replaces it.
+    var resolve: @Sendable (String) async throws -> [String] = Self.systemResolve
+    var logger = Logger(label: "client-metadata")
     static let maxBytes = 64 * 1024
-
-    /// One client for the process, like `HTTPClient.shared` but refusing redirects; it lives as
-    /// long as the process, so it needs no shutdown.
-    private static let client = HTTPClient(
-        eventLoopGroupProvider: .singleton,
-        configuration: HTTPClient.Configuration(
-            redirectConfiguration: .disallow,
-            timeout: HTTPClient.Configuration.Timeout(connect: .seconds(3), read: .seconds(5))
-        )
-    )
 
     func fetch(_ url: URL) async throws -> FetchedDocument {
         guard let host = url.host, !host.isEmpty else { throw ClientMetadataFetchError("the URL has no host") }
         let scheme = url.scheme?.lowercased()
         guard scheme == "https" || (self.allowLoopback && scheme == "http") else { throw ClientMetadataFetchError("only https URLs are fetched") }
-        let addresses = try Self.resolve(host)
-        guard !addresses.isEmpty else { throw ClientMetadataFetchError("\(host) does not resolve") }
-        for address in addresses where !AddressPolicy.isPublic(address) && !(self.allowLoopback && AddressPolicy.isLoopback(address)) {
-            throw ClientMetadataFetchError("\(host) resolves to the non-public address \(address)")
+        let name = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        let addresses: [String]
+        do {
+            addresses = try await self.resolve(name)
+        } catch {
+            throw ClientMetadataFetchError("its host name could not be resolved")
         }
+        guard !addresses.isEmpty else { throw ClientMetadataFetchError("its host name could not be resolved") }
+        for address in addresses where !AddressPolicy.isPublic(address) && !(self.allowLoopback && AddressPolicy.isLoopback(address)) {
+            throw ClientMetadataFetchError("its host is not on the public internet")
+        }
+        let target = addresses.first { !$0.contains(":") } ?? addresses[0]
+
+        // A client of its own per fetch, so that its connection goes to `target` and nowhere else.
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: HTTPClient.Configuration.Timeout(connect: .seconds(3), read: .seconds(5))
+        )
+        configuration.dnsOverride = [name: target]
+        let client = HTTPClient(eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton), configuration: configuration)
+        do {
+            let document = try await self.get(url, with: client)
+            try await client.shutdown()
+            return document
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    private func get(_ url: URL, with client: HTTPClient) async throws -> FetchedDocument {
         var request = HTTPClientRequest(url: url.absoluteString)
         request.headers.add(name: "Accept", value: "application/json")
-        let response = try await Self.client.execute(request, timeout: .seconds(5))
-        guard response.status == .ok else { throw ClientMetadataFetchError("the server answered \(response.status.code)") }
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(request, timeout: .seconds(5))
+        } catch {
+            self.logger.debug("Client metadata document fetch failed: \(error)")
+            throw ClientMetadataFetchError("its server could not be reached")
+        }
+        guard response.status == .ok else { throw ClientMetadataFetchError("its server answered \(response.status.code)") }
         let body: ByteBuffer
         do {
             body = try await response.body.collect(upTo: Self.maxBytes)
         } catch {
-            throw ClientMetadataFetchError("the document is larger than \(Self.maxBytes) bytes")
+            throw ClientMetadataFetchError("the document is larger than \(Self.maxBytes) bytes or was cut off")
         }
         return FetchedDocument(body: Array(body.readableBytesView), maxAge: Self.maxAge(response.headers["Cache-Control"]))
     }
@@ -62,13 +92,16 @@ struct MetadataDocumentFetcher: ClientMetadataFetcher {
         return nil
     }
 
-    /// The addresses `host` resolves to, as text.
-    static func resolve(_ host: String) throws -> [String] {
+    /// The addresses `host` resolves to, as text, looked up on NIO's blocking-work thread pool.
+    static let systemResolve: @Sendable (String) async throws -> [String] = { host in
+        try await NIOThreadPool.singleton.runIfActive { try Self.blockingResolve(host) }
+    }
+
+    private static func blockingResolve(_ host: String) throws -> [String] {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var result: UnsafeMutablePointer<addrinfo>?
-        let name = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-        guard getaddrinfo(name, nil, &hints, &result) == 0, let first = result else { throw ClientMetadataFetchError("\(host) does not resolve") }
+        guard getaddrinfo(host, nil, &hints, &result) == 0, let first = result else { throw ClientMetadataFetchError("no address") }
         defer { freeaddrinfo(first) }
         var addresses: [String] = []
         var cursor: UnsafeMutablePointer<addrinfo>? = first
@@ -90,7 +123,8 @@ enum AddressPolicy {
     }
 
     /// Whether `address` is a public unicast address: not private, loopback, link-local, shared,
-    /// multicast, reserved or unspecified.
+    /// multicast, reserved, documentation or unspecified, and no IPv6 form that carries an IPv4
+    /// address inside (IPv4-compatible, NAT64, 6to4, Teredo) or reaches one through a translator.
     static func isPublic(_ address: String) -> Bool {
         var bytes = [UInt8](repeating: 0, count: 16)
         if inet_pton(AF_INET, address, &bytes) == 1 {
@@ -100,12 +134,15 @@ enum AddressPolicy {
         if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {  // ::ffff:a.b.c.d
             return self.isPublicIPv4(bytes[12..<16].reduce(0) { $0 << 8 | UInt32($1) })
         }
-        if bytes.allSatisfy({ $0 == 0 }) || bytes[0..<15].allSatisfy({ $0 == 0 }) && bytes[15] == 1 { return false }  // :: and ::1
-        if bytes[0] & 0xFE == 0xFC { return false }  // fc00::/7 unique local
-        if bytes[0] == 0xFE && bytes[1] & 0xC0 == 0x80 { return false }  // fe80::/10 link-local
-        if bytes[0] == 0xFF { return false }  // multicast
-        if bytes[0..<12] == [0, 0x64, 0xFF, 0x9B, 0, 0, 0, 0, 0, 0, 0, 0] { return false }  // 64:ff9b::/96 NAT64
-        if bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0x0D && bytes[3] == 0xB8 { return false }  // documentation
+        // Only global unicast (2000::/3) is public; within it, the ranges that embed or translate
+        // IPv4 addresses, or are reserved, are not.
+        guard bytes[0] & 0xE0 == 0x20 else { return false }
+        let first16 = UInt16(bytes[0]) << 8 | UInt16(bytes[1])
+        let second16 = UInt16(bytes[2]) << 8 | UInt16(bytes[3])
+        if first16 == 0x2001 && second16 < 0x0200 { return false }  // 2001::/23 IETF protocol assignments (Teredo 2001::/32, ORCHID…)
+        if first16 == 0x2001 && second16 == 0x0DB8 { return false }  // 2001:db8::/32 documentation
+        if first16 == 0x2002 { return false }  // 2002::/16 6to4
+        if first16 == 0x3FFF && second16 < 0x1000 { return false }  // 3fff::/20 documentation
         return true
     }
 
@@ -113,8 +150,8 @@ enum AddressPolicy {
         func within(_ base: UInt32, _ bits: UInt32) -> Bool { address >> (32 - bits) == base >> (32 - bits) }
         let blocked: [(UInt32, UInt32)] = [
             (0x0000_0000, 8), (0x0A00_0000, 8), (0x6440_0000, 10), (0x7F00_0000, 8), (0xA9FE_0000, 16), (0xAC10_0000, 12),
-            (0xC000_0000, 24), (0xC000_0200, 24), (0xC0A8_0000, 16), (0xC612_0000, 15), (0xC633_6400, 24), (0xCB00_7100, 24),
-            (0xE000_0000, 4), (0xF000_0000, 4),
+            (0xC000_0000, 24), (0xC000_0200, 24), (0xC058_6300, 24), (0xC0A8_0000, 16), (0xC612_0000, 15), (0xC633_6400, 24),
+            (0xCB00_7100, 24), (0xE000_0000, 4), (0xF000_0000, 4),
         ]
         return !blocked.contains { within($0.0, $0.1) }
     }

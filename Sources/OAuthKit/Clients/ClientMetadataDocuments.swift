@@ -28,9 +28,13 @@ public struct ClientMetadataFetchError: Error, Hashable, Sendable, CustomStringC
 }
 
 /// Client ID Metadata Documents: an https `client_id` names a JSON document that describes the client.
+///
+/// A document is fetched once however many requests ask for it at the same time, kept while it
+/// is fresh, and handed to `onFetched` (which stores the client) only when it was fetched anew.
 final class ClientMetadataDocuments: Sendable {
     let fetcher: any ClientMetadataFetcher
     private let cache = Mutex<[String: (client: OAuthClient, expiresAt: Date)]>([:])
+    private let inFlight = Mutex<[String: Task<OAuthClient, any Error>]>([:])
 
     init(fetcher: any ClientMetadataFetcher) { self.fetcher = fetcher }
 
@@ -45,21 +49,53 @@ final class ClientMetadataDocuments: Sendable {
         return true
     }
 
-    /// The client a document describes, from the cache while it is fresh.
-    func client(_ clientID: String, now: Date) async throws(OAuthError) -> OAuthClient {
-        if let cached = self.cache.withLock({ $0[clientID] }), cached.expiresAt > now { return cached.client }
+    /// The client of `clientID` from the cache, while it is fresh.
+    func cachedClient(_ clientID: String, now: Date) -> OAuthClient? {
+        guard let cached = self.cache.withLock({ $0[clientID] }), cached.expiresAt > now else { return nil }
+        return cached.client
+    }
+
+    /// The client a document describes: from the cache while it is fresh, else fetched (joining a
+    /// fetch of the same URL already under way), validated, passed to `onFetched` and cached.
+    func client(
+        _ clientID: String,
+        now: Date,
+        onFetched: @escaping @Sendable (OAuthClient) async throws -> Void = { _ in }
+    ) async throws(OAuthError) -> OAuthClient {
+        if let cached = self.cachedClient(clientID, now: now) { return cached }
+        let task = self.inFlight.withLock { tasks in
+            if let running = tasks[clientID] { return running }
+            let task = Task { try await self.fetch(clientID, now: now, onFetched: onFetched) }
+            tasks[clientID] = task
+            return task
+        }
+        do {
+            return try await task.value
+        } catch let error as OAuthError {
+            throw error
+        } catch {
+            throw OAuthError(.serverError, "The client could not be stored.", status: 500)
+        }
+    }
+
+    private func fetch(_ clientID: String, now: Date, onFetched: @Sendable (OAuthClient) async throws -> Void) async throws -> OAuthClient {
+        defer { _ = self.inFlight.withLock { $0.removeValue(forKey: clientID) } }
         guard let url = URL(string: clientID) else { throw OAuthError(.invalidClient, "The client_id is not a URL.") }
         let document: FetchedDocument
         do {
             document = try await self.fetcher.fetch(url)
+        } catch let error as ClientMetadataFetchError {
+            throw OAuthError(.invalidClient, "The client's metadata document could not be fetched: \(error.description).")
         } catch {
-            throw OAuthError(.invalidClient, "The client's metadata document could not be fetched: \(error)")
+            throw OAuthError(.invalidClient, "The client's metadata document could not be fetched.")
         }
         let client = try Self.validate(document.body, clientID: clientID, now: now)
+        try await onFetched(client)
         // Cache as the document asks, within 5 minutes and a day; an hour when it does not say.
         let lifetime = min(max(document.maxAge ?? 3600, 300), 86_400)
         self.cache.withLock { cache in
             if cache.count > 10_000 { cache = cache.filter { $0.value.expiresAt > now } }
+            if cache.count > 10_000 { cache.removeAll() }
             cache[clientID] = (client, now.addingTimeInterval(lifetime))
         }
         return client

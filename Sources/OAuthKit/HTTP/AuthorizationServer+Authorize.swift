@@ -81,7 +81,7 @@ extension AuthorizationServer {
         }
         let client: OAuthClient
         do {
-            guard let found = try await self.resolveClient(request.clientID) else {
+            guard let found = try await self.resolveClient(request.clientID, clientAddress: clientAddress) else {
                 return .errorPage(
                     title: "Unknown client",
                     message:

@@ -188,11 +188,18 @@ public struct AuthorizationServer: Sendable {
 
     /// The client `id` names: a registered client, or the client a metadata document describes
     /// (fetched, validated and kept in the client store so that its grants can refer to it).
-    func resolveClient(_ id: String) async throws -> OAuthClient? {
+    /// Fetches count against the client address's limit; cached documents do not.
+    func resolveClient(_ id: String, clientAddress: String) async throws -> OAuthClient? {
         guard let documents = self.documents, ClientMetadataDocuments.isDocumentURL(id) else { return try await self.clients.client(id: id) }
-        let client = try await documents.client(id, now: self.environment.now())
-        try await self.clients.save(client, metadataHash: "document:" + client.id)
-        return client
+        let now = self.environment.now()
+        if let cached = documents.cachedClient(id, now: now) { return cached }
+        if let wait = self.limiter.hit("metadata-fetch|\(clientAddress)", windows: self.limits.metadataFetches, now: now) {
+            throw OAuthError(.invalidClient, "Too many client metadata documents were requested from your address. Please wait \(wait) seconds.")
+        }
+        let clients = self.clients
+        return try await documents.client(id, now: now) { client in
+            try await clients.save(client, metadataHash: "document:" + client.id)
+        }
     }
 
     static func isJSON(_ contentType: String) -> Bool {
