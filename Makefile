@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/debug/todo-server
 
-.PHONY: run test e2e bench build release format migrate system-packages
+.PHONY: run test e2e harden bench build release format migrate system-packages
 
 ## make run: build, migrate and serve on http://127.0.0.1:8080 (settings: .env, see .env.example)
 run: build
@@ -16,6 +16,10 @@ test: system-packages
 ## make e2e: end-to-end tests with real MCP clients and a headless browser against the real binary
 e2e: system-packages
 	scripts/e2e.sh
+
+## make harden: fuzzing, hostile-input matrix, crash safety, soak and ThreadSanitizer (HARDEN_QUICK=1 for the CI form)
+harden: system-packages
+	scripts/harden.sh
 
 ## make bench: throughput, latency and memory of the release build; writes bench/results.md
 bench: release

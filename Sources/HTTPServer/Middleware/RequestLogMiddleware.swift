@@ -39,23 +39,23 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 /// What may be logged of a request.
-enum LogRedaction {
+package enum LogRedaction {
     /// Query parameters whose values are never logged.
     static let secretNames: Set<String> = [
         "access_token", "refresh_token", "id_token", "token", "code", "code_verifier", "client_secret", "password", "secret",
         "email", "login_hint", "csrf", "key", "api_key", "apikey", "auth", "authorization", "session", "sessionid",
     ]
 
-    /// `query` with the values of secret parameters, and of any parameter holding an `@`
-    /// (plain or percent-encoded), replaced by `[redacted]`.
-    static func query(_ query: String) -> String {
+    /// `query` with the values of secret parameters, and of any parameter holding an `@` (plain
+    /// or percent-encoded), replaced by `[redacted]`; a name holding an `@` goes too.
+    package static func query(_ query: String) -> String {
         query.split(separator: "&", omittingEmptySubsequences: false).map { pair -> String in
-            guard let equals = pair.firstIndex(of: "=") else { return String(pair) }
+            let holdsAddress = pair.contains("@") || pair.uppercased().contains("%40")
+            guard let equals = pair.firstIndex(of: "=") else { return holdsAddress ? "[redacted]" : String(pair) }
             let name = pair[..<equals]
-            let value = pair[pair.index(after: equals)...]
+            if name.contains("@") || name.uppercased().contains("%40") { return "[redacted]" }
             let decodedName = (String(name).removingPercentEncoding ?? String(name)).lowercased()
-            let isSecret = self.secretNames.contains(decodedName) || value.contains("@") || value.uppercased().contains("%40")
-            return isSecret ? name + "=[redacted]" : String(pair)
+            return self.secretNames.contains(decodedName) || holdsAddress ? name + "=[redacted]" : String(pair)
         }.joined(separator: "&")
     }
 }

@@ -60,7 +60,7 @@ public struct JSONRPCError: Error, Hashable, Sendable {
     }
 
     /// The error response for the request `id` (`null` when the id could not be read).
-    func response(id: JSONRPCID?) -> JSONValue {
+    package func response(id: JSONRPCID?) -> JSONValue {
         var error: [String: JSONValue] = ["code": .int(Int64(self.code.rawValue)), "message": .string(self.message)]
         if let data = self.data { error["data"] = data }
         return ["jsonrpc": "2.0", "id": id?.json ?? .null, "error": .object(error)]
@@ -68,7 +68,7 @@ public struct JSONRPCError: Error, Hashable, Sendable {
 }
 
 /// A JSON-RPC message from the client, as classified from its JSON.
-enum JSONRPCMessage {
+package enum JSONRPCMessage {
     /// A request: it has a method and an id and wants a response.
     case request(id: JSONRPCID, method: String, params: [String: JSONValue])
     /// A notification: a method without an id.
@@ -80,7 +80,7 @@ enum JSONRPCMessage {
     ///
     /// - Throws: ``JSONRPCError`` with `invalidRequest` when the value is no JSON-RPC 2.0 message;
     ///   `id` is set to the request's id when it could be read.
-    static func classify(_ value: JSONValue) throws(IdentifiedError) -> JSONRPCMessage {
+    package static func classify(_ value: JSONValue) throws(IdentifiedError) -> JSONRPCMessage {
         guard case .object(let object) = value else {
             throw IdentifiedError(id: nil, error: JSONRPCError(.invalidRequest, "A JSON-RPC message must be a JSON object.", httpStatus: 400))
         }
@@ -114,7 +114,7 @@ enum JSONRPCMessage {
 }
 
 /// A JSON-RPC error together with the id of the request it answers.
-struct IdentifiedError: Error {
-    var id: JSONRPCID?
-    var error: JSONRPCError
+package struct IdentifiedError: Error {
+    package var id: JSONRPCID?
+    package var error: JSONRPCError
 }

@@ -132,7 +132,7 @@ public struct ToolResult: Hashable, Sendable {
         ToolResult(content: [["type": "text", "text": .string(message)]], isError: true)
     }
 
-    var json: JSONValue {
+    package var json: JSONValue {
         var result: [String: JSONValue] = ["content": .array(self.content)]
         if let structuredContent = self.structuredContent { result["structuredContent"] = structuredContent }
         if self.isError { result["isError"] = true }

@@ -55,7 +55,7 @@ public enum RedirectURI {
     /// host, an optional port and nothing else before the path; `nil` otherwise (credentials,
     /// another host, a malformed port). Compared as text, so nothing a URL parser normalizes can
     /// slip through.
-    static func withoutLoopbackPort(_ uri: String) -> String? {
+    package static func withoutLoopbackPort(_ uri: String) -> String? {
         guard uri.utf8.count > 7, uri.prefix(7).lowercased() == "http://" else { return nil }
         let rest = uri.dropFirst(7)
         let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex

@@ -27,7 +27,7 @@ public struct OAuthEnvironment: Sendable {
 
 /// Base64url without padding (RFC 4648 §5), by table: it runs on every request, where Foundation's
 /// base64 plus character replacement would cost more than the HMAC it guards.
-enum Base64URL {
+package enum Base64URL {
     private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
     private static let values: [UInt8] = {
         var table = [UInt8](repeating: 0xFF, count: 256)
@@ -35,7 +35,7 @@ enum Base64URL {
         return table
     }()
 
-    static func encode(_ bytes: some Sequence<UInt8>) -> String {
+    package static func encode(_ bytes: some Sequence<UInt8>) -> String {
         let input = Array(bytes)
         var output: [UInt8] = []
         output.reserveCapacity((input.count * 4 + 2) / 3)
@@ -56,7 +56,7 @@ enum Base64URL {
     }
 
     /// The bytes of base64url text (`text.utf8`, or bytes already split out of a token).
-    static func decode(_ input: some Collection<UInt8>) -> [UInt8]? {
+    package static func decode(_ input: some Collection<UInt8>) -> [UInt8]? {
         guard input.count % 4 != 1 else { return nil }
         var output: [UInt8] = []
         output.reserveCapacity(input.count * 3 / 4)

@@ -1,17 +1,17 @@
 import Foundation
 
 /// `application/x-www-form-urlencoded` and query strings.
-enum FormData {
+package enum FormData {
     /// The fields of `text`; a repeated field keeps its first value, which makes duplicates harmless to
     /// compare against (RFC 6749 §3.1 forbids repeating parameters; ``duplicates(in:)`` finds them).
-    static func parse(_ text: String) -> [String: String] {
+    package static func parse(_ text: String) -> [String: String] {
         var fields: [String: String] = [:]
         for (name, value) in self.pairs(text) where fields[name] == nil { fields[name] = value }
         return fields
     }
 
     /// The names that appear more than once.
-    static func duplicates(in text: String) -> Set<String> {
+    package static func duplicates(in text: String) -> Set<String> {
         var seen: Set<String> = []
         var repeated: Set<String> = []
         for (name, _) in self.pairs(text) where !seen.insert(name).inserted { repeated.insert(name) }
@@ -30,7 +30,7 @@ enum FormData {
     }
 
     /// `fields` as a query string, in the order given.
-    static func encode(_ fields: [(String, String)]) -> String {
+    package static func encode(_ fields: [(String, String)]) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         return fields.map { name, value in

@@ -89,7 +89,7 @@ public final class AccessTokenAuthority: Sendable {
 
     /// The claims of a token this authority signed and nobody altered, whatever its expiry,
     /// audience or revocation (revocation reads them to know until when to refuse the token).
-    func claimsIgnoringExpiry(_ token: String) -> AccessTokenClaims? {
+    package func claimsIgnoringExpiry(_ token: String) -> AccessTokenClaims? {
         let bytes = Array(token.utf8)
         let parts = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         guard parts.count == 4, parts[0].elementsEqual("at1".utf8), let key = self.keys[String(decoding: parts[1], as: UTF8.self)],
@@ -102,14 +102,14 @@ public final class AccessTokenAuthority: Sendable {
 
     /// `text` with a MAC of the signing key: `<key id>.<text base64url>.<mac>`. For cookies the
     /// server must be able to trust when they come back.
-    func seal(_ text: String) -> String {
+    package func seal(_ text: String) -> String {
         let payload = "\(self.signingKeyID).\(Base64URL.encode(Array(text.utf8)))"
         let mac = HMAC<SHA256>.authenticationCode(for: Data(("seal." + payload).utf8), using: self.keys[self.signingKeyID]!)
         return payload + "." + Base64URL.encode(mac)
     }
 
     /// The text of a value ``seal(_:)`` made with any key of the ring, or `nil` when it was altered.
-    func unseal(_ sealed: String) -> String? {
+    package func unseal(_ sealed: String) -> String? {
         let parts = sealed.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let key = self.keys[String(parts[0])], let mac = Base64URL.decode(parts[2].utf8),
             HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Data(("seal." + parts[0...1].joined(separator: ".")).utf8), using: key),
