@@ -16,8 +16,7 @@ public struct SQLiteUserRepository: Sendable {
     /// there is none yet.
     public func findOrCreateUser(email: String) async throws -> UserID {
         let now = self.clock.now().millisecondsSince1970
-        var generator = SystemRandomNumberGenerator()
-        let candidate = "u_" + String(TodoID.random(using: &generator).rawValue.dropFirst(2))
+        let candidate = "u_" + String(TodoID.random().rawValue.dropFirst(2))
         return try await self.database.writer.write { db in
             if let existing = try String.fetchOne(db, sql: "SELECT user_id FROM user_emails WHERE email = ?", arguments: [email]) {
                 return UserID(existing)

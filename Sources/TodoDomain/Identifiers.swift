@@ -38,14 +38,28 @@ public struct TodoID: Hashable, Sendable, Codable, CustomStringConvertible {
         self.rawValue = rawValue
     }
 
+    /// A new identifier from the system's secure generator.
+    ///
+    /// It draws with `UInt64.random(in:)` rather than passing a `SystemRandomNumberGenerator`
+    /// `inout`: that generator has no stored properties, and ThreadSanitizer on Linux crashes on
+    /// `inout` accesses to such values in our code.
+    public static func random() -> TodoID {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(16)
+        for _ in 0..<2 { Self.append(UInt64.random(in: .min ... .max), to: &bytes) }
+        return TodoID(unchecked: "t_" + Base32.encode(bytes))
+    }
+
     /// A new identifier drawn from `generator`.
     public static func random(using generator: inout some RandomNumberGenerator) -> TodoID {
         var bytes = [UInt8]()
         bytes.reserveCapacity(16)
-        for _ in 0..<2 {
-            withUnsafeBytes(of: generator.next().littleEndian) { bytes.append(contentsOf: $0) }
-        }
+        for _ in 0..<2 { Self.append(generator.next(), to: &bytes) }
         return TodoID(unchecked: "t_" + Base32.encode(bytes))
+    }
+
+    private static func append(_ word: UInt64, to bytes: inout [UInt8]) {
+        for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
     }
 
     private init(unchecked rawValue: String) { self.rawValue = rawValue }

@@ -78,10 +78,7 @@ public struct TodoService: Sendable {
         repository: any TodoRepository,
         clock: WallClock = .system,
         maxTodosPerOwner: Int = TodoRules.defaultMaxTodosPerOwner,
-        makeID: @escaping @Sendable () -> TodoID = {
-            var generator = SystemRandomNumberGenerator()
-            return TodoID.random(using: &generator)
-        }
+        makeID: @escaping @Sendable () -> TodoID = { TodoID.random() }
     ) {
         self.repository = repository
         self.clock = clock

@@ -65,7 +65,6 @@ struct SQLiteTodoRepositoryTests {
     /// in-memory repository implements directly) for every filter and every page.
     @Test func listingAgreesWithTheDomainOrder() async throws {
         let reference = InMemoryTodoRepository()
-        var generator = SystemRandomNumberGenerator()
         let words = ["milk", "Milk", "bread", "call", "plan"]
         for index in 0..<120 {
             let owner = index % 7 == 0 ? self.bob : self.ada
@@ -74,7 +73,7 @@ struct SQLiteTodoRepositoryTests {
                 owner: owner,
                 title: "\(words[index % words.count]) \(index)",
                 notes: index % 3 == 0 ? "notes with \(words[(index + 2) % words.count])" : nil,
-                due: index % 5 == 0 ? nil : "2026-0\(1 + Int.random(in: 0..<3, using: &generator))-1\(index % 3)",
+                due: index % 5 == 0 ? nil : "2026-0\(1 + Int.random(in: 0..<3))-1\(index % 3)",
                 completedAt: index % 4 == 0 ? Date(millisecondsSince1970: created + 5) : nil,
                 createdAt: Date(millisecondsSince1970: created)
             )
@@ -98,8 +97,7 @@ struct SQLiteTodoRepositoryTests {
 
     @Test(arguments: TodoStatusFilter.allCases, [nil, "milk"] as [String?])
     func listingReadsTheIndexInOrder(_ status: TodoStatusFilter, query: String?) async throws {
-        var generator = SystemRandomNumberGenerator()
-        let after = TodoSortKey(isCompleted: false, dueDate: nil, createdAt: 0, id: TodoID.random(using: &generator))
+        let after = TodoSortKey(isCompleted: false, dueDate: nil, createdAt: 0, id: TodoID.random())
         let (sql, arguments) = SQLiteTodoRepository.listingStatement(
             owner: self.ada,
             filter: TodoFilter(status: status, query: query),

@@ -157,9 +157,8 @@ func makeTodo(
     completedAt: Date? = nil,
     createdAt: Date = Date(millisecondsSince1970: 1_800_000_000_000)
 ) -> Todo {
-    var generator = SystemRandomNumberGenerator()
     return Todo(
-        id: TodoID.random(using: &generator),
+        id: TodoID.random(),
         owner: owner,
         title: title,
         notes: notes,

@@ -15,10 +15,9 @@ public struct OAuthEnvironment: Sendable {
         self.randomBytes = randomBytes
     }
 
-    /// Bytes from the system's secure generator.
+    /// Bytes from the system's secure generator (`random(in:)` uses it).
     public static let systemRandomBytes: @Sendable (Int) -> [UInt8] = { count in
-        var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        (0..<count).map { _ in UInt8.random(in: .min ... .max) }
     }
 
     /// A random token: `bytes` random bytes in base64url.

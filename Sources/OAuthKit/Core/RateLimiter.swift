@@ -52,8 +52,7 @@ public final class RateLimiter: Sendable {
         var size = 1
         while size < width { size <<= 1 }
         self.width = size
-        var generator = SystemRandomNumberGenerator()
-        self.seeds = (generator.next(), generator.next())
+        self.seeds = (UInt64.random(in: .min ... .max), UInt64.random(in: .min ... .max))
     }
 
     /// Counts one use of `key` at `now`; returns the seconds to wait when a window is full, `nil` when allowed.
