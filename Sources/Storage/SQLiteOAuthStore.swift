@@ -25,7 +25,8 @@ public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, Grant
             try db.execute(
                 sql: """
                     INSERT INTO oauth_clients (id, metadata_hash, name, redirect_uris, created_at) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT(id) DO UPDATE SET name = excluded.name, redirect_uris = excluded.redirect_uris
+                    ON CONFLICT(id) DO UPDATE SET name = excluded.name, redirect_uris = excluded.redirect_uris,
+                        created_at = excluded.created_at
                     """,
                 arguments: [client.id, metadataHash, client.name, uris, client.createdAt.millisecondsSince1970]
             )
@@ -202,6 +203,14 @@ public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, Grant
                     sql: "UPDATE refresh_tokens SET rotated_at = coalesce(rotated_at, ?), successor_hash = ? WHERE token_hash = ?",
                     arguments: [date.millisecondsSince1970, successor.tokenHash, hash]
                 )
+                // A second rotation within the grace: the replacement handed out first is replaced
+                // too, so the family stays one chain and that token is a replay once its grace ends.
+                if let earlier = token?.successorHash {
+                    try db.execute(
+                        sql: "UPDATE refresh_tokens SET rotated_at = coalesce(rotated_at, ?), successor_hash = ? WHERE token_hash = ?",
+                        arguments: [date.millisecondsSince1970, successor.tokenHash, earlier]
+                    )
+                }
                 try Self.insert(successor, in: db)
             case .revokeFamily(let family):
                 try Self.revokeFamily(family, at: date, in: db)

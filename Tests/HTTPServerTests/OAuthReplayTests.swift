@@ -30,6 +30,24 @@ struct OAuthReplayTests {
         }
     }
 
+    @Test("A refresh within the grace does not fork the grant: the replacement handed out first becomes a replay once its grace ends")
+    func graceDoesNotFork() async throws {
+        let fixture = try OAuthFixture()
+        try await fixture.app().test(.router) { client in
+            let browser = ScriptedClient(client)
+            let (_, first) = try await browser.tokens()
+            let legitimate = try #require(try await browser.refresh(first).1["refresh_token"] as? String)
+            fixture.clock.advance(seconds: 10)
+            let stolen = try #require(try await browser.refresh(first).1["refresh_token"] as? String, "within the grace")
+            fixture.clock.advance(seconds: 10)
+            let next = try #require(try await browser.refresh(stolen).1["refresh_token"] as? String)
+            fixture.clock.advance(seconds: 61)
+            let (status, error, _) = try await browser.refresh(legitimate)
+            #expect(status == .badRequest && error["error"] as? String == "invalid_grant", "the other branch is a replay now")
+            #expect(try await browser.refresh(next).0 == .badRequest, "and it revoked the whole family")
+        }
+    }
+
     @Test("A token two generations back is a replay even within the grace period")
     func twoGenerationsBack() async throws {
         let fixture = try OAuthFixture()
@@ -74,9 +92,7 @@ struct OAuthReplayTests {
         let fixture = try OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
-            _ = try await browser.register()
-            let pkce = PKCEPair()
-            let code = try #require(try await browser.signIn(email: "ada@example.com", pkce: pkce).redirectParameters["code"])
+            let (code, pkce) = try await browser.authorizationCode()
             let (_, issued, _) = try await browser.exchange(code: code, pkce: pkce)
             let access = try #require(issued["access_token"] as? String)
             let refresh = try #require(issued["refresh_token"] as? String)
@@ -102,9 +118,7 @@ struct OAuthReplayTests {
         let fixture = try OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
-            _ = try await browser.register()
-            let pkce = PKCEPair()
-            let code = try #require(try await browser.signIn(email: "ada@example.com", pkce: pkce, scope: "todos:read").redirectParameters["code"])
+            let (code, pkce) = try await browser.authorizationCode(scope: "todos:read")
             var refresh = try #require(try await browser.exchange(code: code, pkce: pkce).1["refresh_token"] as? String)
             func ask(_ scope: String) async throws -> (HTTPResponse.Status, [String: Any]) {
                 let (status, json, _) = try await browser.token([

@@ -204,12 +204,17 @@ final class ScriptedClient {
         try await self.token([("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("client_id", self.clientID)])
     }
 
-    /// Registration, sign-in and code exchange: a fresh access and refresh token.
-    func tokens(email: String = "ada@example.com") async throws -> (access: String, refresh: String) {
+    /// Registration (when needed) and sign-in: an authorization code and the PKCE pair it needs.
+    func authorizationCode(email: String = "ada@example.com", scope: String? = "todos:read todos:write") async throws -> (code: String, pkce: PKCEPair) {
         if self.clientID.isEmpty { _ = try await self.register() }
         let pkce = PKCEPair()
-        let redirect = try await self.signIn(email: email, pkce: pkce)
-        let code = try #require(redirect.redirectParameters["code"])
+        let redirect = try await self.signIn(email: email, pkce: pkce, scope: scope)
+        return (try #require(redirect.redirectParameters["code"]), pkce)
+    }
+
+    /// Registration, sign-in and code exchange: a fresh access and refresh token.
+    func tokens(email: String = "ada@example.com") async throws -> (access: String, refresh: String) {
+        let (code, pkce) = try await self.authorizationCode(email: email)
         let (status, json, _) = try await self.exchange(code: code, pkce: pkce)
         #expect(status == .ok)
         return (try #require(json["access_token"] as? String), try #require(json["refresh_token"] as? String))

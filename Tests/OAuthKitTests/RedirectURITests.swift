@@ -62,6 +62,13 @@ struct RedirectURITests {
         #expect(!RedirectURI.matches(requested, registered: ["http://127.0.0.1/callback", "http://127.0.0.1:9/callback?"]))
     }
 
+    @Test("Canonically equivalent text is not the same redirect URI: compared byte for byte")
+    func canonicalEquivalentsDoNotMatch() {
+        #expect("https://app.example.com/cb;x" == "https://app.example.com/cb\u{37E}x", "String equality would match")
+        #expect(!RedirectURI.matches("https://app.example.com/cb\u{37E}x", registered: ["https://app.example.com/cb;x"]))
+        #expect(!RedirectURI.matches("http://127.0.0.1:9/\u{212A}", registered: ["http://127.0.0.1/K"]))
+    }
+
     @Test func ipv6LoopbackMatchesOnAnyPort() {
         #expect(RedirectURI.matches("http://[::1]:5000/cb", registered: ["http://[::1]:9000/cb"]))
         #expect(!RedirectURI.matches("http://x@[::1]:5000/cb", registered: ["http://[::1]:9000/cb"]))

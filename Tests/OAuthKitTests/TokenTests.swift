@@ -121,12 +121,12 @@ struct TokenTests {
         let limiter = RateLimiter()
         let windows = [RateLimiter.Window(seconds: 60, limit: 2), RateLimiter.Window(seconds: 3600, limit: 3)]
         let start = Date(timeIntervalSince1970: 1_800_000_000)  // a whole hour
-        #expect(limiter.hit("k", windows: windows, now: start) == nil)
-        #expect(limiter.hit("k", windows: windows, now: start) == nil)
-        #expect(limiter.hit("k", windows: windows, now: start.addingTimeInterval(10)) == 50, "the minute is full")
-        #expect(limiter.hit("other", windows: windows, now: start) == nil, "keys are separate")
-        #expect(limiter.hit("k", windows: windows, now: start.addingTimeInterval(61)) == nil)
-        #expect(limiter.hit("k", windows: windows, now: start.addingTimeInterval(130)) == 3_470, "the hour is full")
+        #expect(limiter.hit("test", key: "k", windows: windows, now: start) == nil)
+        #expect(limiter.hit("test", key: "k", windows: windows, now: start) == nil)
+        #expect(limiter.hit("test", key: "k", windows: windows, now: start.addingTimeInterval(10)) == 50, "the minute is full")
+        #expect(limiter.hit("test", key: "other", windows: windows, now: start) == nil, "keys are separate")
+        #expect(limiter.hit("test", key: "k", windows: windows, now: start.addingTimeInterval(61)) == nil)
+        #expect(limiter.hit("test", key: "k", windows: windows, now: start.addingTimeInterval(130)) == 3_470, "the hour is full")
     }
 }
 
@@ -137,10 +137,10 @@ struct RateLimiterTests {
         let limiter = RateLimiter(width: 1 << 10)
         let windows = RateLimits.layers(3, 10, 20, 50)
         let start = Date(timeIntervalSince1970: 1_800_000_000)
-        _ = limiter.hit("first", windows: windows, now: start)
+        _ = limiter.hit("test", key: "first", windows: windows, now: start)
         let size = limiter.storageBytes
-        #expect(size == 4 * 4 * (1 << 10) * 4)
-        for index in 0..<200_000 { _ = limiter.hit("key-\(index)", windows: windows, now: start) }
+        #expect(size == 4 * 4 * (1 << 10) * 4, "four windows of one limit")
+        for index in 0..<200_000 { _ = limiter.hit("test", key: "key-\(index)", windows: windows, now: start) }
         #expect(limiter.storageBytes == size)
     }
 
@@ -152,10 +152,25 @@ struct RateLimiterTests {
         var allowed: [String: Int] = [:]
         for index in 0..<20_000 {
             let key = "k\(index % 500)"
-            if limiter.hit(key, windows: windows, now: start) == nil { allowed[key, default: 0] += 1 }
+            if limiter.hit("test", key: key, windows: windows, now: start) == nil { allowed[key, default: 0] += 1 }
         }
         #expect(allowed.values.allSatisfy { $0 <= 3 })
-        #expect(limiter.hit("k1", windows: windows, now: start.addingTimeInterval(60)) == nil, "a new window starts from zero")
+        #expect(limiter.hit("test", key: "k1", windows: windows, now: start.addingTimeInterval(60)) == nil, "a new window starts from zero")
+    }
+
+    @Test("Each limit counts in tables of its own: a flood on one never fills another's counters")
+    func limitsDoNotShareCounters() {
+        let limiter = RateLimiter(width: 1 << 4)  // 16 counters a row: any flood fills a shared table
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        for index in 0..<10_000 { _ = limiter.hit("token", key: "flood-\(index)", windows: [.init(seconds: 60, limit: 5_000)], now: start) }
+        #expect(limiter.hit("email", key: "ada@example.com", windows: [.init(seconds: 60, limit: 3)], now: start) == nil)
+    }
+
+    @Test func sites() {
+        #expect(RateLimits.site(of: "2001:db8:1:2::/64") == "2001:db8:1::/48")
+        #expect(RateLimits.site(of: "2001:db8:1:ff00::/64") == "2001:db8:1::/48")
+        #expect(RateLimits.site(of: "192.0.2.1") == "192.0.2.1")
+        #expect(RateLimits.site(of: "unknown") == "unknown")
     }
 
     @Test("Several limits are checked together: a full one counts none of the others")
@@ -164,10 +179,10 @@ struct RateLimiterTests {
         let tight = [RateLimiter.Window(seconds: 60, limit: 1)]
         let loose = [RateLimiter.Window(seconds: 60, limit: 2)]
         let now = Date(timeIntervalSince1970: 1_800_000_000)
-        #expect(limiter.hit([.init("a", tight), .init("shared", loose)], now: now) == nil)
-        for _ in 0..<5 { #expect(limiter.hit([.init("a", tight), .init("shared", loose)], now: now) != nil) }
-        #expect(limiter.hit([.init("b", tight), .init("shared", loose)], now: now) == nil, "refused hits did not count on shared")
-        #expect(limiter.hit([.init("c", tight), .init("shared", loose)], now: now) != nil)
+        #expect(limiter.hit([.init("tight", key: "a", tight), .init("loose", key: "shared", loose)], now: now) == nil)
+        for _ in 0..<5 { #expect(limiter.hit([.init("tight", key: "a", tight), .init("loose", key: "shared", loose)], now: now) != nil) }
+        #expect(limiter.hit([.init("tight", key: "b", tight), .init("loose", key: "shared", loose)], now: now) == nil, "refused hits did not count on shared")
+        #expect(limiter.hit([.init("tight", key: "c", tight), .init("loose", key: "shared", loose)], now: now) != nil)
     }
 }
 

@@ -80,6 +80,18 @@ struct CleanupTests {
         #expect(try await database.purgeExpired(now: now, sessionIdleTimeout: 86_400).total == 0, "nothing twice")
     }
 
+    @Test("Saving a client again renews its creation time, so cleanup keeps a metadata-document client in use")
+    func savingAgainRenewsTheClient() async throws {
+        let database = try AppDatabase.inMemory()
+        let store = SQLiteOAuthStore(database)
+        let now = Date(millisecondsSince1970: 1_800_000_000_000)
+        let id = "https://app.example.com/client.json"
+        try await store.save(OAuthClient(id: id, name: "App", redirectURIs: ["https://a.example/cb"], createdAt: now.addingTimeInterval(-2 * 86_400)), metadataHash: "document:" + id)
+        try await store.save(OAuthClient(id: id, name: "App 2", redirectURIs: ["https://a.example/cb"], createdAt: now), metadataHash: "document:" + id)
+        _ = try await database.purgeExpired(now: now, sessionIdleTimeout: 3600)
+        #expect(try await store.client(id: id)?.name == "App 2")
+    }
+
     @Test("Parallel tries of a login code are counted atomically, per flow")
     func loginCodeTriesAreAtomic() async throws {
         let store = SQLiteOAuthStore(try AppDatabase.inMemory())

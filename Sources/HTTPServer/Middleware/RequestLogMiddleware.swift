@@ -6,9 +6,8 @@ import Logging
 /// Logs one line per request once it is answered: method, path, query with secrets taken out,
 /// status and duration, under the request id that the `X-Request-Id` header repeats.
 ///
-/// Query values that are secrets (tokens, codes, verifiers, passwords) or personal data (e-mail
-/// addresses, or any value holding an `@`) never reach the log: some clients put a token in the
-/// query even though the server never reads it there.
+/// Only the values of a few known, harmless query parameters are logged; every other value (tokens,
+/// codes, e-mail addresses, whatever a client put in the query) becomes `[redacted]`.
 struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     let level: Logger.Level
 
@@ -40,22 +39,25 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
 
 /// What may be logged of a request.
 package enum LogRedaction {
-    /// Query parameters whose values are never logged.
-    static let secretNames: Set<String> = [
-        "access_token", "refresh_token", "id_token", "token", "code", "code_verifier", "client_secret", "password", "secret",
-        "email", "login_hint", "csrf", "key", "api_key", "apikey", "auth", "authorization", "session", "sessionid",
+    /// Query parameters whose values are logged: they name things, never secrets or people.
+    static let loggedNames: Set<String> = [
+        "response_type", "client_id", "redirect_uri", "scope", "resource", "code_challenge_method", "grant_type", "prompt",
+        "status", "limit",
     ]
 
-    /// `query` with the values of secret parameters, and of any parameter holding an `@` (plain
-    /// or percent-encoded), replaced by `[redacted]`; a name holding an `@` goes too.
+    /// `query` with every value but those of ``loggedNames`` replaced by `[redacted]`, and those
+    /// too when they hold an `@` (plain or percent-encoded); a name that is not plain ASCII
+    /// letters, digits, `_`, `-` or `.` is replaced as well.
     package static func query(_ query: String) -> String {
         query.split(separator: "&", omittingEmptySubsequences: false).map { pair -> String in
-            let holdsAddress = pair.contains("@") || pair.uppercased().contains("%40")
-            guard let equals = pair.firstIndex(of: "=") else { return holdsAddress ? "[redacted]" : String(pair) }
+            let equals = pair.firstIndex(of: "=") ?? pair.endIndex
             let name = pair[..<equals]
-            if name.contains("@") || name.uppercased().contains("%40") { return "[redacted]" }
-            let decodedName = (String(name).removingPercentEncoding ?? String(name)).lowercased()
-            return self.secretNames.contains(decodedName) || holdsAddress ? name + "=[redacted]" : String(pair)
+            guard !name.isEmpty, name.utf8.allSatisfy({ $0 < 0x80 && (Character(Unicode.Scalar($0)).isLetter || Character(Unicode.Scalar($0)).isNumber || "_-.".utf8.contains($0)) })
+            else { return "[redacted]" }
+            guard equals < pair.endIndex else { return String(name) }
+            let value = pair[pair.index(after: equals)...]
+            let holdsAddress = value.contains("@") || value.uppercased().contains("%40")
+            return self.loggedNames.contains(name.lowercased()) && !holdsAddress ? String(pair) : name + "=[redacted]"
         }.joined(separator: "&")
     }
 }

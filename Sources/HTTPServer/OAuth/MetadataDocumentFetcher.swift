@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import OAuthKit
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -34,15 +35,12 @@ struct MetadataDocumentFetcher: ClientMetadataFetcher {
         let scheme = url.scheme?.lowercased()
         guard scheme == "https" || (self.allowLoopback && scheme == "http") else { throw ClientMetadataFetchError("only https URLs are fetched") }
         let name = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-        let addresses: [String]
-        do {
-            addresses = try await self.resolve(name)
-        } catch {
-            throw ClientMetadataFetchError("its host name could not be resolved")
-        }
-        guard !addresses.isEmpty else { throw ClientMetadataFetchError("its host name could not be resolved") }
+        // One message whether the name is unknown or leads inside, so that nobody can map
+        // internal names through this server.
+        let unreachable = ClientMetadataFetchError("its host name does not lead to a public internet address")
+        guard let addresses = try? await self.resolve(name), !addresses.isEmpty else { throw unreachable }
         for address in addresses where !AddressPolicy.isPublic(address) && !(self.allowLoopback && AddressPolicy.isLoopback(address)) {
-            throw ClientMetadataFetchError("its host is not on the public internet")
+            throw unreachable
         }
         let target = addresses.first { !$0.contains(":") } ?? addresses[0]
 
@@ -92,10 +90,43 @@ struct MetadataDocumentFetcher: ClientMetadataFetcher {
         return nil
     }
 
-    /// The addresses `host` resolves to, as text, looked up on NIO's blocking-work thread pool.
+    /// The addresses `host` resolves to, as text: looked up on a thread pool of its own (the system
+    /// resolver blocks), given up after 3 seconds, and refused while 4 lookups are still under way,
+    /// so that names whose servers never answer cannot tie up more than those 4 threads.
     static let systemResolve: @Sendable (String) async throws -> [String] = { host in
-        try await NIOThreadPool.singleton.runIfActive { try Self.blockingResolve(host) }
+        guard Self.lookupsUnderWay.withLock({ count in
+            guard count < Self.resolverThreads else { return false }
+            count += 1
+            return true
+        })
+        else { throw ClientMetadataFetchError("too many lookups under way") }
+        let outcome = Mutex<CheckedContinuation<[String], any Error>?>(nil)
+        return try await withCheckedThrowingContinuation { continuation in
+            outcome.withLock { $0 = continuation }
+            let finish: @Sendable (Result<[String], any Error>) -> Void = { result in
+                outcome.withLock { waiting in
+                    waiting?.resume(with: result)
+                    waiting = nil
+                }
+            }
+            Self.resolverPool.submit { _ in
+                defer { Self.lookupsUnderWay.withLock { $0 -= 1 } }
+                finish(Result { try Self.blockingResolve(host) })
+            }
+            Task {
+                try? await Task.sleep(for: .seconds(3))
+                finish(.failure(ClientMetadataFetchError("the lookup took too long")))
+            }
+        }
     }
+
+    private static let resolverThreads = 4
+    private static let lookupsUnderWay = Mutex(0)
+    private static let resolverPool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: resolverThreads)
+        pool.start()
+        return pool
+    }()
 
     private static func blockingResolve(_ host: String) throws -> [String] {
         var hints = addrinfo()

@@ -59,8 +59,14 @@ struct OAuthController: Sendable {
             }
             router.on(RouterPath(path), method: .options) { _, _ in self.server.preflight().hummingbirdResponse }
         }
-        router.post("/oauth/revoke") { request, _ in
-            try await self.withBody(request) { body in await self.server.revoke(body: body, contentType: request.headers[.contentType]) }
+        router.post("/oauth/revoke") { request, context in
+            try await self.withBody(request) { body in
+                await self.server.revoke(
+                    body: body,
+                    contentType: request.headers[.contentType],
+                    clientAddress: self.clientAddresses.address(of: request, context: context)
+                )
+            }
         }
         router.on("/oauth/revoke", method: .options) { _, _ in self.server.preflight().hummingbirdResponse }
 

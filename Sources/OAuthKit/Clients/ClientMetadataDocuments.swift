@@ -91,8 +91,9 @@ final class ClientMetadataDocuments: Sendable {
         }
         let client = try Self.validate(document.body, clientID: clientID, now: now)
         try await onFetched(client)
-        // Cache as the document asks, within 5 minutes and a day; an hour when it does not say.
-        let lifetime = min(max(document.maxAge ?? 3600, 300), 86_400)
+        // Cache as the document asks, within 5 minutes and 12 hours (well inside the day after which
+        // cleanup may remove an unused client row); an hour when it does not say.
+        let lifetime = min(max(document.maxAge ?? 3600, 300), 43_200)
         self.cache.withLock { cache in
             if cache.count > 10_000 { cache = cache.filter { $0.value.expiresAt > now } }
             if cache.count > 10_000 { cache.removeAll() }

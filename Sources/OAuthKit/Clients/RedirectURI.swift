@@ -45,10 +45,11 @@ public enum RedirectURI {
     /// Whether `requested` matches one of `registered`: exactly, or for an `http` loopback
     /// redirect, on any port (RFC 8252 §7.3). Only the port may differ: `localhost` and
     /// `127.0.0.1` stay distinct hosts, and credentials (`http://evil@127.0.0.1/`) never match.
+    /// Compared byte for byte, since `String` equality matches canonically equivalent text.
     public static func matches(_ requested: String, registered: [String]) -> Bool {
-        if registered.contains(requested) { return true }
+        if registered.contains(where: { $0.utf8.elementsEqual(requested.utf8) }) { return true }
         guard let request = self.withoutLoopbackPort(requested) else { return false }
-        return registered.contains { self.withoutLoopbackPort($0) == request }
+        return registered.contains { self.withoutLoopbackPort($0)?.utf8.elementsEqual(request.utf8) == true }
     }
 
     /// `uri` with the port taken out of its authority, when it is `http://` followed by a loopback

@@ -5,7 +5,9 @@ public protocol ClientStore: Sendable {
     func client(id: String) async throws -> OAuthClient?
     /// The client registered earlier with the same metadata, so that repeated registrations do not pile up.
     func client(metadataHash: String) async throws -> OAuthClient?
-    /// Stores a client, or updates the name and redirect URIs of the one with its id.
+    /// Stores a client, or updates the name, redirect URIs and creation time of the one with its id
+    /// (a metadata-document client is saved again each time its document is fetched, which keeps
+    /// cleanup from removing it while it is in use).
     func save(_ client: OAuthClient, metadataHash: String) async throws
 }
 
@@ -133,7 +135,9 @@ public struct RefreshToken: Hashable, Sendable {
 /// What to do with a presented refresh token, decided inside the store's transaction.
 public enum RefreshDecision: Sendable {
     /// Mark the presented token rotated (keeping the first rotation time), record its successor
-    /// and store it.
+    /// and store it. When the presented token had been rotated already (within its grace), the
+    /// successor it got then is marked rotated into the new one as well, so that a family never
+    /// forks into two live branches.
     case rotate(successor: RefreshToken)
     /// The token was replayed outside its grace: revoke its whole family.
     case revokeFamily(String)

@@ -3,13 +3,15 @@ import Synchronization
 
 /// Layered fixed-window rate limits: a key may be used at most `limit` times in each of its windows.
 ///
-/// The counts live in a count-min sketch per window length (written here because no package in
-/// reach offers one): a fixed table of counters that every key hashes into at `depth` places, its
-/// count being the smallest of them. Memory stays the same whatever keys an attacker invents, a hit
-/// costs `depth` table reads and writes, and a count can come out too high (when other keys share
-/// all of its counters) but never too low, so no flood of invented keys lets a limited key through.
-/// The hash is seeded at random per process, so nobody can aim collisions at a known key. Counters
-/// start again at zero when their window ends.
+/// The counts live in count-min sketches (written here because no package in reach offers one):
+/// fixed tables of counters that every key hashes into at `depth` places, its count being the
+/// smallest of them. Memory stays the same whatever keys an attacker invents, a hit costs `depth`
+/// table reads and writes, and a count can come out too high (when other keys share all of its
+/// counters) but never too low, so no flood of invented keys lets a limited key through. Each limit
+/// (``Limit/name``) and window length has tables of its own, so that hits on a generous limit
+/// (tokens) cannot fill the counters of a strict one (codes for an address). The hash is seeded at
+/// random per process, so nobody can aim collisions at a known key. Counters start again at zero
+/// when their window ends.
 public final class RateLimiter: Sendable {
     /// One window: at most `limit` uses per `seconds`.
     public struct Window: Hashable, Sendable {
@@ -24,13 +26,22 @@ public final class RateLimiter: Sendable {
 
     /// A key and the windows that limit it.
     public struct Limit: Sendable {
+        /// The limit the key counts against: each has counters of its own.
+        public var name: String
         public var key: String
         public var windows: [Window]
 
-        public init(_ key: String, _ windows: [Window]) {
+        public init(_ name: String, key: String, _ windows: [Window]) {
+            self.name = name
             self.key = key
             self.windows = windows
         }
+    }
+
+    /// The counters of one limit and window length.
+    private struct Table: Hashable {
+        var name: String
+        var seconds: Int
     }
 
     private struct Sketch {
@@ -43,21 +54,23 @@ public final class RateLimiter: Sendable {
     /// Rows of a sketch: each key is counted at one place per row.
     let depth = 4
     private let seeds: (UInt64, UInt64)
-    private let sketches = Mutex<[Int: Sketch]>([:])
+    private let sketches = Mutex<[Table: Sketch]>([:])
 
-    /// - Parameter width: counters per row, rounded up to a power of two. The default (32,768, with
-    ///   four rows and four window lengths 2 MB in all) keeps a key's count exact unless hundreds of
-    ///   thousands of other keys are used in the same window.
-    public init(width: Int = 1 << 15) {
+    /// - Parameter width: counters per row, rounded up to a power of two. The default (16,384, with
+    ///   four rows: 256 KB a limit and window length, about 7 MB for the authorization server's
+    ///   seven limits in four windows) keeps a key's count exact unless tens of thousands of other
+    ///   keys of the same limit are used in the same window.
+    public init(width: Int = 1 << 14) {
         var size = 1
         while size < width { size <<= 1 }
         self.width = size
         self.seeds = (UInt64.random(in: .min ... .max), UInt64.random(in: .min ... .max))
     }
 
-    /// Counts one use of `key` at `now`; returns the seconds to wait when a window is full, `nil` when allowed.
-    public func hit(_ key: String, windows: [Window], now: Date) -> Int? {
-        self.hit([Limit(key, windows)], now: now)
+    /// Counts one use of `key` of the limit `name` at `now`; returns the seconds to wait when a
+    /// window is full, `nil` when allowed.
+    public func hit(_ name: String, key: String, windows: [Window], now: Date) -> Int? {
+        self.hit([Limit(name, key: key, windows)], now: now)
     }
 
     /// Counts one use of every key at `now` if none of their windows is full; otherwise counts
@@ -70,7 +83,7 @@ public final class RateLimiter: Sendable {
             for (limit, places) in zip(limits, places) {
                 for window in limit.windows {
                     let start = time - time % Int64(window.seconds)
-                    let count = Self.estimate(sketches[window.seconds], start: start, places: places)
+                    let count = Self.estimate(sketches[Table(name: limit.name, seconds: window.seconds)], start: start, places: places)
                     if count >= window.limit { wait = max(wait ?? 1, Int(start + Int64(window.seconds) - time)) }
                 }
             }
@@ -78,7 +91,8 @@ public final class RateLimiter: Sendable {
             for (limit, places) in zip(limits, places) {
                 for window in limit.windows {
                     let start = time - time % Int64(window.seconds)
-                    var sketch = sketches.removeValue(forKey: window.seconds) ?? Sketch(windowStart: start, counters: [])
+                    let table = Table(name: limit.name, seconds: window.seconds)
+                    var sketch = sketches.removeValue(forKey: table) ?? Sketch(windowStart: start, counters: [])
                     if sketch.windowStart != start || sketch.counters.isEmpty {
                         sketch.windowStart = start
                         if sketch.counters.isEmpty {
@@ -91,14 +105,14 @@ public final class RateLimiter: Sendable {
                     // estimates of other keys as low as they can be.
                     let count = places.map { sketch.counters[$0] }.min()!
                     for place in places where sketch.counters[place] == count { sketch.counters[place] = count &+ 1 }
-                    sketches[window.seconds] = sketch
+                    sketches[table] = sketch
                 }
             }
             return nil
         }
     }
 
-    /// The bytes the counters take: fixed by the width, the depth and the window lengths in use.
+    /// The bytes the counters take: fixed by the width, the depth, and the limits and window lengths in use.
     public var storageBytes: Int {
         self.sketches.withLock { $0.values.reduce(0) { $0 + $1.counters.count * MemoryLayout<UInt32>.size } }
     }
@@ -141,6 +155,8 @@ public struct RateLimits: Sendable {
     public var token: [RateLimiter.Window]
     /// Client ID Metadata Document fetches per client address.
     public var metadataFetches: [RateLimiter.Window]
+    /// Revocation requests per client address.
+    public var revocation: [RateLimiter.Window]
 
     public init(
         emailPerAddressAndClient: [RateLimiter.Window] = Self.layers(3, 10, 20, 50),
@@ -149,7 +165,8 @@ public struct RateLimits: Sendable {
         codeAttempts: [RateLimiter.Window] = Self.layers(10, 30, 60, 200),
         registration: [RateLimiter.Window] = Self.layers(10, 50, 100, 500),
         token: [RateLimiter.Window] = Self.layers(60, 300, 600, 5_000),
-        metadataFetches: [RateLimiter.Window] = Self.layers(10, 30, 60, 300)
+        metadataFetches: [RateLimiter.Window] = Self.layers(10, 30, 60, 300),
+        revocation: [RateLimiter.Window] = Self.layers(60, 300, 600, 5_000)
     ) {
         self.emailPerAddressAndClient = emailPerAddressAndClient
         self.emailPerAddress = emailPerAddress
@@ -158,6 +175,18 @@ public struct RateLimits: Sendable {
         self.registration = registration
         self.token = token
         self.metadataFetches = metadataFetches
+        self.revocation = revocation
+    }
+
+    /// The network a client address belongs to for the limits on codes for one e-mail address: an
+    /// IPv6 /64 network key as the server's HTTP layer writes it (`2001:db8:1:2::/64`) widens to its
+    /// /48 site (`2001:db8:1::/48`), since one subscriber often holds a /56 or /48 and could
+    /// otherwise spread requests over many /64s; anything else is itself.
+    public static func site(of clientAddress: String) -> String {
+        guard clientAddress.contains(":") else { return clientAddress }
+        let groups = clientAddress.split(separator: "/")[0].split(separator: ":", omittingEmptySubsequences: false)
+        guard groups.count >= 3, groups.prefix(3).allSatisfy({ !$0.isEmpty }) else { return clientAddress }
+        return groups.prefix(3).joined(separator: ":") + "::/48"
     }
 
     /// Windows of a minute, 15 minutes, an hour and a day with these limits.

@@ -256,9 +256,9 @@ struct Flow {
         let limits = self.server.limits
         let wait = self.server.limiter.hit(
             [
-                .init("email-from|\(email)|\(self.clientAddress)", limits.emailPerAddressAndClient),
-                .init("email|\(email)", limits.emailPerAddress),
-                .init("email-client|\(self.clientAddress)", limits.emailPerClient),
+                .init("email-from", key: "\(email)|\(RateLimits.site(of: self.clientAddress))", limits.emailPerAddressAndClient),
+                .init("email", key: email, limits.emailPerAddress),
+                .init("email-client", key: self.clientAddress, limits.emailPerClient),
             ],
             now: self.now
         )
@@ -296,7 +296,7 @@ struct Flow {
         guard let email = EmailAddress.normalize(raw) else {
             return self.page(.email, status: 400, message: "Please enter your e-mail address again.")
         }
-        if let wait = self.server.limiter.hit("code|\(self.clientAddress)", windows: self.server.limits.codeAttempts, now: self.now) {
+        if let wait = self.server.limiter.hit("code", key: self.clientAddress, windows: self.server.limits.codeAttempts, now: self.now) {
             return self.page(
                 .code,
                 status: 429,

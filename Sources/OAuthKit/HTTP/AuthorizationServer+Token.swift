@@ -31,7 +31,7 @@ extension AuthorizationServer {
             return .error(OAuthError(.unsupportedGrantType, "grant_type must be authorization_code or refresh_token."))
         }
         do {
-            if let wait = self.limiter.hit("token|\(grantType)|\(clientAddress)", windows: self.limits.token, now: self.environment.now()) {
+            if let wait = self.limiter.hit("token", key: "\(grantType)|\(clientAddress)", windows: self.limits.token, now: self.environment.now()) {
                 // A grant that can never succeed says so, rather than inviting retries after the wait.
                 if try await self.isTerminallyInvalid(grantType: grantType, form: form) {
                     return .error(OAuthError(.invalidGrant, "The grant is invalid, expired or already used."))
@@ -79,7 +79,7 @@ extension AuthorizationServer {
         }
         // Everything is checked before the code is used up, so a wrong request does not burn it.
         guard stored.clientID == client.id else { throw OAuthError(.invalidGrant, "The authorization code was issued to another client.") }
-        guard stored.redirectURI == redirectURI else {
+        guard stored.redirectURI.utf8.elementsEqual(redirectURI.utf8) else {
             throw OAuthError(.invalidGrant, "redirect_uri differs from the one of the authorization request.")
         }
         guard PKCE.verify(verifier: verifier, challenge: stored.codeChallenge) else {
@@ -119,6 +119,7 @@ extension AuthorizationServer {
         // a known scope that was never granted is an error, never a silent widening or narrowing.
         let requestedScopes = form["scope"].map { Scope.parse($0).map(\.rawValue) }.flatMap { $0.isEmpty ? nil : $0 }
         if let requestedScopes, let stored = try await self.grants.refreshToken(hash: hash), stored.clientID == client.id,
+            stored.revokedAt == nil, stored.rotatedAt == nil, stored.expiresAt > now,
             let missing = requestedScopes.first(where: { !stored.scopes.contains($0) })
         {
             throw OAuthError(.invalidScope, "The scope \(missing) was not granted to this refresh token.")
@@ -223,7 +224,10 @@ extension AuthorizationServer {
 
     /// `POST /oauth/revoke`: revokes a refresh token (with its family) or an access token. Unknown
     /// tokens answer 200 as well, so the endpoint reveals nothing.
-    public func revoke(body: [UInt8], contentType: String?) async -> OAuthResponse {
+    public func revoke(body: [UInt8], contentType: String?, clientAddress: String) async -> OAuthResponse {
+        if let wait = self.limiter.hit("revoke", key: clientAddress, windows: self.limits.revocation, now: self.environment.now()) {
+            return .error(.tooManyRequests(retryAfter: wait))
+        }
         guard Self.isForm(contentType) else {
             return .error(OAuthError(.invalidRequest, "Send the revocation request as application/x-www-form-urlencoded."))
         }
@@ -237,7 +241,7 @@ extension AuthorizationServer {
                     try await self.keys.revokeAccessToken(id: claims.id, expiresAt: expiry)
                     self.authority.revoke(id: claims.id, until: expiry, now: now)
                 }
-            } else if let stored = try await self.grants.refreshToken(hash: sha256Hex(token)) {
+            } else if let stored = try await self.grants.refreshToken(hash: sha256Hex(token)), stored.revokedAt == nil {
                 if form["client_id"].map({ $0 == stored.clientID }) ?? true {
                     try await self.revokeGrant(stored.familyID, at: now)
                 }

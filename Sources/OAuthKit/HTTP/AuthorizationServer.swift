@@ -126,7 +126,7 @@ public struct AuthorizationServer: Sendable {
 
     /// Registers a public client. Registering the same metadata again returns the same client.
     public func register(body: [UInt8], contentType: String?, clientAddress: String) async -> OAuthResponse {
-        if let wait = self.limiter.hit("register|\(clientAddress)", windows: self.limits.registration, now: self.environment.now()) {
+        if let wait = self.limiter.hit("register", key: clientAddress, windows: self.limits.registration, now: self.environment.now()) {
             return .error(.tooManyRequests(retryAfter: wait))
         }
         guard contentType.map(Self.isJSON) == true else {
@@ -193,7 +193,7 @@ public struct AuthorizationServer: Sendable {
         guard let documents = self.documents, ClientMetadataDocuments.isDocumentURL(id) else { return try await self.clients.client(id: id) }
         let now = self.environment.now()
         if let cached = documents.cachedClient(id, now: now) { return cached }
-        if let wait = self.limiter.hit("metadata-fetch|\(clientAddress)", windows: self.limits.metadataFetches, now: now) {
+        if let wait = self.limiter.hit("metadata-fetch", key: clientAddress, windows: self.limits.metadataFetches, now: now) {
             throw OAuthError(.invalidClient, "Too many client metadata documents were requested from your address. Please wait \(wait) seconds.")
         }
         let clients = self.clients
