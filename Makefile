@@ -41,7 +41,7 @@ migrate: build
 
 ## make format: apply swift format to the sources and tests
 format:
-	$(SWIFT) format format --in-place --parallel --recursive Package.swift Sources Tests
+	$(SWIFT) format format --in-place --parallel --recursive Package.swift Sources Tests Fuzz
 
 system-packages:
 	@scripts/install-system-packages.sh

@@ -1,7 +1,7 @@
+import Foundation
 // libFuzzer target: the access-token and sealed-cookie parsers, and base64url. No input forges a
 // token or a seal; base64url decodes only canonical text, which encodes back to itself.
 import FuzzSupport
-import Foundation
 import OAuthKit
 
 private let authority = AccessTokenAuthority(keys: [SigningKey(id: "k1", secret: Array(repeating: 7, count: 32), createdAt: Date())])

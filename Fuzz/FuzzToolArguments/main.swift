@@ -1,8 +1,8 @@
+import Dispatch
 // libFuzzer target: tool arguments. Each input is one JSON value handed, as the arguments, to every
 // todo tool: the schema check first, then the tool itself for what passes. Tools may refuse (a tool
 // error) but never crash, and a stored title or notes always keeps within the domain's limits.
 import FuzzSupport
-import Dispatch
 import HTTPServer
 import MCPCore
 import TodoDomain

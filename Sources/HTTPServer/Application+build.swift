@@ -1,9 +1,9 @@
 public import Foundation
 public import Hummingbird
 import HummingbirdCore
-import NIOCore
 public import Logging
 public import MCPCore
+import NIOCore
 public import OAuthKit
 public import Storage
 import TodoDomain

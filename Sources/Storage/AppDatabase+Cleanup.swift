@@ -12,7 +12,9 @@ public struct CleanupReport: Hashable, Sendable {
     public var sessions = 0
     public var clients = 0
 
-    public var total: Int { self.loginCodes + self.authorizationCodes + self.refreshTokens + self.revokedAccessTokens + self.revokedGrants + self.sessions + self.clients }
+    public var total: Int {
+        self.loginCodes + self.authorizationCodes + self.refreshTokens + self.revokedAccessTokens + self.revokedGrants + self.sessions + self.clients
+    }
 }
 
 extension AppDatabase {

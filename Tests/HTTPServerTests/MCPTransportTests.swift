@@ -178,7 +178,8 @@ struct MCPTransportTests {
         let fixture = try await MCPFixture()
         try await fixture.app().test(.router) { client in
             let meta = #""_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}"#
-            let body = #"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"#
+            let body =
+                #"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"#
                 + meta + #"},"method":"tools/call","params":{"name":"delete_todo","arguments":{"id":"x"},"# + meta + "}}"
             let answer = try await client.mcp(
                 body: body,

@@ -173,7 +173,10 @@ struct OAuthAbuseTests {
             let person = ScriptedClient(client)
             person.clientID = stranger.clientID
             person.forwardedFor = "198.51.100.7"
-            let codePage = try await person.submit(try await person.browse(.get, person.authorizeURI(pkce: PKCEPair())), [("email", "ada@example.com")])
+            let codePage = try await person.submit(
+                try await person.browse(.get, person.authorizeURI(pkce: PKCEPair())),
+                [("email", "ada@example.com")]
+            )
             #expect(codePage.status == .ok)
             #expect(codePage.demoCode != nil, "the person still gets a code from their own address")
         }

@@ -37,7 +37,9 @@ struct OAuthAuthorizeTests {
             #expect(wrongRedirect.location == nil)
 
             // The registered redirect is http://127.0.0.1:33418/callback: only its port may vary.
-            for uri in ["http://evil@127.0.0.1:33418/callback", "http://evil.example@127.0.0.1:1/callback", "http://127.0.0.1:2@evil.example/callback"] {
+            for uri in [
+                "http://evil@127.0.0.1:33418/callback", "http://evil.example@127.0.0.1:1/callback", "http://127.0.0.1:2@evil.example/callback",
+            ] {
                 let userinfo = ScriptedClient(client, redirectURI: uri)
                 userinfo.clientID = browser.clientID
                 let answer = try await userinfo.browse(.get, userinfo.authorizeURI(pkce: pkce))

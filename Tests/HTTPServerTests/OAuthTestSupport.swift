@@ -205,7 +205,9 @@ final class ScriptedClient {
     }
 
     /// Registration (when needed) and sign-in: an authorization code and the PKCE pair it needs.
-    func authorizationCode(email: String = "ada@example.com", scope: String? = "todos:read todos:write") async throws -> (code: String, pkce: PKCEPair) {
+    func authorizationCode(email: String = "ada@example.com", scope: String? = "todos:read todos:write") async throws -> (
+        code: String, pkce: PKCEPair
+    ) {
         if self.clientID.isEmpty { _ = try await self.register() }
         let pkce = PKCEPair()
         let redirect = try await self.signIn(email: email, pkce: pkce, scope: scope)

@@ -44,7 +44,9 @@ struct PageEscapingTests {
     func fusedCharacters(page: String) throws {
         let renderer = try PageRenderer()
         let plain = renderer.render(page, title: "t", values: Self.values(of: page) { _ in "x" })
-        for hostile in ["\"\u{301}", "<\u{301}", "\u{600}\"", "\u{600}<", "a\"\u{301}onmouseover=alert(1)", "<\u{301}script>alert(1)</script>", "'\u{20DD}"] {
+        for hostile in [
+            "\"\u{301}", "<\u{301}", "\u{600}\"", "\u{600}<", "a\"\u{301}onmouseover=alert(1)", "<\u{301}script>alert(1)</script>", "'\u{20DD}",
+        ] {
             let html = renderer.render(page, title: hostile, values: Self.values(of: page) { _ in hostile })
             #expect(Self.markupCounts(html) == Self.markupCounts(plain), "\(page) with \(hostile.unicodeScalars.map { String($0.value, radix: 16) })")
             #expect(!html.contains("<\u{301}") && !html.contains("\"\u{301}") && !html.contains("\u{600}\""))

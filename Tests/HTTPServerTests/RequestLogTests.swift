@@ -56,7 +56,10 @@ struct RequestLogTests {
             let codePage = try await browser.codePage(email: "ada@example.com")
             _ = try await browser.submit(codePage, [("code", try #require(codePage.demoCode))])
             let text = log.text
-            for secret in ["SECRETTOKEN", "SECRETCODE", "rt1_SECRET", "ada@example.com", "ada%40example.com", "bob@example.com", "CAMEL", try #require(codePage.demoCode)] {
+            for secret in [
+                "SECRETTOKEN", "SECRETCODE", "rt1_SECRET", "ada@example.com", "ada%40example.com", "bob@example.com", "CAMEL",
+                try #require(codePage.demoCode),
+            ] {
                 #expect(!text.contains(secret), "\(secret) is in the log")
             }
             #expect(text.contains("response_type=code"), "harmless parameters stay readable")

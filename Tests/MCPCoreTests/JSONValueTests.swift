@@ -154,10 +154,12 @@ struct JSONParserTests {
         #expect(throws: (any Error).self) { try JSONValue.parse(Array(text.utf8)) }
     }
 
-    @Test(arguments: [
-        [0x22, 0xC3, 0x22], [0x22, 0xFF, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22],
-        [0x22, 0xC0, 0xAF, 0x22], [0x5B, 0xC3, 0xA9, 0x5D], [0x22, 0x5C, 0x6E, 0xE2, 0x82, 0x22],
-    ] as [[UInt8]])
+    @Test(
+        arguments: [
+            [0x22, 0xC3, 0x22], [0x22, 0xFF, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22],
+            [0x22, 0xC0, 0xAF, 0x22], [0x5B, 0xC3, 0xA9, 0x5D], [0x22, 0x5C, 0x6E, 0xE2, 0x82, 0x22],
+        ] as [[UInt8]]
+    )
     func refusesInvalidUTF8(_ bytes: [UInt8]) {
         #expect(throws: (any Error).self) { try JSONValue.parse(bytes) }
     }
@@ -297,7 +299,9 @@ enum RandomJSON {
                 } else if byte == UInt8(ascii: "\"") {
                     inString = false
                 } else if byte < 0x80, random.next() % 8 == 0 {
-                    output.append(contentsOf: Array(("\\u00" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: random.next() % 2 == 0)).utf8))
+                    output.append(
+                        contentsOf: Array(("\\u00" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: random.next() % 2 == 0)).utf8)
+                    )
                     continue
                 }
                 output.append(byte)

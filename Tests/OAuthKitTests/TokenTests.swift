@@ -181,7 +181,10 @@ struct RateLimiterTests {
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         #expect(limiter.hit([.init("tight", key: "a", tight), .init("loose", key: "shared", loose)], now: now) == nil)
         for _ in 0..<5 { #expect(limiter.hit([.init("tight", key: "a", tight), .init("loose", key: "shared", loose)], now: now) != nil) }
-        #expect(limiter.hit([.init("tight", key: "b", tight), .init("loose", key: "shared", loose)], now: now) == nil, "refused hits did not count on shared")
+        #expect(
+            limiter.hit([.init("tight", key: "b", tight), .init("loose", key: "shared", loose)], now: now) == nil,
+            "refused hits did not count on shared"
+        )
         #expect(limiter.hit([.init("tight", key: "c", tight), .init("loose", key: "shared", loose)], now: now) != nil)
     }
 }

@@ -24,8 +24,12 @@ struct CleanupTests {
         try await store.save(oldClient, metadataHash: "h1")
         try await store.save(usedClient, metadataHash: "h2")
 
-        try await store.replaceLoginCode(LoginCode(id: "l1", email: "a@example.com", flowID: "f", codeHash: "x", expiresAt: now.addingTimeInterval(-1)))
-        try await store.replaceLoginCode(LoginCode(id: "l2", email: "b@example.com", flowID: "f", codeHash: "x", expiresAt: now.addingTimeInterval(60)))
+        try await store.replaceLoginCode(
+            LoginCode(id: "l1", email: "a@example.com", flowID: "f", codeHash: "x", expiresAt: now.addingTimeInterval(-1))
+        )
+        try await store.replaceLoginCode(
+            LoginCode(id: "l2", email: "b@example.com", flowID: "f", codeHash: "x", expiresAt: now.addingTimeInterval(60))
+        )
         @Sendable func refresh(_ hash: String, expires: TimeInterval, revoked: TimeInterval? = nil) -> RefreshToken {
             RefreshToken(
                 tokenHash: hash,
@@ -86,8 +90,14 @@ struct CleanupTests {
         let store = SQLiteOAuthStore(database)
         let now = Date(millisecondsSince1970: 1_800_000_000_000)
         let id = "https://app.example.com/client.json"
-        try await store.save(OAuthClient(id: id, name: "App", redirectURIs: ["https://a.example/cb"], createdAt: now.addingTimeInterval(-2 * 86_400)), metadataHash: "document:" + id)
-        try await store.save(OAuthClient(id: id, name: "App 2", redirectURIs: ["https://a.example/cb"], createdAt: now), metadataHash: "document:" + id)
+        try await store.save(
+            OAuthClient(id: id, name: "App", redirectURIs: ["https://a.example/cb"], createdAt: now.addingTimeInterval(-2 * 86_400)),
+            metadataHash: "document:" + id
+        )
+        try await store.save(
+            OAuthClient(id: id, name: "App 2", redirectURIs: ["https://a.example/cb"], createdAt: now),
+            metadataHash: "document:" + id
+        )
         _ = try await database.purgeExpired(now: now, sessionIdleTimeout: 3600)
         #expect(try await store.client(id: id)?.name == "App 2")
     }
@@ -102,11 +112,16 @@ struct CleanupTests {
             )
         }
         let counted = try await withThrowingTaskGroup(of: Int?.self) { group in
-            for _ in 0..<8 { group.addTask { try await store.countLoginCodeAttempt(email: "a@example.com", flowID: "f1", at: now, maxAttempts: 5)?.attempts } }
+            for _ in 0..<8 {
+                group.addTask { try await store.countLoginCodeAttempt(email: "a@example.com", flowID: "f1", at: now, maxAttempts: 5)?.attempts }
+            }
             return try await group.reduce(into: []) { $0.append($1) }
         }
         #expect(counted.compactMap { $0 }.sorted() == [1, 2, 3, 4, 5])
-        #expect(try await store.countLoginCodeAttempt(email: "a@example.com", flowID: "f2", at: now, maxAttempts: 5)?.attempts == 1, "another flow's code is untouched")
+        #expect(
+            try await store.countLoginCodeAttempt(email: "a@example.com", flowID: "f2", at: now, maxAttempts: 5)?.attempts == 1,
+            "another flow's code is untouched"
+        )
         #expect(try await store.countLoginCodeAttempt(email: "a@example.com", flowID: "f3", at: now, maxAttempts: 5) == nil)
         #expect(try await store.deleteLoginCode(id: "l-f2"))
         #expect(try await !store.deleteLoginCode(id: "l-f2"), "a code is consumed once")

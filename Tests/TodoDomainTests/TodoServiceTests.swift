@@ -271,7 +271,6 @@ struct TodoServiceTests {
         #expect(TodoError.invalidCursor.description.contains("nextCursor"))
     }
 
-
     // MARK: Bounds
 
     @Test("Text is limited in bytes too: one character with thousands of combining marks is refused")

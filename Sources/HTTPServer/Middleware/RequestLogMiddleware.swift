@@ -52,7 +52,10 @@ package enum LogRedaction {
         query.split(separator: "&", omittingEmptySubsequences: false).map { pair -> String in
             let equals = pair.firstIndex(of: "=") ?? pair.endIndex
             let name = pair[..<equals]
-            guard !name.isEmpty, name.utf8.allSatisfy({ $0 < 0x80 && (Character(Unicode.Scalar($0)).isLetter || Character(Unicode.Scalar($0)).isNumber || "_-.".utf8.contains($0)) })
+            guard !name.isEmpty,
+                name.utf8.allSatisfy({
+                    $0 < 0x80 && (Character(Unicode.Scalar($0)).isLetter || Character(Unicode.Scalar($0)).isNumber || "_-.".utf8.contains($0))
+                })
             else { return "[redacted]" }
             guard equals < pair.endIndex else { return String(name) }
             let value = pair[pair.index(after: equals)...]

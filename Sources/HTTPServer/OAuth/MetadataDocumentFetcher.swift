@@ -94,11 +94,12 @@ struct MetadataDocumentFetcher: ClientMetadataFetcher {
     /// resolver blocks), given up after 3 seconds, and refused while 4 lookups are still under way,
     /// so that names whose servers never answer cannot tie up more than those 4 threads.
     static let systemResolve: @Sendable (String) async throws -> [String] = { host in
-        guard Self.lookupsUnderWay.withLock({ count in
-            guard count < Self.resolverThreads else { return false }
-            count += 1
-            return true
-        })
+        guard
+            Self.lookupsUnderWay.withLock({ count in
+                guard count < Self.resolverThreads else { return false }
+                count += 1
+                return true
+            })
         else { throw ClientMetadataFetchError("too many lookups under way") }
         let outcome = Mutex<CheckedContinuation<[String], any Error>?>(nil)
         return try await withCheckedThrowingContinuation { continuation in

@@ -343,7 +343,10 @@ public struct MCPEndpoint: Sendable {
         do {
             let ended = try await self.sessions.insert(session, keepingAtMost: self.configuration.maxSessionsPerSubject)
             if !ended.isEmpty {
-                self.logger.info("Ended the least recently used MCP sessions of a user at the limit", metadata: ["mcp.sessions.ended": "\(ended.count)"])
+                self.logger.info(
+                    "Ended the least recently used MCP sessions of a user at the limit",
+                    metadata: ["mcp.sessions.ended": "\(ended.count)"]
+                )
             }
         } catch {
             self.logger.error("Could not store an MCP session: \(error)")
@@ -406,8 +409,11 @@ public struct MCPEndpoint: Sendable {
         }
         guard elements.count <= self.configuration.maxBatchSize else {
             return .message(
-                JSONRPCError(.invalidRequest, "A batch may hold at most \(self.configuration.maxBatchSize) messages; this one holds \(elements.count).")
-                    .response(id: nil),
+                JSONRPCError(
+                    .invalidRequest,
+                    "A batch may hold at most \(self.configuration.maxBatchSize) messages; this one holds \(elements.count)."
+                )
+                .response(id: nil),
                 status: .badRequest
             )
         }
