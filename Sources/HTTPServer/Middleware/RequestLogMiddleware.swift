@@ -52,15 +52,20 @@ package enum LogRedaction {
         query.split(separator: "&", omittingEmptySubsequences: false).map { pair -> String in
             let equals = pair.firstIndex(of: "=") ?? pair.endIndex
             let name = pair[..<equals]
-            guard !name.isEmpty,
-                name.utf8.allSatisfy({
-                    $0 < 0x80 && (Character(Unicode.Scalar($0)).isLetter || Character(Unicode.Scalar($0)).isNumber || "_-.".utf8.contains($0))
-                })
+            guard !name.isEmpty, name.utf8.allSatisfy(Self.isPlainNameByte)
             else { return "[redacted]" }
             guard equals < pair.endIndex else { return String(name) }
             let value = pair[pair.index(after: equals)...]
             let holdsAddress = value.contains("@") || value.uppercased().contains("%40")
             return self.loggedNames.contains(name.lowercased()) && !holdsAddress ? String(pair) : name + "=[redacted]"
         }.joined(separator: "&")
+    }
+
+    private static func isPlainNameByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+        case UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "."): true
+        default: false
+        }
     }
 }
