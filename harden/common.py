@@ -21,6 +21,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import traceback
 import urllib.parse
 from dataclasses import dataclass, field
 
@@ -897,3 +898,23 @@ class McpClient:
 
 def fmt_mb(kilobytes):
     return f"{kilobytes / 1024:.1f} MB"
+
+
+def run_guarded(report, body, *, expected, servers, folder, keep, errors=()):
+    """Runs `body()`, reporting any failure as one line (`expected` says what setup needed to
+    work), stops `servers`, says where a kept folder is, and returns the report's exit status."""
+    try:
+        body()
+    except (ServerError, FlowError, NoResponse, OSError, *errors) as error:
+        report.fail("[run]", expected, error)
+    except KeyboardInterrupt:
+        report.fail("[run]", "to finish", "interrupted")
+    except Exception as error:
+        traceback.print_exc()
+        report.fail("[run]", "no error in the script", f"{type(error).__name__}: {error}")
+    finally:
+        for server in servers:
+            server.stop()
+        if keep:
+            print(f"kept {folder}")
+    return report.finish()

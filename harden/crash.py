@@ -20,7 +20,6 @@ import sqlite3
 import sys
 import threading
 import time
-import traceback
 from dataclasses import dataclass, field
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -34,8 +33,8 @@ from common import (  # noqa: E402
     NoResponse,
     Report,
     Server,
-    ServerError,
     parse_arguments,
+    run_guarded,
     sign_in,
     stop_cleanly_on_signals,
     temporary_folder,
@@ -251,7 +250,8 @@ def main():
     server = Server(arguments.binary, folder, settings={"TRUSTED_PROXIES": "127.0.0.1"}, name="crash")
     addresses = Addresses()
     ledger = Ledger()
-    try:
+
+    def body():
         server.start()
         tokens = [sign_in(server.port, f"crash{user}@example.com", addresses.next()) for user in range(USERS)]
         for round in range(1, rounds + 1):
@@ -260,19 +260,16 @@ def main():
         report.check("graceful stop after the last round", status == 0, "exit status 0 on SIGTERM", status)
         total = sum(counts["create"] + counts["update"] for counts in ledger.acknowledged_writes.values())
         print(f"{total} acknowledged writes on {len(ledger.todos)} todos over {rounds} rounds")
-    except (ServerError, FlowError, NoResponse, OSError, sqlite3.Error) as error:
-        report.fail("run", "a server that starts, signs in and restarts", error)
-    except KeyboardInterrupt:
-        report.fail("run", "to finish", "interrupted")
-    except Exception as error:
-        traceback.print_exc()
-        report.fail("run", "no error in the script", f"{type(error).__name__}: {error}")
-    finally:
-        server.stop()
-        if arguments.keep:
-            print(f"kept {folder}")
-    return report.finish()
 
+    return run_guarded(
+        report,
+        body,
+        expected="a server that starts, signs in and restarts",
+        servers=(server,),
+        folder=folder,
+        keep=arguments.keep,
+        errors=(sqlite3.Error,),
+    )
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -17,7 +17,6 @@ import socket
 import sys
 import threading
 import time
-import traceback
 import urllib.parse
 from dataclasses import dataclass
 from typing import Callable, Optional
@@ -31,7 +30,6 @@ from common import (  # noqa: E402
     Addresses,
     Browser,
     Connection,
-    FlowError,
     McpClient,
     NoResponse,
     Report,
@@ -48,6 +46,7 @@ from common import (  # noqa: E402
     pkce_pair,
     register_client,
     rpc,
+    run_guarded,
     shorten,
     sign_in,
     stop_cleanly_on_signals,
@@ -1241,7 +1240,8 @@ def main():
         os.makedirs(os.path.join(folder, part))
     main_server = Server(arguments.binary, os.path.join(folder, "main"), settings={"TRUSTED_PROXIES": "127.0.0.1", "MAX_REQUEST_BYTES": MAX_REQUEST_BYTES}, name="main")
     slow_server = Server(arguments.binary, os.path.join(folder, "slow"), settings={"IDLE_TIMEOUT": SLOW_TIMEOUT, "READ_TIMEOUT": SLOW_TIMEOUT}, name="slow")
-    try:
+
+    def body():
         main_server.start()
         slow_server.start()
         ctx = Context(main_server)
@@ -1255,20 +1255,15 @@ def main():
                 break
         run_slow_cases(slow_server.port, report)
         final_checks(ctx, report, rss_after_warm_up)
-    except (ServerError, FlowError, NoResponse, OSError) as error:
-        report.fail("[setup]", "a running server with signed-in users", error)
-    except Exception as error:
-        traceback.print_exc()
-        report.fail("[run]", "no error in the script", f"{type(error).__name__}: {error}")
-    except KeyboardInterrupt:
-        report.fail("[run]", "to finish", "interrupted")
-    finally:
-        for server in (main_server, slow_server):
-            server.stop()
-        if arguments.keep:
-            print(f"kept {folder}")
-    return report.finish()
 
+    return run_guarded(
+        report,
+        body,
+        expected="a running server with signed-in users",
+        servers=(main_server, slow_server),
+        folder=folder,
+        keep=arguments.keep,
+    )
 
 if __name__ == "__main__":
     sys.exit(main())

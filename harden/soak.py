@@ -18,7 +18,6 @@ import random
 import sys
 import threading
 import time
-import traceback
 from dataclasses import dataclass
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -35,9 +34,9 @@ from common import (  # noqa: E402
     NoResponse,
     Report,
     Server,
-    ServerError,
     fmt_mb,
     parse_arguments,
+    run_guarded,
     refresh,
     requests_sent,
     sign_in,
@@ -272,7 +271,8 @@ def main():
     report.max_printed = 25
     folder = temporary_folder("harden-soak-", keep=arguments.keep)
     server = Server(arguments.binary, folder, settings={"TRUSTED_PROXIES": "127.0.0.1"}, name="soak")
-    try:
+
+    def body():
         server.start()
         soak = Soak(server, report)
         print(f"soak: {seconds:.0f} s against {arguments.binary}, samples every {interval} s", flush=True)
@@ -284,19 +284,15 @@ def main():
             f"totals: {requests_sent.value} requests, {totals.logins.value} logins, {totals.refreshes.value} refreshes, "
             f"{totals.tool_calls.value} tool calls, {totals.errors.value} errors"
         )
-    except (ServerError, FlowError, NoResponse, OSError) as error:
-        report.fail("run", "a server that starts and signs users in", error)
-    except KeyboardInterrupt:
-        report.fail("run", "to finish", "interrupted")
-    except Exception as error:
-        traceback.print_exc()
-        report.fail("run", "no error in the script", f"{type(error).__name__}: {error}")
-    finally:
-        server.stop()
-        if arguments.keep:
-            print(f"kept {folder}")
-    return report.finish()
 
+    return run_guarded(
+        report,
+        body,
+        expected="a server that starts and signs users in",
+        servers=(server,),
+        folder=folder,
+        keep=arguments.keep,
+    )
 
 if __name__ == "__main__":
     sys.exit(main())
