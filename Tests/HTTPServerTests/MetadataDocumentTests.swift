@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -130,6 +131,35 @@ struct MetadataDocumentTests {
             #expect(error?.description.contains("10.0.0.7") == false, "error pages say nothing of addresses")
             #expect(error?.description.contains("public internet") == true)
         }
+    }
+
+    @Test("Lookups that never answer cannot hold Swift's threads: they run apart, end at the deadline, and are capped", .timeLimit(.minutes(1)))
+    func hangingLookups() async throws {
+        let release = DispatchSemaphore(value: 0)
+        let resolver = HostResolver(
+            lookup: { _ in
+                release.wait()  // a DNS server that never answers
+                return ["93.184.216.34"]
+            },
+            deadline: .milliseconds(200),
+            maxLookups: 4
+        )
+        defer { for _ in 0..<4 { release.signal() } }
+        let hanging = (0..<4).map { _ in Task { try await resolver.resolve("slow.invalid") } }
+        // More hanging lookups than Swift has cooperative threads, yet other work still runs.
+        #expect(await Task.detached { 6 * 7 }.value == 42)
+        for lookup in hanging {
+            let error = await #expect(throws: ClientMetadataFetchError.self) { try await lookup.value }
+            #expect(error?.description.contains("too long") == true)
+        }
+        let refused = await #expect(throws: ClientMetadataFetchError.self) { try await resolver.resolve("another.invalid") }
+        #expect(refused?.description.contains("too many") == true, "the four threads are still held")
+    }
+
+    @Test("The system resolver answers for a real name")
+    func systemLookup() async throws {
+        let addresses = try await MetadataDocumentFetcher.systemResolve("localhost")
+        #expect(addresses.contains { AddressPolicy.isLoopback($0) })
     }
 
     @Test("Fetches of uncached documents are limited per client address")

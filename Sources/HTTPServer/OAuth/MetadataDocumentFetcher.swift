@@ -90,46 +90,13 @@ struct MetadataDocumentFetcher: ClientMetadataFetcher {
         return nil
     }
 
-    /// The addresses `host` resolves to, as text: looked up on a thread pool of its own (the system
-    /// resolver blocks), given up after 3 seconds, and refused while 4 lookups are still under way,
-    /// so that names whose servers never answer cannot tie up more than those 4 threads.
+    /// The addresses `host` resolves to, by the system resolver (see ``HostResolver``).
     static let systemResolve: @Sendable (String) async throws -> [String] = { host in
-        guard
-            Self.lookupsUnderWay.withLock({ count in
-                guard count < Self.resolverThreads else { return false }
-                count += 1
-                return true
-            })
-        else { throw ClientMetadataFetchError("too many lookups under way") }
-        let outcome = Mutex<CheckedContinuation<[String], any Error>?>(nil)
-        return try await withCheckedThrowingContinuation { continuation in
-            outcome.withLock { $0 = continuation }
-            let finish: @Sendable (Result<[String], any Error>) -> Void = { result in
-                outcome.withLock { waiting in
-                    waiting?.resume(with: result)
-                    waiting = nil
-                }
-            }
-            Self.resolverPool.submit { _ in
-                defer { Self.lookupsUnderWay.withLock { $0 -= 1 } }
-                finish(Result { try Self.blockingResolve(host) })
-            }
-            Task {
-                try? await Task.sleep(for: .seconds(3))
-                finish(.failure(ClientMetadataFetchError("the lookup took too long")))
-            }
-        }
+        try await HostResolver.system.resolve(host)
     }
 
-    private static let resolverThreads = 4
-    private static let lookupsUnderWay = Mutex(0)
-    private static let resolverPool: NIOThreadPool = {
-        let pool = NIOThreadPool(numberOfThreads: resolverThreads)
-        pool.start()
-        return pool
-    }()
-
-    private static func blockingResolve(_ host: String) throws -> [String] {
+    /// The addresses `host` resolves to, as text; blocks its thread while the system resolver works.
+    static func blockingResolve(_ host: String) throws -> [String] {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var result: UnsafeMutablePointer<addrinfo>?
@@ -145,6 +112,67 @@ struct MetadataDocumentFetcher: ClientMetadataFetcher {
             cursor = info.pointee.ai_next
         }
         return addresses
+    }
+}
+
+/// Runs a blocking host-name lookup without blocking Swift's cooperative threads: on a thread
+/// pool of its own, given up after a deadline, and refused while `maxLookups` lookups are still
+/// under way, so that names whose DNS servers never answer tie up at most those threads.
+final class HostResolver: Sendable {
+    /// The system resolver: 3 seconds, 4 lookups at once.
+    static let system = HostResolver(lookup: MetadataDocumentFetcher.blockingResolve, deadline: .seconds(3), maxLookups: 4)
+
+    private let lookup: @Sendable (String) throws -> [String]
+    private let deadline: Duration
+    private let maxLookups: Int
+    private let underWay = Mutex(0)
+    private let pool: NIOThreadPool
+
+    init(lookup: @escaping @Sendable (String) throws -> [String], deadline: Duration, maxLookups: Int) {
+        self.lookup = lookup
+        self.deadline = deadline
+        self.maxLookups = maxLookups
+        self.pool = NIOThreadPool(numberOfThreads: maxLookups)
+        self.pool.start()
+    }
+
+    deinit { self.pool.shutdownGracefully { _ in } }
+
+    /// The addresses `host` resolves to; throws when the lookup fails, takes longer than the
+    /// deadline, or too many are under way.
+    func resolve(_ host: String) async throws -> [String] {
+        let admitted = self.underWay.withLock { count in
+            guard count < self.maxLookups else { return false }
+            count += 1
+            return true
+        }
+        guard admitted else { throw ClientMetadataFetchError("too many lookups under way") }
+        let answer = Answer()
+        return try await withCheckedThrowingContinuation { continuation in
+            answer.wait(continuation)
+            self.pool.submit { _ in
+                defer { self.underWay.withLock { $0 -= 1 } }
+                answer.give(Result { try self.lookup(host) })
+            }
+            Task { [deadline = self.deadline] in
+                try? await Task.sleep(for: deadline)
+                answer.give(.failure(ClientMetadataFetchError("the lookup took too long")))
+            }
+        }
+    }
+
+    /// Whichever comes first, the lookup or the deadline, resumes the waiting task; the other is dropped.
+    private final class Answer: Sendable {
+        private let waiting = Mutex<CheckedContinuation<[String], any Error>?>(nil)
+
+        func wait(_ continuation: CheckedContinuation<[String], any Error>) { self.waiting.withLock { $0 = continuation } }
+
+        func give(_ result: Result<[String], any Error>) {
+            self.waiting.withLock { waiting in
+                waiting?.resume(with: result)
+                waiting = nil
+            }
+        }
     }
 }
 
