@@ -203,12 +203,14 @@ public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, Grant
                     sql: "UPDATE refresh_tokens SET rotated_at = coalesce(rotated_at, ?), successor_hash = ? WHERE token_hash = ?",
                     arguments: [date.millisecondsSince1970, successor.tokenHash, hash]
                 )
-                // A second rotation within the grace: the replacement handed out first is replaced
-                // too, so the family stays one chain and that token is a replay once its grace ends.
-                if let earlier = token?.successorHash {
+                // The first use of one of several tokens from one parent: its siblings are done.
+                if let token, token.rotatedAt == nil, let parent = token.parentHash {
                     try db.execute(
-                        sql: "UPDATE refresh_tokens SET rotated_at = coalesce(rotated_at, ?), successor_hash = ? WHERE token_hash = ?",
-                        arguments: [date.millisecondsSince1970, successor.tokenHash, earlier]
+                        sql: """
+                            UPDATE refresh_tokens SET rotated_at = ?, successor_hash = ?
+                            WHERE parent_hash = ? AND token_hash <> ? AND rotated_at IS NULL
+                            """,
+                        arguments: [date.millisecondsSince1970, successor.tokenHash, parent, hash]
                     )
                 }
                 try Self.insert(successor, in: db)
@@ -235,12 +237,12 @@ public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, Grant
     private static func insert(_ token: RefreshToken, in db: Database) throws {
         try db.execute(
             sql: """
-                INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id, resource, scopes, issued_at, expires_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id, resource, scopes, issued_at, expires_at, parent_hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 token.tokenHash, token.familyID, token.clientID, token.subject, token.resource, token.scopes.joined(separator: " "),
-                token.issuedAt.millisecondsSince1970, token.expiresAt.millisecondsSince1970,
+                token.issuedAt.millisecondsSince1970, token.expiresAt.millisecondsSince1970, token.parentHash,
             ]
         )
     }
@@ -250,7 +252,7 @@ public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, Grant
             db,
             sql: """
                 SELECT token_hash, family_id, client_id, user_id, resource, scopes, issued_at, expires_at, rotated_at, revoked_at,
-                    successor_hash
+                    successor_hash, parent_hash
                 FROM refresh_tokens WHERE token_hash = ?
                 """,
             arguments: [hash]
@@ -268,6 +270,7 @@ public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, Grant
                 expiresAt: Date(millisecondsSince1970: row[7]),
                 rotatedAt: rotated.map(Date.init(millisecondsSince1970:)),
                 successorHash: row[10],
+                parentHash: row[11],
                 revokedAt: revoked.map(Date.init(millisecondsSince1970:))
             )
         }

@@ -30,7 +30,24 @@ struct OAuthReplayTests {
         }
     }
 
-    @Test("A refresh within the grace does not fork the grant: the replacement handed out first becomes a replay once its grace ends")
+    @Test("Refreshes that crossed leave two tokens; whichever the client keeps works later", arguments: [false, true])
+    func crossedRefreshesKeepWorking(keepsTheSecond: Bool) async throws {
+        let fixture = try OAuthFixture()
+        try await fixture.app().test(.router) { client in
+            let browser = ScriptedClient(client)
+            let (_, first) = try await browser.tokens()
+            let earlier = try #require(try await browser.refresh(first).1["refresh_token"] as? String)
+            fixture.clock.advance(seconds: 1)
+            let later = try #require(try await browser.refresh(first).1["refresh_token"] as? String, "within the grace")
+            fixture.clock.advance(seconds: 3 * 3600)
+            let kept = keepsTheSecond ? later : earlier
+            let (status, answer, _) = try await browser.refresh(kept)
+            #expect(status == .ok, "hours later, with the token the client happened to keep")
+            #expect(try await browser.refresh(try #require(answer["refresh_token"] as? String)).0 == .ok)
+        }
+    }
+
+    @Test("A refresh within the grace does not fork the grant: once one branch is used, the other is a replay")
     func graceDoesNotFork() async throws {
         let fixture = try OAuthFixture()
         try await fixture.app().test(.router) { client in
@@ -40,9 +57,9 @@ struct OAuthReplayTests {
             fixture.clock.advance(seconds: 10)
             let stolen = try #require(try await browser.refresh(first).1["refresh_token"] as? String, "within the grace")
             fixture.clock.advance(seconds: 10)
-            let next = try #require(try await browser.refresh(stolen).1["refresh_token"] as? String)
+            let next = try #require(try await browser.refresh(legitimate).1["refresh_token"] as? String)
             fixture.clock.advance(seconds: 61)
-            let (status, error, _) = try await browser.refresh(legitimate)
+            let (status, error, _) = try await browser.refresh(stolen)
             #expect(status == .badRequest && error["error"] as? String == "invalid_grant", "the other branch is a replay now")
             #expect(try await browser.refresh(next).0 == .badRequest, "and it revoked the whole family")
         }

@@ -101,8 +101,11 @@ public struct RefreshToken: Hashable, Sendable {
     public var expiresAt: Date
     /// When this token was exchanged for a newer one.
     public var rotatedAt: Date?
-    /// The hash of the token that replaced this one, once it was rotated.
+    /// The hash of the token that replaced this one, once it was rotated (the latest, when the
+    /// grace for concurrent refreshes handed out more than one).
     public var successorHash: String?
+    /// The hash of the token this one replaced; `nil` for the first of a family.
+    public var parentHash: String?
     public var revokedAt: Date?
 
     public init(
@@ -116,6 +119,7 @@ public struct RefreshToken: Hashable, Sendable {
         expiresAt: Date,
         rotatedAt: Date? = nil,
         successorHash: String? = nil,
+        parentHash: String? = nil,
         revokedAt: Date? = nil
     ) {
         self.tokenHash = tokenHash
@@ -128,6 +132,7 @@ public struct RefreshToken: Hashable, Sendable {
         self.expiresAt = expiresAt
         self.rotatedAt = rotatedAt
         self.successorHash = successorHash
+        self.parentHash = parentHash
         self.revokedAt = revokedAt
     }
 }
@@ -135,9 +140,10 @@ public struct RefreshToken: Hashable, Sendable {
 /// What to do with a presented refresh token, decided inside the store's transaction.
 public enum RefreshDecision: Sendable {
     /// Mark the presented token rotated (keeping the first rotation time), record its successor
-    /// and store it. When the presented token had been rotated already (within its grace), the
-    /// successor it got then is marked rotated into the new one as well, so that a family never
-    /// forks into two live branches.
+    /// and store it. When the presented token is used for the first time, the other unused tokens
+    /// issued from its parent (by the grace for concurrent refreshes) are marked rotated into the
+    /// new one: the client went on with this branch, so the others are replays from now on, and a
+    /// family never keeps two live branches.
     case rotate(successor: RefreshToken)
     /// The token was replayed outside its grace: revoke its whole family.
     case revokeFamily(String)

@@ -143,7 +143,8 @@ extension AuthorizationServer {
                 resource: stored.resource,
                 scopes: scopes,
                 issuedAt: now,
-                expiresAt: now.addingTimeInterval(self.configuration.refreshTokenLifetime)
+                expiresAt: now.addingTimeInterval(self.configuration.refreshTokenLifetime),
+                parentHash: stored.tokenHash
             )
             return .rotate(successor: successor)
         }
