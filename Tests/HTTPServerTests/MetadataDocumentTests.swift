@@ -149,10 +149,10 @@ struct MetadataDocumentTests {
         // More hanging lookups than Swift has cooperative threads, yet other work still runs.
         #expect(await Task.detached { 6 * 7 }.value == 42)
         for lookup in hanging {
-            let error = await #expect(throws: ClientMetadataFetchError.self) { try await lookup.value }
+            let error = await #expect(throws: HostResolver.Unavailable.self) { try await lookup.value }
             #expect(error?.description.contains("too long") == true)
         }
-        let refused = await #expect(throws: ClientMetadataFetchError.self) { try await resolver.resolve("another.invalid") }
+        let refused = await #expect(throws: HostResolver.Unavailable.self) { try await resolver.resolve("another.invalid") }
         #expect(refused?.description.contains("too many") == true, "the four threads are still held")
     }
 

@@ -102,6 +102,32 @@ final class SaveCounter: Sendable {
     func add() { self.value.withLock { $0 += 1 } }
 }
 
+@Suite("Client metadata fetches per requester")
+struct MetadataFetchRequesterTests {
+    @Test("A network has one fetch under way at a time; others are not held up")
+    func oneFetchPerRequester() async throws {
+        let fetcher = GatedFetcher(
+            body: Array(#"{"client_id":"https://a.example.com/1.json","client_name":"A","redirect_uris":["https://a.example.com/cb"]}"#.utf8)
+        )
+        let documents = ClientMetadataDocuments(fetcher: fetcher)
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let first = Task { try await documents.client("https://a.example.com/1.json", now: now, requester: "site-a") }
+        await fetcher.waitForFirstFetch()
+        let busy = await #expect(throws: OAuthError.self) {
+            try await documents.client("https://b.example.com/2.json", now: now, requester: "site-a")
+        }
+        #expect(busy?.description.contains("still being fetched") == true)
+        let other = Task { try? await documents.client("https://b.example.com/2.json", now: now, requester: "site-b") }
+        fetcher.open()
+        #expect(try await first.value.name == "A")
+        _ = await other.value
+        #expect(fetcher.count == 2, "the other network's fetch went ahead")
+        // Once the first fetch is over, the network may fetch again.
+        _ = try? await documents.client("https://c.example.com/3.json", now: now, requester: "site-a")
+        #expect(fetcher.count == 3)
+    }
+}
+
 /// Holds every fetch until `open()`, counting them.
 final class GatedFetcher: ClientMetadataFetcher {
     let body: [UInt8]

@@ -166,6 +166,21 @@ struct RateLimiterTests {
         #expect(limiter.hit("email", key: "ada@example.com", windows: [.init(seconds: 60, limit: 3)], now: start) == nil)
     }
 
+    @Test("The /64s of one IPv6 site share a limit ten times a single client's")
+    func siteLayer() {
+        let limiter = RateLimiter()
+        let windows = [RateLimiter.Window(seconds: 60, limit: 2)]
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        var allowed = 0
+        for subnet in 0..<30 {
+            let address = "2001:db8:1:\(String(subnet, radix: 16))::/64"
+            for _ in 0..<2 where limiter.hit(RateLimits.perClient("code", clientAddress: address, windows), now: now) == nil { allowed += 1 }
+        }
+        #expect(allowed == 20, "2 per /64, 20 per /48")
+        #expect(limiter.hit(RateLimits.perClient("code", clientAddress: "2001:db8:2:1::/64", windows), now: now) == nil, "another site")
+        #expect(RateLimits.perClient("code", clientAddress: "192.0.2.1", windows).count == 1, "IPv4 has no site layer")
+    }
+
     @Test func sites() {
         #expect(RateLimits.site(of: "2001:db8:1:2::/64") == "2001:db8:1::/48")
         #expect(RateLimits.site(of: "2001:db8:1:ff00::/64") == "2001:db8:1::/48")

@@ -38,7 +38,15 @@ struct MetadataDocumentFetcher: ClientMetadataFetcher {
         // One message whether the name is unknown or leads inside, so that nobody can map
         // internal names through this server.
         let unreachable = ClientMetadataFetchError("its host name does not lead to a public internet address")
-        guard let addresses = try? await self.resolve(name), !addresses.isEmpty else { throw unreachable }
+        let addresses: [String]
+        do {
+            addresses = try await self.resolve(name)
+        } catch is HostResolver.Unavailable {
+            throw ClientMetadataFetchError("its host name could not be looked up just now; try again in a minute")
+        } catch {
+            throw unreachable
+        }
+        guard !addresses.isEmpty else { throw unreachable }
         for address in addresses where !AddressPolicy.isPublic(address) && !(self.allowLoopback && AddressPolicy.isLoopback(address)) {
             throw unreachable
         }
@@ -146,7 +154,7 @@ final class HostResolver: Sendable {
             count += 1
             return true
         }
-        guard admitted else { throw ClientMetadataFetchError("too many lookups under way") }
+        guard admitted else { throw Unavailable(reason: "too many lookups under way") }
         let answer = Answer()
         return try await withCheckedThrowingContinuation { continuation in
             answer.wait(continuation)
@@ -154,24 +162,43 @@ final class HostResolver: Sendable {
                 defer { self.underWay.withLock { $0 -= 1 } }
                 answer.give(Result { try self.lookup(host) })
             }
-            Task { [deadline = self.deadline] in
-                try? await Task.sleep(for: deadline)
-                answer.give(.failure(ClientMetadataFetchError("the lookup took too long")))
-            }
+            answer.expire(after: self.deadline)
         }
+    }
+
+    /// The lookup could not be done now (too many under way, or past the deadline); the name may
+    /// well be fine.
+    struct Unavailable: Error, CustomStringConvertible {
+        var reason: String
+        var description: String { self.reason }
     }
 
     /// Whichever comes first, the lookup or the deadline, resumes the waiting task; the other is dropped.
     private final class Answer: Sendable {
-        private let waiting = Mutex<CheckedContinuation<[String], any Error>?>(nil)
+        private let state = Mutex<(waiting: CheckedContinuation<[String], any Error>?, deadline: Task<Void, Never>?)>((nil, nil))
 
-        func wait(_ continuation: CheckedContinuation<[String], any Error>) { self.waiting.withLock { $0 = continuation } }
+        func wait(_ continuation: CheckedContinuation<[String], any Error>) { self.state.withLock { $0.waiting = continuation } }
+
+        func expire(after deadline: Duration) {
+            let timer = Task {
+                try? await Task.sleep(for: deadline)
+                if !Task.isCancelled { self.give(.failure(Unavailable(reason: "the lookup took too long"))) }
+            }
+            let answered = self.state.withLock { state in
+                state.deadline = timer
+                return state.waiting == nil
+            }
+            if answered { timer.cancel() }
+        }
 
         func give(_ result: Result<[String], any Error>) {
-            self.waiting.withLock { waiting in
-                waiting?.resume(with: result)
-                waiting = nil
+            let timer = self.state.withLock { state in
+                state.waiting?.resume(with: result)
+                state.waiting = nil
+                defer { state.deadline = nil }
+                return state.deadline
             }
+            timer?.cancel()
         }
     }
 }

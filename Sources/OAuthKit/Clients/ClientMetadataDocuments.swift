@@ -31,10 +31,12 @@ public struct ClientMetadataFetchError: Error, Hashable, Sendable, CustomStringC
 ///
 /// A document is fetched once however many requests ask for it at the same time, kept while it
 /// is fresh, and handed to `onFetched` (which stores the client) only when it was fetched anew.
+/// One requester (a client network) has at most one fetch under way, so that a few networks
+/// cannot tie up every fetch with slow hosts.
 final class ClientMetadataDocuments: Sendable {
     let fetcher: any ClientMetadataFetcher
     private let cache = Mutex<[String: (client: OAuthClient, expiresAt: Date)]>([:])
-    private let inFlight = Mutex<[String: Task<OAuthClient, any Error>]>([:])
+    private let inFlight = Mutex<(tasks: [String: Task<OAuthClient, any Error>], requesters: Set<String>)>(([:], []))
 
     init(fetcher: any ClientMetadataFetcher) { self.fetcher = fetcher }
 
@@ -57,17 +59,31 @@ final class ClientMetadataDocuments: Sendable {
 
     /// The client a document describes: from the cache while it is fresh, else fetched (joining a
     /// fetch of the same URL already under way), validated, passed to `onFetched` and cached.
+    ///
+    /// - Parameter requester: who asks (such as the client's network); a requester with a fetch of
+    ///   another document still under way is refused.
     func client(
         _ clientID: String,
         now: Date,
+        requester: String = "",
         onFetched: @escaping @Sendable (OAuthClient) async throws -> Void = { _ in }
     ) async throws(OAuthError) -> OAuthClient {
         if let cached = self.cachedClient(clientID, now: now) { return cached }
-        let task = self.inFlight.withLock { tasks in
-            if let running = tasks[clientID] { return running }
-            let task = Task { try await self.fetch(clientID, now: now, onFetched: onFetched) }
-            tasks[clientID] = task
+        let task: Task<OAuthClient, any Error>? = self.inFlight.withLock { state in
+            if let running = state.tasks[clientID] { return running }
+            guard state.requesters.insert(requester).inserted else { return nil }
+            let task = Task {
+                defer { _ = self.inFlight.withLock { $0.requesters.remove(requester) } }
+                return try await self.fetch(clientID, now: now, onFetched: onFetched)
+            }
+            state.tasks[clientID] = task
             return task
+        }
+        guard let task else {
+            throw OAuthError(
+                .invalidClient,
+                "Another client metadata document asked for from your network is still being fetched; try again in a moment."
+            )
         }
         do {
             return try await task.value
@@ -79,7 +95,7 @@ final class ClientMetadataDocuments: Sendable {
     }
 
     private func fetch(_ clientID: String, now: Date, onFetched: @Sendable (OAuthClient) async throws -> Void) async throws -> OAuthClient {
-        defer { _ = self.inFlight.withLock { $0.removeValue(forKey: clientID) } }
+        defer { _ = self.inFlight.withLock { $0.tasks.removeValue(forKey: clientID) } }
         guard let url = URL(string: clientID) else { throw OAuthError(.invalidClient, "The client_id is not a URL.") }
         let document: FetchedDocument
         do {

@@ -189,6 +189,27 @@ public struct RateLimits: Sendable {
         return groups.prefix(3).joined(separator: ":") + "::/48"
     }
 
+    /// How many times a client's own limit its /48 site may use altogether.
+    public static let siteFactor = 10
+
+    /// The limits of one client address (within `qualifier`, such as a grant type): `windows` for
+    /// the address itself and, for an IPv6 network, ``siteFactor`` times as many for its /48 site,
+    /// so that one site's 65,536 /64s cannot fill a limit's counters.
+    public static func perClient(
+        _ name: String,
+        clientAddress: String,
+        qualifier: String = "",
+        _ windows: [RateLimiter.Window]
+    ) -> [RateLimiter.Limit] {
+        var limits = [RateLimiter.Limit(name, key: qualifier + "|" + clientAddress, windows)]
+        let site = self.site(of: clientAddress)
+        if site != clientAddress {
+            let wider = windows.map { RateLimiter.Window(seconds: $0.seconds, limit: $0.limit * self.siteFactor) }
+            limits.append(RateLimiter.Limit(name + "-site", key: qualifier + "|" + site, wider))
+        }
+        return limits
+    }
+
     /// Windows of a minute, 15 minutes, an hour and a day with these limits.
     public static func layers(_ minute: Int, _ quarter: Int, _ hour: Int, _ day: Int) -> [RateLimiter.Window] {
         [

@@ -258,8 +258,7 @@ struct Flow {
             [
                 .init("email-from", key: "\(email)|\(RateLimits.site(of: self.clientAddress))", limits.emailPerAddressAndClient),
                 .init("email", key: email, limits.emailPerAddress),
-                .init("email-client", key: self.clientAddress, limits.emailPerClient),
-            ],
+            ] + RateLimits.perClient("email-client", clientAddress: self.clientAddress, limits.emailPerClient),
             now: self.now
         )
         if let wait {
@@ -296,7 +295,10 @@ struct Flow {
         guard let email = EmailAddress.normalize(raw) else {
             return self.page(.email, status: 400, message: "Please enter your e-mail address again.")
         }
-        if let wait = self.server.limiter.hit("code", key: self.clientAddress, windows: self.server.limits.codeAttempts, now: self.now) {
+        if let wait = self.server.limiter.hit(
+            RateLimits.perClient("code", clientAddress: self.clientAddress, self.server.limits.codeAttempts),
+            now: self.now
+        ) {
             return self.page(
                 .code,
                 status: 429,

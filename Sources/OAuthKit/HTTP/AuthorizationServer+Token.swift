@@ -31,7 +31,10 @@ extension AuthorizationServer {
             return .error(OAuthError(.unsupportedGrantType, "grant_type must be authorization_code or refresh_token."))
         }
         do {
-            if let wait = self.limiter.hit("token", key: "\(grantType)|\(clientAddress)", windows: self.limits.token, now: self.environment.now()) {
+            if let wait = self.limiter.hit(
+                RateLimits.perClient("token", clientAddress: clientAddress, qualifier: grantType, self.limits.token),
+                now: self.environment.now()
+            ) {
                 // A grant that can never succeed says so, rather than inviting retries after the wait.
                 if try await self.isTerminallyInvalid(grantType: grantType, form: form) {
                     return .error(OAuthError(.invalidGrant, "The grant is invalid, expired or already used."))
@@ -226,7 +229,10 @@ extension AuthorizationServer {
     /// `POST /oauth/revoke`: revokes a refresh token (with its family) or an access token. Unknown
     /// tokens answer 200 as well, so the endpoint reveals nothing.
     public func revoke(body: [UInt8], contentType: String?, clientAddress: String) async -> OAuthResponse {
-        if let wait = self.limiter.hit("revoke", key: clientAddress, windows: self.limits.revocation, now: self.environment.now()) {
+        if let wait = self.limiter.hit(
+            RateLimits.perClient("revoke", clientAddress: clientAddress, self.limits.revocation),
+            now: self.environment.now()
+        ) {
             return .error(.tooManyRequests(retryAfter: wait))
         }
         guard Self.isForm(contentType) else {

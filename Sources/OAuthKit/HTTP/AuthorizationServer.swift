@@ -126,7 +126,10 @@ public struct AuthorizationServer: Sendable {
 
     /// Registers a public client. Registering the same metadata again returns the same client.
     public func register(body: [UInt8], contentType: String?, clientAddress: String) async -> OAuthResponse {
-        if let wait = self.limiter.hit("register", key: clientAddress, windows: self.limits.registration, now: self.environment.now()) {
+        if let wait = self.limiter.hit(
+            RateLimits.perClient("register", clientAddress: clientAddress, self.limits.registration),
+            now: self.environment.now()
+        ) {
             return .error(.tooManyRequests(retryAfter: wait))
         }
         guard contentType.map(Self.isJSON) == true else {
@@ -193,11 +196,14 @@ public struct AuthorizationServer: Sendable {
         guard let documents = self.documents, ClientMetadataDocuments.isDocumentURL(id) else { return try await self.clients.client(id: id) }
         let now = self.environment.now()
         if let cached = documents.cachedClient(id, now: now) { return cached }
-        if let wait = self.limiter.hit("metadata-fetch", key: clientAddress, windows: self.limits.metadataFetches, now: now) {
+        if let wait = self.limiter.hit(
+            RateLimits.perClient("metadata-fetch", clientAddress: clientAddress, self.limits.metadataFetches),
+            now: now
+        ) {
             throw OAuthError(.invalidClient, "Too many client metadata documents were requested from your address. Please wait \(wait) seconds.")
         }
         let clients = self.clients
-        return try await documents.client(id, now: now) { client in
+        return try await documents.client(id, now: now, requester: RateLimits.site(of: clientAddress)) { client in
             try await clients.save(client, metadataHash: "document:" + client.id)
         }
     }
