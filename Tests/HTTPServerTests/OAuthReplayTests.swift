@@ -15,15 +15,15 @@ struct OAuthReplayTests {
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
             let (_, first) = try await browser.tokens()
-            let second = try #require(try await browser.refresh(first).1["refresh_token"] as? String)
-            let third = try #require(try await browser.refresh(second).1["refresh_token"] as? String)
+            let second = try await browser.rotate(first)
+            let third = try await browser.rotate(second)
             fixture.clock.advance(seconds: 5)
             // Refreshes that crossed: the previous token still works while its replacement is unused.
             let (crossed, answer, _) = try await browser.refresh(second)
             #expect(crossed == .ok)
             let replacement = try #require(answer["refresh_token"] as? String)
             _ = third
-            let fourth = try #require(try await browser.refresh(replacement).1["refresh_token"] as? String)
+            let fourth = try await browser.rotate(replacement)
             let (replayed, refusal, _) = try await browser.refresh(second)
             #expect(replayed == .badRequest && refusal["error"] as? String == "invalid_grant", "its replacement was used since")
             #expect(try await browser.refresh(fourth).0 == .badRequest, "the replay revoked the whole family")
@@ -36,9 +36,9 @@ struct OAuthReplayTests {
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
             let (_, first) = try await browser.tokens()
-            let earlier = try #require(try await browser.refresh(first).1["refresh_token"] as? String)
+            let earlier = try await browser.rotate(first)
             fixture.clock.advance(seconds: 1)
-            let later = try #require(try await browser.refresh(first).1["refresh_token"] as? String, "within the grace")
+            let later = try await browser.rotate(first)  // within the grace
             fixture.clock.advance(seconds: 3 * 3600)
             let kept = keepsTheSecond ? later : earlier
             let (status, answer, _) = try await browser.refresh(kept)
@@ -53,11 +53,11 @@ struct OAuthReplayTests {
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
             let (_, first) = try await browser.tokens()
-            let legitimate = try #require(try await browser.refresh(first).1["refresh_token"] as? String)
+            let legitimate = try await browser.rotate(first)
             fixture.clock.advance(seconds: 10)
-            let stolen = try #require(try await browser.refresh(first).1["refresh_token"] as? String, "within the grace")
+            let stolen = try await browser.rotate(first)  // within the grace
             fixture.clock.advance(seconds: 10)
-            let next = try #require(try await browser.refresh(legitimate).1["refresh_token"] as? String)
+            let next = try await browser.rotate(legitimate)
             fixture.clock.advance(seconds: 61)
             let (status, error, _) = try await browser.refresh(stolen)
             #expect(status == .badRequest && error["error"] as? String == "invalid_grant", "the other branch is a replay now")
@@ -71,8 +71,8 @@ struct OAuthReplayTests {
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
             let (_, first) = try await browser.tokens()
-            let second = try #require(try await browser.refresh(first).1["refresh_token"] as? String)
-            let third = try #require(try await browser.refresh(second).1["refresh_token"] as? String)
+            let second = try await browser.rotate(first)
+            let third = try await browser.rotate(second)
             #expect(try await browser.refresh(first).0 == .badRequest)
             #expect(try await browser.refresh(third).0 == .badRequest)
         }

@@ -204,6 +204,11 @@ final class ScriptedClient {
         try await self.token([("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("client_id", self.clientID)])
     }
 
+    /// The refresh token that a successful refresh of `refreshToken` returns.
+    func rotate(_ refreshToken: String) async throws -> String {
+        try #require(try await self.refresh(refreshToken).1["refresh_token"] as? String)
+    }
+
     /// Registration (when needed) and sign-in: an authorization code and the PKCE pair it needs.
     func authorizationCode(email: String = "ada@example.com", scope: String? = "todos:read todos:write") async throws -> (
         code: String, pkce: PKCEPair

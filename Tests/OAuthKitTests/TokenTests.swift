@@ -173,19 +173,29 @@ struct RateLimiterTests {
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         var allowed = 0
         for subnet in 0..<30 {
-            let address = "2001:db8:1:\(String(subnet, radix: 16))::/64"
+            let address = "2001:db8:1:\(String(subnet, radix: 16))::7"
             for _ in 0..<2 where limiter.hit(RateLimits.perClient("code", clientAddress: address, windows), now: now) == nil { allowed += 1 }
         }
         #expect(allowed == 20, "2 per /64, 20 per /48")
-        #expect(limiter.hit(RateLimits.perClient("code", clientAddress: "2001:db8:2:1::/64", windows), now: now) == nil, "another site")
+        #expect(limiter.hit(RateLimits.perClient("code", clientAddress: "2001:db8:2:1::7", windows), now: now) == nil, "another site")
         #expect(RateLimits.perClient("code", clientAddress: "192.0.2.1", windows).count == 1, "IPv4 has no site layer")
+        let hosts = ["2001:db8:3:1::1", "2001:db8:3:1::2", "2001:db8:3:1:ffff::3"]
+        let verdicts = hosts.map { limiter.hit(RateLimits.perClient("code", clientAddress: $0, windows), now: now) == nil }
+        #expect(verdicts == [true, true, false], "the addresses of one /64 are one client")
     }
 
-    @Test func sites() {
-        #expect(RateLimits.site(of: "2001:db8:1:2::/64") == "2001:db8:1::/48")
-        #expect(RateLimits.site(of: "2001:db8:1:ff00::/64") == "2001:db8:1::/48")
-        #expect(RateLimits.site(of: "192.0.2.1") == "192.0.2.1")
-        #expect(RateLimits.site(of: "unknown") == "unknown")
+    @Test("IPv6 clients are counted by their /64 network and their /48 site")
+    func networks() {
+        #expect(ClientNetwork.key(of: "2001:db8:1:2:aaaa::1") == "2001:db8:1:2::/64")
+        #expect(ClientNetwork.key(of: "2001:db8:1:2:ffff:ffff:ffff:ffff") == "2001:db8:1:2::/64")
+        #expect(ClientNetwork.key(of: "2001:db8:1:3::1") == "2001:db8:1:3::/64")
+        #expect(ClientNetwork.key(of: "::ffff:192.0.2.1") == "192.0.2.1")
+        #expect(ClientNetwork.key(of: "192.0.2.1") == "192.0.2.1")
+        #expect(ClientNetwork.key(of: "unknown") == "unknown")
+        #expect(ClientNetwork.site(of: "2001:db8:1:2::9") == "2001:db8:1::/48")
+        #expect(ClientNetwork.site(of: "2001:db8:1:ff00::1") == "2001:db8:1::/48")
+        #expect(ClientNetwork.site(of: "::ffff:192.0.2.1") == "192.0.2.1")
+        #expect(ClientNetwork.site(of: "192.0.2.1") == "192.0.2.1")
     }
 
     @Test("Several limits are checked together: a full one counts none of the others")

@@ -5,12 +5,6 @@ import MCPCore
 import NIOCore
 import OAuthKit
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 /// Serves the authorization server's endpoints: metadata, registration, authorization pages,
 /// token and revocation, by handing requests to ``AuthorizationServer``.
 struct OAuthController: Sendable {
@@ -149,21 +143,9 @@ struct OAuthController: Sendable {
 struct ClientAddressResolver: Sendable {
     let trustedProxies: Set<String>
 
-    /// The key rate limits count the request under: its client's address, or for IPv6 the /64
-    /// network it belongs to, since one subscriber usually holds a whole /64.
+    /// The client's address, for rate limits (OAuthKit counts IPv6 clients by network).
     func address(of request: Request, context: AppRequestContext) -> String {
-        Self.rateLimitKey(self.address(peer: context.remoteAddress?.ipAddress, forwardedFor: request.headers[values: .xForwardedFor]))
-    }
-
-    /// `address` itself, or an IPv6 address as its /64 network (`2001:db8:1:2::/64`).
-    static func rateLimitKey(_ address: String) -> String {
-        var bytes = [UInt8](repeating: 0, count: 16)
-        guard address.contains(":"), inet_pton(AF_INET6, address, &bytes) == 1 else { return address }
-        if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {
-            return bytes[12..<16].map(String.init).joined(separator: ".")  // an IPv4-mapped address is its IPv4 address
-        }
-        let groups = stride(from: 0, to: 8, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
-        return groups.joined(separator: ":") + "::/64"
+        self.address(peer: context.remoteAddress?.ipAddress, forwardedFor: request.headers[values: .xForwardedFor])
     }
 
     /// The client's address given the peer's and the `X-Forwarded-For` header values.

@@ -178,22 +178,11 @@ public struct RateLimits: Sendable {
         self.revocation = revocation
     }
 
-    /// The network a client address belongs to for the limits on codes for one e-mail address: an
-    /// IPv6 /64 network key as the server's HTTP layer writes it (`2001:db8:1:2::/64`) widens to its
-    /// /48 site (`2001:db8:1::/48`), since one subscriber often holds a /56 or /48 and could
-    /// otherwise spread requests over many /64s; anything else is itself.
-    public static func site(of clientAddress: String) -> String {
-        guard clientAddress.contains(":") else { return clientAddress }
-        let groups = clientAddress.split(separator: "/")[0].split(separator: ":", omittingEmptySubsequences: false)
-        guard groups.count >= 3, groups.prefix(3).allSatisfy({ !$0.isEmpty }) else { return clientAddress }
-        return groups.prefix(3).joined(separator: ":") + "::/48"
-    }
-
     /// How many times a client's own limit its /48 site may use altogether.
     public static let siteFactor = 10
 
     /// The limits of one client address (within `qualifier`, such as a grant type): `windows` for
-    /// the address itself and, for an IPv6 network, ``siteFactor`` times as many for its /48 site,
+    /// its ``ClientNetwork/key(of:)`` and, for IPv6, ``siteFactor`` times as many for its /48 site,
     /// so that one site's 65,536 /64s cannot fill a limit's counters.
     public static func perClient(
         _ name: String,
@@ -201,9 +190,10 @@ public struct RateLimits: Sendable {
         qualifier: String = "",
         _ windows: [RateLimiter.Window]
     ) -> [RateLimiter.Limit] {
-        var limits = [RateLimiter.Limit(name, key: qualifier + "|" + clientAddress, windows)]
-        let site = self.site(of: clientAddress)
-        if site != clientAddress {
+        let key = ClientNetwork.key(of: clientAddress)
+        var limits = [RateLimiter.Limit(name, key: qualifier + "|" + key, windows)]
+        let site = ClientNetwork.site(of: clientAddress)
+        if site != key {
             let wider = windows.map { RateLimiter.Window(seconds: $0.seconds, limit: $0.limit * self.siteFactor) }
             limits.append(RateLimiter.Limit(name + "-site", key: qualifier + "|" + site, wider))
         }

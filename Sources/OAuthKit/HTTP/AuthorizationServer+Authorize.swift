@@ -256,7 +256,7 @@ struct Flow {
         let limits = self.server.limits
         let wait = self.server.limiter.hit(
             [
-                .init("email-from", key: "\(email)|\(RateLimits.site(of: self.clientAddress))", limits.emailPerAddressAndClient),
+                .init("email-from", key: "\(email)|\(ClientNetwork.site(of: self.clientAddress))", limits.emailPerAddressAndClient),
                 .init("email", key: email, limits.emailPerAddress),
             ] + RateLimits.perClient("email-client", clientAddress: self.clientAddress, limits.emailPerClient),
             now: self.now

@@ -203,7 +203,7 @@ public struct AuthorizationServer: Sendable {
             throw OAuthError(.invalidClient, "Too many client metadata documents were requested from your address. Please wait \(wait) seconds.")
         }
         let clients = self.clients
-        return try await documents.client(id, now: now, requester: RateLimits.site(of: clientAddress)) { client in
+        return try await documents.client(id, now: now, requester: ClientNetwork.site(of: clientAddress)) { client in
             try await clients.save(client, metadataHash: "document:" + client.id)
         }
     }
