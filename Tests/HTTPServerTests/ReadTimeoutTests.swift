@@ -40,4 +40,20 @@ struct ReadTimeoutTests {
         }
         _ = try channel.finish()
     }
+
+    @Test("A later request on the same connection that stalls is closed at its own deadline")
+    func laterStalledRequestIsClosed() throws {
+        let loop = EmbeddedEventLoop()
+        let channel = EmbeddedChannel(handler: RequestReadTimeoutHandler(timeout: .seconds(30)), loop: loop)
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        try channel.writeInbound(self.head)
+        loop.advanceTime(by: .seconds(20))
+        try channel.writeInbound(HTTPRequestPart.end(nil))
+        loop.advanceTime(by: .seconds(5))
+        try channel.writeInbound(self.head)  // at 25 s; its deadline is 55 s
+        loop.advanceTime(by: .seconds(25))
+        #expect(channel.isActive, "50 s: the first request's timer found this one still within its time")
+        loop.advanceTime(by: .seconds(6))
+        #expect(!channel.isActive, "56 s: past the second request's deadline")
+    }
 }
