@@ -13,6 +13,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "todo-server", targets: ["todo-server"]),
+        .library(name: "EndpointCore", targets: ["EndpointCore"]),
+        .library(name: "HummingbirdEndpoints", targets: ["HummingbirdEndpoints"]),
         .library(name: "MCPCore", targets: ["MCPCore"]),
         .library(name: "OAuthKit", targets: ["OAuthKit"]),
         .library(name: "TodoDomain", targets: ["TodoDomain"]),
@@ -43,8 +45,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "EndpointCore",
+            dependencies: [.product(name: "HTTPTypes", package: "swift-http-types")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "MCPCore",
             dependencies: [
+                "EndpointCore",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -53,7 +61,9 @@ let package = Package(
         .target(
             name: "OAuthKit",
             dependencies: [
+                "EndpointCore",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -69,9 +79,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "HummingbirdEndpoints",
+            dependencies: [
+                "EndpointCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "HTTPServer",
             dependencies: [
-                "MCPCore", "OAuthKit", "TodoDomain", "Storage",
+                "EndpointCore", "HummingbirdEndpoints", "MCPCore", "OAuthKit", "TodoDomain", "Storage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -81,7 +101,6 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
@@ -104,14 +123,19 @@ let package = Package(
         .testTarget(
             name: "MCPCoreTests",
             dependencies: [
-                "MCPCore", .product(name: "HTTPTypes", package: "swift-http-types"),
+                "MCPCore", "EndpointCore", .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "OAuthKitTests",
-            dependencies: ["OAuthKit", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "OAuthKit", "EndpointCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -122,7 +146,7 @@ let package = Package(
         .testTarget(
             name: "HTTPServerTests",
             dependencies: [
-                "HTTPServer", "Storage", "TodoDomain", "MCPCore", "OAuthKit",
+                "HTTPServer", "Storage", "TodoDomain", "MCPCore", "OAuthKit", "EndpointCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -145,7 +169,7 @@ if Context.environment["TODO_FUZZ"] != nil {
         ("FuzzJSONRPC", ["MCPCore"]),
         ("FuzzToolArguments", ["HTTPServer", "MCPCore", "TodoDomain"]),
         ("FuzzForms", ["HTTPServer", "OAuthKit"]),
-        ("FuzzAccessToken", ["OAuthKit"]),
+        ("FuzzAccessToken", ["OAuthKit", "EndpointCore"]),
         ("FuzzRedirectURI", ["OAuthKit"]),
         ("FuzzCursor", ["TodoDomain"]),
     ]

@@ -1,6 +1,7 @@
 import Foundation
 // libFuzzer target: the access-token and sealed-cookie parsers, and base64url. No input forges a
 // token or a seal; base64url decodes only canonical text, which encodes back to itself.
+import EndpointCore
 import FuzzSupport
 import OAuthKit
 

@@ -1,6 +1,7 @@
 public import Foundation
 public import Hummingbird
 import HummingbirdCore
+import HummingbirdEndpoints
 public import Logging
 public import MCPCore
 import NIOCore
@@ -96,7 +97,6 @@ func buildRouter(
         RequestLogMiddleware(level: .info)
     }
     HealthController(database: database).addRoutes(to: router)
-    let pages = try PageRenderer()
 
     let oauthStore = SQLiteOAuthStore(database)
     let authorizationServer = try await AuthorizationServer.make(
@@ -119,11 +119,8 @@ func buildRouter(
         environment: OAuthEnvironment(now: dependencies.now, randomBytes: dependencies.randomBytes),
         logger: logger
     )
-    OAuthController(
-        server: authorizationServer,
-        pages: pages,
-        clientAddresses: ClientAddressResolver(trustedProxies: Set(configuration.trustedProxies))
-    ).addRoutes(to: router)
+    let clientAddresses = ClientAddressResolver(trustedProxies: Set(configuration.trustedProxies))
+    router.mount(authorizationServer, clientAddress: { clientAddresses.address(of: $0, context: $1) })
 
     let todos = TodoService(
         repository: SQLiteTodoRepository(database),
@@ -147,7 +144,11 @@ func buildRouter(
         now: dependencies.now,
         logger: logger
     )
-    MCPController(endpoint: endpoint).addRoutes(to: router, setupPage: SetupPageController(configuration: configuration, pages: pages))
+    let setupPage = try SetupPageController(configuration: configuration)
+    router.mount(endpoint, clientAddress: { clientAddresses.address(of: $0, context: $1) }) { request, _ in
+        // Browsers get the setup page; an MCP client's GET goes to the endpoint.
+        request.method == .get && request.acceptsHTML ? setupPage.page() : nil
+    }
     return router
 }
 

@@ -1,15 +1,18 @@
+import EndpointCore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdEndpoints
+import OAuthKit
 
 /// The setup page that `GET /` shows browsers with the server's MCP URL and how to connect each client.
 struct SetupPageController: Sendable {
     let configuration: ServerConfiguration
-    let pages: PageRenderer
+    let pages: MustachePageRenderer
 
-    init(configuration: ServerConfiguration, pages: PageRenderer) {
+    init(configuration: ServerConfiguration) throws {
         self.configuration = configuration
-        self.pages = pages
+        self.pages = try MustachePageRenderer(additionalTemplates: [("setup", Self.template)])
     }
 
     /// The page.
@@ -19,8 +22,66 @@ struct SetupPageController: Sendable {
             title: "Todo MCP server",
             values: ["mcpURL": .text(self.configuration.mcpURL), "publicURL": .text(self.configuration.publicURL.absoluteString)]
         )
-        return Response.html(html)
+        return Response(EndpointResponse.html(html))
     }
+
+    /// The setup page: the MCP URL and how to connect each client. Needs `mcpURL`.
+    static let template = """
+        {{<layout}}{{$body}}
+        <h1>Todo MCP server</h1>
+        <p class="lead">Connect an AI assistant to your todo list with one URL. The first time it connects, your browser opens to sign in with your e-mail address.</p>
+
+        <section aria-labelledby="url">
+        <h2 id="url">Server URL</h2>
+        <pre class="url" id="mcp-url">{{{mcpURL}}}</pre>
+        <p class="hint">Click the box once to select the whole URL, then copy it.</p>
+        </section>
+
+        <section aria-labelledby="claude-ai">
+        <h2 id="claude-ai">Claude.ai and Claude Desktop</h2>
+        <ol>
+        <li>Open <b>Settings → Connectors</b> and choose <b>Add custom connector</b>.</li>
+        <li>Name it <code>Todos</code> and paste the server URL.</li>
+        <li>Choose <b>Connect</b> and sign in when the browser asks.</li>
+        </ol>
+        </section>
+
+        <section aria-labelledby="claude-code">
+        <h2 id="claude-code">Claude Code</h2>
+        <pre class="wrap">claude mcp add --transport http todos {{{mcpURL}}}</pre>
+        <p class="hint">Then run <code>/mcp</code> inside Claude Code and choose <b>Authenticate</b>.</p>
+        </section>
+
+        <section aria-labelledby="cursor">
+        <h2 id="cursor">Cursor</h2>
+        <p>Add this to <code>~/.cursor/mcp.json</code> (or <code>.cursor/mcp.json</code> in a project):</p>
+        <pre>{
+          "mcpServers": {
+            "todos": { "url": "{{{mcpURL}}}" }
+          }
+        }</pre>
+        </section>
+
+        <section aria-labelledby="vscode">
+        <h2 id="vscode">VS Code</h2>
+        <p>Add this to <code>.vscode/mcp.json</code>, or run <b>MCP: Add Server…</b> and choose HTTP:</p>
+        <pre>{
+          "servers": {
+            "todos": { "type": "http", "url": "{{{mcpURL}}}" }
+          }
+        }</pre>
+        </section>
+
+        <section aria-labelledby="other">
+        <h2 id="other">Other clients</h2>
+        <p>Any client that speaks MCP over Streamable HTTP with OAuth can connect: give it the server URL. The server publishes its OAuth metadata at <code>{{{publicURL}}}/.well-known/oauth-protected-resource</code>.</p>
+        </section>
+
+        <footer>Tools: list, get, create, update, complete and delete todos. Your todos are visible only to you.</footer>
+        {{/body}}{{/layout}}
+        """
+
+    /// The hidden fields every login form repeats: the step, the CSRF token and the authorization request.
 }
 
 extension Request {
@@ -28,29 +89,4 @@ extension Request {
     var acceptsHTML: Bool {
         self.headers[values: .accept].contains { $0.lowercased().contains("text/html") }
     }
-}
-
-extension Response {
-    /// An HTML page that may not be framed by another site and loads nothing from elsewhere.
-    static func html(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(
-            status: status,
-            headers: [
-                .contentType: "text/html; charset=utf-8",
-                // No form-action: the consent form's redirect goes to the client's own (often custom-scheme) address.
-                .contentSecurityPolicy:
-                    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'",
-                .xFrameOptions: "DENY",
-                .xContentTypeOptions: "nosniff",
-                .referrerPolicy: "no-referrer",
-                .cacheControl: "no-store",
-            ],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: html))
-        )
-    }
-}
-
-extension HTTPField.Name {
-    static let xFrameOptions = HTTPField.Name("X-Frame-Options")!
-    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
 }

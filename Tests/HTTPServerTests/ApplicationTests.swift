@@ -1,3 +1,5 @@
+import EndpointCore
+import OAuthKit
 import Foundation
 import GRDB
 import Hummingbird
@@ -97,7 +99,7 @@ struct ApplicationTests {
     }
 
     @Test func pagesEscapeWhatTheyPrint() throws {
-        let html = try PageRenderer().render("setup", title: "<b>", values: ["mcpURL": #"https://x.example/"><script>alert(1)</script>"#])
+        let html = try SetupPageController(configuration: ServerConfiguration(publicURL: URL(string: #"https://x.example/"><script>alert(1)</script>"#), databasePath: ":memory:")).pages.render("setup", title: "<b>", values: ["mcpURL": #"https://x.example/"><script>alert(1)</script>"#])
         #expect(!html.contains("<script>"))
         #expect(html.contains("&lt;script&gt;"))
         #expect(html.contains("<title>&lt;b&gt;</title>"))

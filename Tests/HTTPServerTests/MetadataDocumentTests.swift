@@ -1,3 +1,4 @@
+import EndpointCore
 import Dispatch
 import Foundation
 import HTTPTypes
@@ -159,7 +160,7 @@ struct MetadataDocumentTests {
     @Test("The system resolver answers for a real name")
     func systemLookup() async throws {
         let addresses = try await MetadataDocumentFetcher.systemResolve("localhost")
-        #expect(addresses.contains { AddressPolicy.isLoopback($0) })
+        #expect(addresses.contains { Loopback.isLoopback($0) })
     }
 
     @Test("Fetches of uncached documents are limited per client address")

@@ -1,3 +1,4 @@
+import EndpointCore
 import Crypto
 import Foundation
 import Testing

@@ -1,3 +1,4 @@
+import EndpointCore
 import AsyncHTTPClient
 import Foundation
 import Logging
@@ -47,7 +48,7 @@ struct MetadataDocumentFetcher: ClientMetadataFetcher {
             throw unreachable
         }
         guard !addresses.isEmpty else { throw unreachable }
-        for address in addresses where !AddressPolicy.isPublic(address) && !(self.allowLoopback && AddressPolicy.isLoopback(address)) {
+        for address in addresses where !AddressPolicy.isPublic(address) && !(self.allowLoopback && Loopback.isLoopback(address)) {
             throw unreachable
         }
         let target = addresses.first { !$0.contains(":") } ?? addresses[0]
@@ -205,10 +206,6 @@ final class HostResolver: Sendable {
 
 /// Which IP addresses count as public internet addresses.
 enum AddressPolicy {
-    static func isLoopback(_ address: String) -> Bool {
-        address == "::1" || address.hasPrefix("127.") || address == "::ffff:127.0.0.1"
-    }
-
     /// Whether `address` is a public unicast address: not private, loopback, link-local, shared,
     /// multicast, reserved, documentation or unspecified, and no IPv6 form that carries an IPv4
     /// address inside (IPv4-compatible, NAT64, 6to4, Teredo) or reaches one through a translator.

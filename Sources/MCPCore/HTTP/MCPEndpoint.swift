@@ -1,25 +1,7 @@
+public import EndpointCore
 public import Foundation
 public import HTTPTypes
 public import Logging
-
-/// The body of a request, read on demand so that an oversized one is refused without being buffered.
-public protocol MCPRequestBody: Sendable {
-    /// The whole body, or `nil` when it is longer than `maxBytes`.
-    func collect(upTo maxBytes: Int) async throws -> [UInt8]?
-}
-
-/// What the endpoint answers: status, headers and a complete body.
-public struct MCPResponse: Sendable {
-    public var status: HTTPResponse.Status
-    public var headerFields: HTTPFields
-    public var body: [UInt8]
-
-    public init(status: HTTPResponse.Status, headerFields: HTTPFields = [:], body: [UInt8] = []) {
-        self.status = status
-        self.headerFields = headerFields
-        self.body = body
-    }
-}
 
 /// The MCP Streamable HTTP endpoint, transport-neutral: an HTTP request in, a response out.
 ///
@@ -28,9 +10,9 @@ public struct MCPResponse: Sendable {
 /// `MCP-Protocol-Version` make it a legacy (session) request. Every request is authenticated by
 /// its bearer token, never by its session.
 ///
-/// An HTTP server adapts it in a few lines: hand over the request head and a way to read the
-/// body, and write back the status, headers and body it returns.
-public struct MCPEndpoint: Sendable {
+/// A host server mounts it at ``MCPEndpointConfiguration/path`` (see ``routes``): it hands over
+/// the request head and a way to read the body, and writes back the status, headers and body.
+public struct MCPEndpoint: HTTPEndpoint {
     public let configuration: MCPEndpointConfiguration
     private let tools: [Tool]
     private let toolsByName: [String: Tool]
@@ -67,8 +49,11 @@ public struct MCPEndpoint: Sendable {
         self.logger = logger
     }
 
+    /// The endpoint's path with the methods it answers.
+    public var routes: [EndpointRoute] { [EndpointRoute(self.configuration.path, methods: [.post, .get, .delete, .options])] }
+
     /// Answers one HTTP request to the MCP endpoint.
-    public func handle(_ request: HTTPRequest, body: some MCPRequestBody) async -> MCPResponse {
+    public func handle(_ request: HTTPRequest, body: some EndpointRequestBody, origin: RequestOrigin) async -> EndpointResponse {
         let origin = request.headerFields[.origin]
         if let origin, !self.configuration.allowedOrigins.contains(MCPEndpointConfiguration.normalizedOrigin(origin)) {
             return self.jsonResponse(
@@ -76,10 +61,10 @@ public struct MCPEndpoint: Sendable {
                 status: .forbidden
             )
         }
-        var response: MCPResponse
+        var response: EndpointResponse
         switch request.method {
         case .options:
-            response = MCPResponse(status: .noContent, headerFields: [.allow: "GET, POST, DELETE, OPTIONS"])
+            response = EndpointResponse(status: .noContent, headerFields: [.allow: "GET, POST, DELETE, OPTIONS"])
             if origin != nil {
                 response.headerFields[.accessControlAllowMethods] = "GET, POST, DELETE, OPTIONS"
                 response.headerFields[.accessControlAllowHeaders] =
@@ -108,13 +93,13 @@ public struct MCPEndpoint: Sendable {
 
     // MARK: POST
 
-    private func post(_ request: HTTPRequest, body: some MCPRequestBody) async -> MCPResponse {
+    private func post(_ request: HTTPRequest, body: some EndpointRequestBody) async -> EndpointResponse {
         let principal: Principal
         switch await self.authenticate(request) {
         case .success(let authenticated): principal = authenticated
         case .failure(let challenge): return challenge.response
         }
-        guard request.headerFields[.contentType]?.isJSONMediaType == true else {
+        guard MediaType.is(request.headerFields[.contentType], "application/json") else {
             return self.jsonResponse(
                 JSONRPCError(.invalidRequest, "Content-Type must be application/json.").response(id: nil),
                 status: .unsupportedMediaType
@@ -445,7 +430,7 @@ public struct MCPEndpoint: Sendable {
 
     // MARK: DELETE
 
-    private func delete(_ request: HTTPRequest) async -> MCPResponse {
+    private func delete(_ request: HTTPRequest) async -> EndpointResponse {
         let principal: Principal
         switch await self.authenticate(request) {
         case .success(let authenticated): principal = authenticated
@@ -463,7 +448,7 @@ public struct MCPEndpoint: Sendable {
             self.logger.error("Could not delete an MCP session: \(error)")
             return self.jsonResponse(JSONRPCError(.internalError, "The session could not be ended.").response(id: nil), status: .internalServerError)
         }
-        return MCPResponse(status: .noContent)
+        return EndpointResponse(status: .noContent)
     }
 
     // MARK: Tools
@@ -550,14 +535,14 @@ public struct MCPEndpoint: Sendable {
         .message(JSONRPCError(code, message, data: data).response(id: id), status: status)
     }
 
-    private func response(for reply: Reply, eventStream: Bool) -> MCPResponse {
+    private func response(for reply: Reply, eventStream: Bool) -> EndpointResponse {
         switch reply {
         case .accepted:
-            return MCPResponse(status: .accepted)
+            return EndpointResponse(status: .accepted)
         case .message(let message, let status, let headers):
-            var response: MCPResponse
+            var response: EndpointResponse
             if eventStream && status == .ok {
-                response = MCPResponse(
+                response = EndpointResponse(
                     status: status,
                     headerFields: [.contentType: "text/event-stream", .cacheControl: "no-store", .xAccelBuffering: "no"],
                     body: Array("event: message\ndata: ".utf8) + message.serialized() + Array("\n\n".utf8)
@@ -570,8 +555,8 @@ public struct MCPEndpoint: Sendable {
         }
     }
 
-    private func jsonResponse(_ message: JSONValue, status: HTTPResponse.Status) -> MCPResponse {
-        MCPResponse(status: status, headerFields: [.contentType: "application/json", .cacheControl: "no-store"], body: message.serialized())
+    private func jsonResponse(_ message: JSONValue, status: HTTPResponse.Status) -> EndpointResponse {
+        EndpointResponse(status: status, headerFields: [.contentType: "application/json", .cacheControl: "no-store"], body: message.serialized())
     }
 }
 
@@ -632,8 +617,8 @@ struct Challenge: Error {
         )
     }
 
-    var response: MCPResponse {
-        MCPResponse(
+    var response: EndpointResponse {
+        EndpointResponse(
             status: self.status,
             headerFields: [.contentType: "application/json", .cacheControl: "no-store", .wwwAuthenticate: self.wwwAuthenticate],
             body: JSONValue.object(["error": .string(self.error), "error_description": .string(self.description)]).serialized()

@@ -6,6 +6,8 @@ public struct MCPEndpointConfiguration: Sendable {
     public var serverInfo: ServerInfo
     /// Guidance for the model about the server as a whole.
     public var instructions: String?
+    /// Where the endpoint is served on this server, such as `/` or `/mcp`.
+    public var path: String
     /// The absolute URL of the RFC 9728 protected-resource metadata, named in every 401 and 403 challenge.
     public var resourceMetadataURL: String
     /// The origins (`scheme://host[:port]`) whose browser requests are accepted. A request with
@@ -26,6 +28,7 @@ public struct MCPEndpointConfiguration: Sendable {
     public init(
         serverInfo: ServerInfo,
         instructions: String? = nil,
+        path: String = "/",
         resourceMetadataURL: String,
         allowedOrigins: Set<String>,
         maxBodyBytes: Int = 1 << 20,
@@ -36,6 +39,7 @@ public struct MCPEndpointConfiguration: Sendable {
     ) {
         self.serverInfo = serverInfo
         self.instructions = instructions
+        self.path = path
         self.resourceMetadataURL = resourceMetadataURL
         self.allowedOrigins = Set(allowedOrigins.map(Self.normalizedOrigin))
         self.maxBodyBytes = maxBodyBytes

@@ -1,3 +1,4 @@
+import EndpointCore
 import Foundation
 public import HTTPTypes
 
@@ -43,23 +44,5 @@ struct AcceptedMediaTypes {
         }
         self.json = json
         self.eventStream = eventStream
-    }
-}
-
-extension String {
-    /// Whether the value is `application/json`, with or without parameters.
-    var isJSONMediaType: Bool {
-        self.split(separator: ";").first?.trimmingHTTPWhitespace.lowercased() == "application/json"
-    }
-}
-
-extension Substring {
-    /// The text without the spaces and tabs HTTP allows around a value (RFC 9110 5.6.3).
-    var trimmingHTTPWhitespace: Substring {
-        let isContent = { (byte: UInt8) in byte != UInt8(ascii: " ") && byte != UInt8(ascii: "\t") }
-        guard let first = self.utf8.firstIndex(where: isContent), let last = self.utf8.lastIndex(where: isContent) else {
-            return self[self.endIndex...]
-        }
-        return self[first...last]
     }
 }

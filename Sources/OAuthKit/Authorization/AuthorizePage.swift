@@ -1,12 +1,14 @@
+public import HTTPTypes
+
 /// What the authorization endpoint answers a browser.
-public enum AuthorizeOutcome: Sendable {
+enum AuthorizeOutcome: Sendable {
     /// A page of the login flow.
     case page(AuthorizePage, cookies: [Cookie])
     /// A redirect to the client (with `code` or `error`, plus `state` and `iss`), or within the flow.
     case redirect(String, cookies: [Cookie])
     /// The request cannot be trusted to redirect anywhere (unknown client, unregistered redirect
     /// URI): an error page for the person, never a redirect.
-    case errorPage(title: String, message: String, status: Int)
+    case errorPage(title: String, message: String, status: HTTPResponse.Status)
 }
 
 /// One page of the login flow, for the HTTP layer to render. Everything here is plain text;
@@ -24,7 +26,7 @@ public struct AuthorizePage: Sendable {
 
     public var step: Step
     /// The HTTP status of the page (200, or 400/403/429 when it reports a problem).
-    public var status: Int
+    public var status: HTTPResponse.Status
     /// Seconds to wait, when the page reports a rate limit (status 429).
     public var retryAfter: Int?
     public var clientName: String

@@ -1,3 +1,4 @@
+import HTTPTypes
 public import Foundation
 import Synchronization
 
@@ -90,7 +91,7 @@ final class ClientMetadataDocuments: Sendable {
         } catch let error as OAuthError {
             throw error
         } catch {
-            throw OAuthError(.serverError, "The client could not be stored.", status: 500)
+            throw OAuthError(.serverError, "The client could not be stored.", status: .internalServerError)
         }
     }
 

@@ -1,3 +1,4 @@
+import EndpointCore
 import Foundation
 
 /// The rules for redirect URIs: which ones a client may register, and when a requested one matches.
@@ -27,7 +28,7 @@ public enum RedirectURI {
             guard let host = components.host, !host.isEmpty else { throw refuse("has no host.") }
             guard components.user == nil, components.password == nil else { throw refuse("must not contain credentials.") }
         case "http":
-            guard let host = components.host, isLoopback(host) else {
+            guard let host = components.host, Loopback.isLoopback(host) else {
                 throw refuse("uses http, which is allowed only for loopback hosts (localhost, 127.0.0.1, [::1]); use https.")
             }
             guard components.user == nil, components.password == nil, Self.withoutLoopbackPort(uri) != nil else {
@@ -77,16 +78,8 @@ public enum RedirectURI {
             port = nil
         }
         if let port { guard (1...5).contains(port.count), port.allSatisfy(\.isASCII), port.allSatisfy(\.isNumber) else { return nil } }
-        guard isLoopback(String(host)) else { return nil }
+        guard Loopback.isLoopback(String(host)) else { return nil }
         return "http://" + host + rest[authorityEnd...]
-    }
-
-    /// Whether `host` is a loopback name or address.
-    static func isLoopback(_ host: String) -> Bool {
-        let host = host.lowercased()
-        if host == "localhost" || host == "::1" || host == "[::1]" { return true }
-        let parts = host.split(separator: ".")
-        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }
 
     /// The host a person should see on the consent page: the host, or the scheme for an app's own scheme.

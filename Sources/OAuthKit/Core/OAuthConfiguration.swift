@@ -2,16 +2,30 @@ public import Foundation
 
 /// How the authorization server names itself and how long what it issues lives.
 public struct OAuthConfiguration: Sendable {
-    /// The issuer: the public origin, such as `https://todo.example.com` (no trailing slash).
+    /// The issuer: the public URL of the mount point, such as `https://todo.example.com` or
+    /// `https://example.com/auth` (no trailing slash). Every endpoint URL in the metadata is the
+    /// issuer followed by the endpoint's path (`/oauth/token`).
     public var issuer: String
+    /// Where the endpoints are served on this server: `""` for the root, or a prefix such as
+    /// `/auth`. The issuer's path ends with it (a reverse proxy may add a prefix in front).
+    public var mountPath: String
+    /// Whether `/authorize`, `/token` and `/register` are also served at the root of the server:
+    /// some clients assume them there when discovery fails.
+    public var servesRootAliases: Bool
+    /// The largest body of a registration, token, revocation or sign-in form request, in bytes.
+    public var maxBodyBytes: Int
     /// The protected resource (the MCP endpoint) in canonical form, such as `https://todo.example.com/`.
     /// Tokens are issued for it alone.
     public var resource: String
     /// The scopes granted when a client asks for none (or only for unknown ones).
     public var defaultScopes: [Scope]
+    /// How long access tokens live, in seconds.
     public var accessTokenLifetime: TimeInterval
+    /// How long refresh tokens live unused, in seconds.
     public var refreshTokenLifetime: TimeInterval
+    /// How long authorization codes live, in seconds.
     public var authorizationCodeLifetime: TimeInterval
+    /// How long login codes live, in seconds.
     public var loginCodeLifetime: TimeInterval
     /// Wrong entries a login code survives before it is void.
     public var loginCodeAttempts: Int
@@ -27,6 +41,9 @@ public struct OAuthConfiguration: Sendable {
     public init(
         issuer: String,
         resource: String,
+        mountPath: String = "",
+        servesRootAliases: Bool = true,
+        maxBodyBytes: Int = 64 * 1024,
         defaultScopes: [Scope] = Scope.all,
         accessTokenLifetime: TimeInterval = 3600,
         refreshTokenLifetime: TimeInterval = 30 * 86_400,
@@ -40,6 +57,9 @@ public struct OAuthConfiguration: Sendable {
     ) {
         self.issuer = issuer
         self.resource = resource
+        self.mountPath = mountPath.hasSuffix("/") ? String(mountPath.dropLast()) : mountPath
+        self.servesRootAliases = servesRootAliases
+        self.maxBodyBytes = maxBodyBytes
         self.defaultScopes = defaultScopes
         self.accessTokenLifetime = accessTokenLifetime
         self.refreshTokenLifetime = refreshTokenLifetime

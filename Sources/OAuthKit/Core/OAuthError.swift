@@ -1,3 +1,5 @@
+public import HTTPTypes
+
 /// An OAuth error code (RFC 6749 §5.2, RFC 7591 §3.2.2, RFC 8707, RFC 6750). An open set.
 public struct OAuthErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: String
@@ -27,11 +29,12 @@ public struct OAuthErrorCode: RawRepresentable, Hashable, Sendable, CustomString
 public struct OAuthError: Error, Hashable, Sendable {
     public var code: OAuthErrorCode
     public var description: String
-    public var status: Int
+    /// The HTTP status of the answer.
+    public var status: HTTPResponse.Status
     /// Seconds to wait before retrying, for 429 answers.
     public var retryAfter: Int?
 
-    public init(_ code: OAuthErrorCode, _ description: String, status: Int = 400, retryAfter: Int? = nil) {
+    public init(_ code: OAuthErrorCode, _ description: String, status: HTTPResponse.Status = .badRequest, retryAfter: Int? = nil) {
         self.code = code
         self.description = description
         self.status = status
@@ -39,6 +42,6 @@ public struct OAuthError: Error, Hashable, Sendable {
     }
 
     static func tooManyRequests(retryAfter: Int) -> OAuthError {
-        OAuthError(.slowDown, "Too many requests; retry in \(retryAfter) seconds.", status: 429, retryAfter: retryAfter)
+        OAuthError(.slowDown, "Too many requests; retry in \(retryAfter) seconds.", status: .tooManyRequests, retryAfter: retryAfter)
     }
 }

@@ -1,4 +1,6 @@
+import EndpointCore
 import Foundation
+import HTTPTypes
 import Logging
 
 /// The parameters of an authorization request.
@@ -54,7 +56,7 @@ extension AuthorizationServer {
     ///   - formBody: the `application/x-www-form-urlencoded` body of a POST (`nil` for a GET).
     ///   - cookieHeader: the `Cookie` header.
     ///   - clientAddress: the client's IP address, for rate limits.
-    public func authorize(query: String?, formBody: [UInt8]?, cookieHeader: String?, clientAddress: String) async -> AuthorizeOutcome {
+    func authorize(query: String?, formBody: [UInt8]?, cookieHeader: String?, clientAddress: String) async -> AuthorizeOutcome {
         let fields = formBody.map { FormData.parse(String(decoding: $0, as: UTF8.self)) } ?? FormData.parse(query ?? "")
         var cookies: [String: String] = [:]
         for pair in (cookieHeader ?? "").split(separator: ";") {
@@ -71,13 +73,13 @@ extension AuthorizationServer {
     ///   - isPost: whether the request is a form submission.
     ///   - cookies: the request's cookies.
     ///   - clientAddress: the client's IP address, for rate limits.
-    public func authorize(fields: [String: String], isPost: Bool, cookies: [String: String], clientAddress: String) async -> AuthorizeOutcome {
+    func authorize(fields: [String: String], isPost: Bool, cookies: [String: String], clientAddress: String) async -> AuthorizeOutcome {
         let request = AuthorizationRequest(fields)
         let now = self.environment.now()
 
         // 1. Client and redirect URI: until both are known good, never redirect.
         guard !request.clientID.isEmpty else {
-            return .errorPage(title: "Missing client", message: "The request does not name a client (client_id).", status: 400)
+            return .errorPage(title: "Missing client", message: "The request does not name a client (client_id).", status: .badRequest)
         }
         let client: OAuthClient
         do {
@@ -86,15 +88,15 @@ extension AuthorizationServer {
                     title: "Unknown client",
                     message:
                         "This app is not registered with this server (perhaps the server was reset). Remove the connection in the app and add it again.",
-                    status: 400
+                    status: .badRequest
                 )
             }
             client = found
         } catch let error as OAuthError {
-            return .errorPage(title: "Unusable client", message: error.description, status: 400)
+            return .errorPage(title: "Unusable client", message: error.description, status: .badRequest)
         } catch {
             self.logger.error("Client lookup failed: \(error)")
-            return .errorPage(title: "Something went wrong", message: "The server could not read its data. Try again later.", status: 500)
+            return .errorPage(title: "Something went wrong", message: "The server could not read its data. Try again later.", status: .internalServerError)
         }
         let redirectURI: String
         if let requested = request.redirectURI, !requested.isEmpty {
@@ -102,14 +104,14 @@ extension AuthorizationServer {
                 return .errorPage(
                     title: "Unregistered redirect",
                     message: "The app asked to be sent back to an address it did not register. For your safety the sign-in stops here.",
-                    status: 400
+                    status: .badRequest
                 )
             }
             redirectURI = requested
         } else if client.redirectURIs.count == 1 {
             redirectURI = client.redirectURIs[0]
         } else {
-            return .errorPage(title: "Missing redirect", message: "The request does not say where to send you back (redirect_uri).", status: 400)
+            return .errorPage(title: "Missing redirect", message: "The request does not say where to send you back (redirect_uri).", status: .badRequest)
         }
 
         // 2. The rest of the request: problems go back to the client.
@@ -151,7 +153,7 @@ extension AuthorizationServer {
         var outcome: AuthorizeOutcome
         if isPost {
             guard let sent = fields["csrf"], cookies[self.cookieName(Self.csrfCookie)] != nil, constantTimeEqual(sent, csrf) else {
-                return flow.page(.email, status: 403, message: "This form has expired. Please enter your e-mail address again.", cookies: setCookies)
+                return flow.page(.email, status: .forbidden, message: "This form has expired. Please enter your e-mail address again.", cookies: setCookies)
             }
             switch fields["step"] {
             case "email": outcome = await flow.submitEmail(fields["email"] ?? "")
@@ -219,7 +221,7 @@ struct Flow {
 
     func page(
         _ step: AuthorizePage.Step,
-        status: Int = 200,
+        status: HTTPResponse.Status = .ok,
         message: String? = nil,
         email: String? = nil,
         demoCode: String? = nil,
@@ -251,7 +253,7 @@ struct Flow {
     /// Step 1: an e-mail address arrives; a code is made, stored as a hash and delivered.
     func submitEmail(_ raw: String) async -> AuthorizeOutcome {
         guard let email = EmailAddress.normalize(raw) else {
-            return self.page(.email, status: 400, message: "Please enter a valid e-mail address, such as ada@example.com.")
+            return self.page(.email, status: .badRequest, message: "Please enter a valid e-mail address, such as ada@example.com.")
         }
         let limits = self.server.limits
         let wait = self.server.limiter.hit(
@@ -264,7 +266,7 @@ struct Flow {
         if let wait {
             return self.page(
                 .email,
-                status: 429,
+                status: .tooManyRequests,
                 message: "Too many codes were requested. Please wait \(wait) seconds and try again.",
                 retryAfter: wait
             )
@@ -282,7 +284,7 @@ struct Flow {
             try await self.server.delivery.deliver(code: code, to: email)
         } catch {
             self.server.logger.error("Login code could not be stored or delivered: \(error)")
-            return self.page(.email, status: 500, message: "The code could not be sent. Please try again in a moment.")
+            return self.page(.email, status: .internalServerError, message: "The code could not be sent. Please try again in a moment.")
         }
         return self.page(.code, email: email, demoCode: self.configuration.demoMode ? code : nil)
     }
@@ -293,7 +295,7 @@ struct Flow {
     /// never exceed the limit; and only the flow that asked for the code can try it.
     func submitCode(_ typed: String, email raw: String) async -> AuthorizeOutcome {
         guard let email = EmailAddress.normalize(raw) else {
-            return self.page(.email, status: 400, message: "Please enter your e-mail address again.")
+            return self.page(.email, status: .badRequest, message: "Please enter your e-mail address again.")
         }
         if let wait = self.server.limiter.hit(
             RateLimits.perClient("code", clientAddress: self.clientAddress, self.server.limits.codeAttempts),
@@ -301,7 +303,7 @@ struct Flow {
         ) {
             return self.page(
                 .code,
-                status: 429,
+                status: .tooManyRequests,
                 message: "Too many attempts. Please wait \(wait) seconds and try again.",
                 email: email,
                 retryAfter: wait
@@ -317,20 +319,20 @@ struct Flow {
                     maxAttempts: maxAttempts
                 )
             else {
-                return self.page(.email, status: 400, message: "That code has expired or was used up. Please ask for a new one.", email: email)
+                return self.page(.email, status: .badRequest, message: "That code has expired or was used up. Please ask for a new one.", email: email)
             }
             let code = LoginCodes.normalize(typed)
             guard code.count == LoginCodes.length, constantTimeEqual(self.server.authority.keyedHash(email + "|" + code), stored.codeHash) else {
                 let left = maxAttempts - stored.attempts
                 if left <= 0 {
                     _ = try await self.server.loginCodes.deleteLoginCode(id: stored.id)
-                    return self.page(.email, status: 400, message: "Too many wrong codes. Please ask for a new one.", email: email)
+                    return self.page(.email, status: .badRequest, message: "Too many wrong codes. Please ask for a new one.", email: email)
                 }
-                return self.page(.code, status: 400, message: "That code is not right. \(left) \(left == 1 ? "try" : "tries") left.", email: email)
+                return self.page(.code, status: .badRequest, message: "That code is not right. \(left) \(left == 1 ? "try" : "tries") left.", email: email)
             }
             // Only one of several parallel right tries consumes the code.
             guard try await self.server.loginCodes.deleteLoginCode(id: stored.id) else {
-                return self.page(.email, status: 400, message: "That code was already used. Please ask for a new one.", email: email)
+                return self.page(.email, status: .badRequest, message: "That code was already used. Please ask for a new one.", email: email)
             }
             let subject = try await self.server.accounts.findOrCreateUser(email: email, at: self.now)
             let session = LoginSession(
@@ -352,7 +354,7 @@ struct Flow {
             }
         } catch {
             self.server.logger.error("Login failed: \(error)")
-            return self.page(.code, status: 500, message: "Something went wrong. Please try again.", email: email)
+            return self.page(.code, status: .internalServerError, message: "Something went wrong. Please try again.", email: email)
         }
     }
 
@@ -390,7 +392,7 @@ struct Flow {
             return try await self.issueCode(subject: session.subject)
         } catch {
             self.server.logger.error("Approval failed: \(error)")
-            return self.page(.consent, status: 500, message: "Something went wrong. Please try again.", email: session.email)
+            return self.page(.consent, status: .internalServerError, message: "Something went wrong. Please try again.", email: session.email)
         }
     }
 

@@ -1,3 +1,4 @@
+import EndpointCore
 import Foundation
 import HTTPTypes
 import Logging
@@ -15,7 +16,7 @@ extension AuthorizationServer {
     // MARK: Token endpoint
 
     /// `POST /oauth/token`: the `authorization_code` and `refresh_token` grants.
-    public func token(body: [UInt8], contentType: String?, clientAddress: String) async -> OAuthResponse {
+    func token(body: [UInt8], contentType: String?, clientAddress: String) async -> EndpointResponse {
         guard Self.isForm(contentType) else {
             return .error(OAuthError(.invalidRequest, "Send the token request as application/x-www-form-urlencoded."))
         }
@@ -51,7 +52,7 @@ extension AuthorizationServer {
             return .error(error)
         } catch {
             self.logger.error("Token request failed: \(error)")
-            return .error(OAuthError(.serverError, "The token could not be issued.", status: 500))
+            return .error(OAuthError(.serverError, "The token could not be issued.", status: .internalServerError))
         }
     }
 
@@ -62,7 +63,7 @@ extension AuthorizationServer {
             throw OAuthError(.invalidRequest, "client_id is required.")
         }
         guard let client = try await self.clients.client(id: clientID) else {
-            throw OAuthError(.invalidClient, "The client is not registered with this server; register again.", status: 401)
+            throw OAuthError(.invalidClient, "The client is not registered with this server; register again.", status: .unauthorized)
         }
         return client
     }
@@ -228,7 +229,7 @@ extension AuthorizationServer {
 
     /// `POST /oauth/revoke`: revokes a refresh token (with its family) or an access token. Unknown
     /// tokens answer 200 as well, so the endpoint reveals nothing.
-    public func revoke(body: [UInt8], contentType: String?, clientAddress: String) async -> OAuthResponse {
+    func revoke(body: [UInt8], contentType: String?, clientAddress: String) async -> EndpointResponse {
         if let wait = self.limiter.hit(
             RateLimits.perClient("revoke", clientAddress: clientAddress, self.limits.revocation),
             now: self.environment.now()
@@ -255,9 +256,9 @@ extension AuthorizationServer {
             }
         } catch {
             self.logger.error("Revocation failed: \(error)")
-            return .error(OAuthError(.serverError, "The token could not be revoked.", status: 500))
+            return .error(OAuthError(.serverError, "The token could not be revoked.", status: .internalServerError))
         }
-        var response = OAuthResponse.json([String: String]())
+        var response = EndpointResponse.json([String: String]())
         response.body = []
         response.headerFields[.contentType] = nil
         return response

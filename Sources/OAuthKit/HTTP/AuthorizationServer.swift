@@ -1,12 +1,24 @@
 import Crypto
+import EndpointCore
 import Foundation
 import HTTPTypes
 public import Logging
 
 /// The OAuth 2.1 authorization server and the resource-server checks, transport-neutral.
 ///
-/// An HTTP server routes the paths of the public contract to these methods and writes back what
-/// they return; every status, header and body is decided here.
+/// A host server routes the paths of ``routes`` to ``handle(_:body:origin:)`` and writes back
+/// what it returns; every status, header and body is decided here. The host supplies what only it
+/// knows: the stores, time and randomness (``OAuthEnvironment``), login-code delivery and, for
+/// Client ID Metadata Documents, a fetcher.
+///
+/// ```swift
+/// let store = InMemoryOAuthStore()
+/// let server = try await AuthorizationServer.make(
+///     configuration: OAuthConfiguration(issuer: "https://example.com/auth", resource: "https://example.com/mcp", mountPath: "/auth"),
+///     store: store
+/// )
+/// let answer = await server.handle(request, body: BufferedBody(bytes), origin: RequestOrigin(clientAddress: "203.0.113.7"))
+/// ```
 public struct AuthorizationServer: Sendable {
     public let configuration: OAuthConfiguration
     let clients: any ClientStore
@@ -20,6 +32,8 @@ public struct AuthorizationServer: Sendable {
     let limiter: RateLimiter
     let authority: AccessTokenAuthority
     let documents: ClientMetadataDocuments?
+    let pages: any SignInPageRenderer
+    let paths: OAuthPaths
     let logger: Logger
 
     /// Builds the server, loading its signing keys (creating the first one when there is none) and
@@ -28,8 +42,12 @@ public struct AuthorizationServer: Sendable {
     /// - Parameters:
     ///   - configuredKeys: keys from configuration, oldest first; when empty, keys kept in the key
     ///     store are used.
+    ///   - delivery: sends login codes to people.
     ///   - metadataFetcher: fetches Client ID Metadata Documents; without one, only registered
     ///     clients are known.
+    ///   - pages: renders the sign-in pages; ``MustachePageRenderer`` by default.
+    ///   - environment: time and randomness.
+    ///   - limits: the rate limits.
     public static func make(
         configuration: OAuthConfiguration,
         clients: any ClientStore,
@@ -40,6 +58,7 @@ public struct AuthorizationServer: Sendable {
         configuredKeys: [SigningKey] = [],
         delivery: any LoginCodeDelivery = DemoCodeDelivery(),
         metadataFetcher: (any ClientMetadataFetcher)? = nil,
+        pages: (any SignInPageRenderer)? = nil,
         environment: OAuthEnvironment = OAuthEnvironment(),
         limits: RateLimits = RateLimits(),
         logger: Logger = Logger(label: "oauth")
@@ -70,6 +89,37 @@ public struct AuthorizationServer: Sendable {
                 revokedGrants: try await keys.revokedGrants(at: now)
             ),
             documents: metadataFetcher.map(ClientMetadataDocuments.init(fetcher:)),
+            pages: try pages ?? MustachePageRenderer(),
+            paths: OAuthPaths(configuration),
+            logger: logger
+        )
+    }
+
+    /// Builds the server on one store that keeps everything, such as ``InMemoryOAuthStore``.
+    public static func make(
+        configuration: OAuthConfiguration,
+        store: any OAuthStore,
+        configuredKeys: [SigningKey] = [],
+        delivery: any LoginCodeDelivery = DemoCodeDelivery(),
+        metadataFetcher: (any ClientMetadataFetcher)? = nil,
+        pages: (any SignInPageRenderer)? = nil,
+        environment: OAuthEnvironment = OAuthEnvironment(),
+        limits: RateLimits = RateLimits(),
+        logger: Logger = Logger(label: "oauth")
+    ) async throws -> AuthorizationServer {
+        try await self.make(
+            configuration: configuration,
+            clients: store,
+            accounts: store,
+            loginCodes: store,
+            grants: store,
+            keys: store,
+            configuredKeys: configuredKeys,
+            delivery: delivery,
+            metadataFetcher: metadataFetcher,
+            pages: pages,
+            environment: environment,
+            limits: limits,
             logger: logger
         )
     }
@@ -84,7 +134,7 @@ public struct AuthorizationServer: Sendable {
     // MARK: Metadata
 
     /// RFC 9728 protected-resource metadata of the MCP endpoint.
-    public func protectedResourceMetadata() -> OAuthResponse {
+    func protectedResourceMetadata() -> EndpointResponse {
         .json(
             ProtectedResourceMetadata(
                 resource: self.configuration.resource,
@@ -96,16 +146,15 @@ public struct AuthorizationServer: Sendable {
         )
     }
 
-    /// RFC 8414 authorization-server metadata (also served as OpenID configuration).
-    public func authorizationServerMetadata() -> OAuthResponse {
-        let issuer = self.configuration.issuer
-        return .json(
+    /// RFC 8414 authorization-server metadata.
+    func authorizationServerMetadata() -> EndpointResponse {
+        .json(
             AuthorizationServerMetadata(
-                issuer: issuer,
-                authorization_endpoint: issuer + "/oauth/authorize",
-                token_endpoint: issuer + "/oauth/token",
-                registration_endpoint: issuer + "/oauth/register",
-                revocation_endpoint: issuer + "/oauth/revoke",
+                issuer: self.configuration.issuer,
+                authorization_endpoint: self.paths.url(of: .authorization),
+                token_endpoint: self.paths.url(of: .token),
+                registration_endpoint: self.paths.url(of: .registration),
+                revocation_endpoint: self.paths.url(of: .revocation),
                 scopes_supported: Scope.all.map(\.rawValue),
                 response_types_supported: ["code"],
                 response_modes_supported: ["query"],
@@ -119,20 +168,17 @@ public struct AuthorizationServer: Sendable {
         )
     }
 
-    /// The answer to a CORS preflight of a metadata, registration, token or revocation endpoint.
-    public func preflight() -> OAuthResponse { .preflight }
-
     // MARK: Registration (RFC 7591)
 
     /// Registers a public client. Registering the same metadata again returns the same client.
-    public func register(body: [UInt8], contentType: String?, clientAddress: String) async -> OAuthResponse {
+    func register(body: [UInt8], contentType: String?, clientAddress: String) async -> EndpointResponse {
         if let wait = self.limiter.hit(
             RateLimits.perClient("register", clientAddress: clientAddress, self.limits.registration),
             now: self.environment.now()
         ) {
             return .error(.tooManyRequests(retryAfter: wait))
         }
-        guard contentType.map(Self.isJSON) == true else {
+        guard MediaType.is(contentType, "application/json") else {
             return .error(OAuthError(.invalidClientMetadata, "Send the client metadata as application/json."))
         }
         guard let request = try? JSONDecoder().decode(RegistrationRequest.self, from: Data(body)) else {
@@ -185,7 +231,7 @@ public struct AuthorizationServer: Sendable {
             )
         } catch {
             self.logger.error("Client registration failed: \(error)")
-            return .error(OAuthError(.serverError, "The registration could not be stored.", status: 500))
+            return .error(OAuthError(.serverError, "The registration could not be stored.", status: .internalServerError))
         }
     }
 
@@ -208,13 +254,7 @@ public struct AuthorizationServer: Sendable {
         }
     }
 
-    static func isJSON(_ contentType: String) -> Bool {
-        contentType.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() == "application/json"
-    }
-
-    static func isForm(_ contentType: String?) -> Bool {
-        contentType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() == "application/x-www-form-urlencoded"
-    }
+    static func isForm(_ contentType: String?) -> Bool { MediaType.is(contentType, "application/x-www-form-urlencoded") }
 }
 
 struct ProtectedResourceMetadata: Encodable {

@@ -1,4 +1,5 @@
 import Crypto
+import EndpointCore
 public import Foundation
 import Synchronization
 
@@ -120,7 +121,7 @@ public final class AccessTokenAuthority: Sendable {
 
     /// A keyed hash of `text` (HMAC-SHA256 with the signing key, hex): how login codes are stored.
     func keyedHash(_ text: String) -> String {
-        hex(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: self.keys[self.signingKeyID]!))
+        Hex.encode(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: self.keys[self.signingKeyID]!))
     }
 
     /// Refuses the token with `id` from now on.
@@ -145,13 +146,9 @@ public final class AccessTokenAuthority: Sendable {
 
 /// SHA-256 in lowercase hex: how codes and tokens are stored.
 func sha256Hex(_ text: String) -> String {
-    hex(SHA256.hash(data: Data(text.utf8)))
+    Hex.encode(SHA256.hash(data: Data(text.utf8)))
 }
 
-/// Bytes in lowercase hex.
-func hex(_ bytes: some Sequence<UInt8>) -> String {
-    bytes.map { byte in byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined()
-}
 
 /// PKCE (RFC 7636) with S256 only.
 enum PKCE {

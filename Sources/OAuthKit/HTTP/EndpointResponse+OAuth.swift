@@ -1,23 +1,14 @@
+import EndpointCore
 import Foundation
-public import HTTPTypes
+import HTTPTypes
 
-/// What an authorization-server endpoint answers: status, headers and body.
-public struct OAuthResponse: Sendable {
-    public var status: HTTPResponse.Status
-    public var headerFields: HTTPFields
-    public var body: [UInt8]
-
-    public init(status: HTTPResponse.Status, headerFields: HTTPFields = [:], body: [UInt8] = []) {
-        self.status = status
-        self.headerFields = headerFields
-        self.body = body
-    }
-
+/// The answers of the JSON endpoints: metadata, registration, token and revocation.
+extension EndpointResponse {
     /// A JSON answer that no cache keeps and any origin may read (these endpoints take no cookies).
-    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> OAuthResponse {
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> EndpointResponse {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return OAuthResponse(
+        return EndpointResponse(
             status: status,
             headerFields: [
                 .contentType: "application/json",
@@ -30,19 +21,19 @@ public struct OAuthResponse: Sendable {
     }
 
     /// The RFC 6749 §5.2 error body for `error`.
-    static func error(_ error: OAuthError) -> OAuthResponse {
-        var response = OAuthResponse.json(
+    static func error(_ error: OAuthError) -> EndpointResponse {
+        var response = EndpointResponse.json(
             ["error": error.code.rawValue, "error_description": error.description],
-            status: HTTPResponse.Status(code: error.status)
+            status: error.status
         )
         if let retryAfter = error.retryAfter { response.headerFields[.retryAfter] = String(retryAfter) }
-        if error.status == 401 { response.headerFields[.wwwAuthenticate] = #"Basic realm="oauth""# }
+        if error.status == .unauthorized { response.headerFields[.wwwAuthenticate] = #"Basic realm="oauth""# }
         return response
     }
 
     /// The answer to a CORS preflight of the public endpoints.
-    static var preflight: OAuthResponse {
-        OAuthResponse(
+    static var preflight: EndpointResponse {
+        EndpointResponse(
             status: .noContent,
             headerFields: [
                 .accessControlAllowOrigin: "*",

@@ -1,10 +1,10 @@
 /// The HTML templates, compiled into the binary so the server needs no files at run time.
 ///
-/// Every value arrives already escaped by ``PageRenderer`` (see ``HTMLEscaping``), so templates
+/// Every value arrives already escaped by ``MustachePageRenderer`` (see ``HTMLEscaping``), so templates
 /// print values with `{{{value}}}`; the double-brace form would escape them a second time.
-enum PageTemplates {
+package enum PageTemplates {
     /// The frame every page shares. A page extends it with `{{<layout}}` and fills the `body` block.
-    static let layout = """
+    package static let layout = """
         <!doctype html>
         <html lang="en">
         <head>
@@ -59,63 +59,6 @@ enum PageTemplates {
         </html>
         """
 
-    /// The setup page: the MCP URL and how to connect each client. Needs `mcpURL`.
-    static let setup = """
-        {{<layout}}{{$body}}
-        <h1>Todo MCP server</h1>
-        <p class="lead">Connect an AI assistant to your todo list with one URL. The first time it connects, your browser opens to sign in with your e-mail address.</p>
-
-        <section aria-labelledby="url">
-        <h2 id="url">Server URL</h2>
-        <pre class="url" id="mcp-url">{{{mcpURL}}}</pre>
-        <p class="hint">Click the box once to select the whole URL, then copy it.</p>
-        </section>
-
-        <section aria-labelledby="claude-ai">
-        <h2 id="claude-ai">Claude.ai and Claude Desktop</h2>
-        <ol>
-        <li>Open <b>Settings → Connectors</b> and choose <b>Add custom connector</b>.</li>
-        <li>Name it <code>Todos</code> and paste the server URL.</li>
-        <li>Choose <b>Connect</b> and sign in when the browser asks.</li>
-        </ol>
-        </section>
-
-        <section aria-labelledby="claude-code">
-        <h2 id="claude-code">Claude Code</h2>
-        <pre class="wrap">claude mcp add --transport http todos {{{mcpURL}}}</pre>
-        <p class="hint">Then run <code>/mcp</code> inside Claude Code and choose <b>Authenticate</b>.</p>
-        </section>
-
-        <section aria-labelledby="cursor">
-        <h2 id="cursor">Cursor</h2>
-        <p>Add this to <code>~/.cursor/mcp.json</code> (or <code>.cursor/mcp.json</code> in a project):</p>
-        <pre>{
-          "mcpServers": {
-            "todos": { "url": "{{{mcpURL}}}" }
-          }
-        }</pre>
-        </section>
-
-        <section aria-labelledby="vscode">
-        <h2 id="vscode">VS Code</h2>
-        <p>Add this to <code>.vscode/mcp.json</code>, or run <b>MCP: Add Server…</b> and choose HTTP:</p>
-        <pre>{
-          "servers": {
-            "todos": { "type": "http", "url": "{{{mcpURL}}}" }
-          }
-        }</pre>
-        </section>
-
-        <section aria-labelledby="other">
-        <h2 id="other">Other clients</h2>
-        <p>Any client that speaks MCP over Streamable HTTP with OAuth can connect: give it the server URL. The server publishes its OAuth metadata at <code>{{{publicURL}}}/.well-known/oauth-protected-resource</code>.</p>
-        </section>
-
-        <footer>Tools: list, get, create, update, complete and delete todos. Your todos are visible only to you.</footer>
-        {{/body}}{{/layout}}
-        """
-
-    /// The hidden fields every login form repeats: the step, the CSRF token and the authorization request.
     private static let hidden = """
         <input type="hidden" name="csrf" value="{{{csrf}}}">
         {{#fields}}<input type="hidden" name="{{{name}}}" value="{{{value}}}">

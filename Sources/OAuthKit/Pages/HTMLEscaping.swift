@@ -4,9 +4,9 @@
 /// `"` or `<` fused with a combining mark (U+0301) or after a prepended format character (U+0600)
 /// forms one character that is not `"` or `<`, so it passes unescaped. Working on bytes, every one
 /// of `& < > " '` is replaced wherever it stands, whatever surrounds it.
-enum HTMLEscaping {
+public enum HTMLEscaping {
     /// `text` safe for HTML text and for quoted attribute values.
-    static func escape(_ text: String) -> String {
+    public static func escape(_ text: String) -> String {
         let bytes = text.utf8
         guard bytes.contains(where: { Self.replacement($0) != nil }) else { return text }
         var output: [UInt8] = []
@@ -33,18 +33,22 @@ enum HTMLEscaping {
     }
 }
 
-/// A value for a page template: text is escaped by ``PageRenderer`` before the template sees it.
-enum PageValue: Sendable, ExpressibleByStringLiteral, ExpressibleByBooleanLiteral {
+/// A value for a page template: text is escaped by ``MustachePageRenderer`` before the template sees it.
+public enum PageValue: Sendable, ExpressibleByStringLiteral, ExpressibleByBooleanLiteral {
+    /// Text, escaped before the template sees it.
     case text(String)
+    /// A flag for a section.
     case flag(Bool)
+    /// A list for a repeated section.
     case list([PageValue])
+    /// Named values, for a section over an object.
     case object([String: PageValue])
 
-    init(stringLiteral value: String) { self = .text(value) }
-    init(booleanLiteral value: Bool) { self = .flag(value) }
+    public init(stringLiteral value: String) { self = .text(value) }
+    public init(booleanLiteral value: Bool) { self = .flag(value) }
 
     /// Text, or `false` (an empty section) when there is none.
-    static func optional(_ text: String?) -> PageValue { text.map(PageValue.text) ?? .flag(false) }
+    public static func optional(_ text: String?) -> PageValue { text.map(PageValue.text) ?? .flag(false) }
 
     /// The value as the template library takes it, with every text escaped.
     var escaped: Any {

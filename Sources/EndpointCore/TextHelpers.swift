@@ -1,0 +1,60 @@
+/// Hexadecimal text of bytes, lowercase: how hashes are stored and compared.
+package enum Hex {
+    private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// `bytes` as lowercase hex.
+    package static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.underestimatedCount * 2)
+        for byte in bytes { self.append(byte, to: &output) }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Appends the two hex digits of `byte` to `output`.
+    @inline(__always)
+    package static func append(_ byte: UInt8, to output: inout [UInt8]) {
+        output.append(self.digits[Int(byte >> 4)])
+        output.append(self.digits[Int(byte & 0xF)])
+    }
+}
+
+/// Media types in `Content-Type` and `Accept` values (RFC 9110 §8.3.1).
+package enum MediaType {
+    /// The type and subtype of `value`, lowercased and without parameters: `application/json` for
+    /// `Application/JSON; charset=utf-8`.
+    package static func essence(of value: String) -> String {
+        let end = value.firstIndex(of: ";") ?? value.endIndex
+        return value[..<end].trimmingHTTPWhitespace.lowercased()
+    }
+
+    /// Whether `value` is `type` (such as `application/json`), with or without parameters.
+    package static func `is`(_ value: String?, _ type: String) -> Bool {
+        guard let value else { return false }
+        return self.essence(of: value) == type
+    }
+}
+
+/// Loopback hosts and addresses.
+package enum Loopback {
+    /// Whether `host` (a name, an IPv4 address or an IPv6 address with or without brackets) is the
+    /// loopback interface: `localhost`, `127.0.0.0/8`, `::1` or `::ffff:127.x.x.x`.
+    package static func isLoopback(_ host: String) -> Bool {
+        var host = host.lowercased()
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host == "localhost" || host == "::1" { return true }
+        if host.hasPrefix("::ffff:") { host.removeFirst(7) }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { !$0.isEmpty && $0.utf8.count <= 3 && UInt8($0) != nil }
+    }
+}
+
+extension Substring {
+    /// The text without the spaces and tabs HTTP allows around a value (RFC 9110 §5.6.3).
+    package var trimmingHTTPWhitespace: Substring {
+        let isContent = { (byte: UInt8) in byte != UInt8(ascii: " ") && byte != UInt8(ascii: "\t") }
+        guard let first = self.utf8.firstIndex(where: isContent), let last = self.utf8.lastIndex(where: isContent) else {
+            return self[self.endIndex...]
+        }
+        return self[first...last]
+    }
+}

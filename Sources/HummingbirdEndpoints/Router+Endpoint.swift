@@ -1,0 +1,74 @@
+public import EndpointCore
+import HTTPTypes
+public import Hummingbird
+import NIOCore
+
+extension Router {
+    /// Serves `endpoint` at its routes, next to the router's other routes.
+    ///
+    /// ```swift
+    /// let router = Router(context: BasicRequestContext.self)
+    /// router.get("/") { _, _ in "host app" }
+    /// router.mount(mcpEndpoint)
+    /// router.mount(authorizationServer) { request, context in "203.0.113.7" }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - endpoint: an MCP endpoint, an authorization server, or any ``HTTPEndpoint``.
+    ///   - clientAddress: the client's IP address for a request; by default the peer's address
+    ///     when the context knows it (``RemoteAddressRequestContext``), else `unknown`.
+    ///   - intercept: answers a request before the endpoint does when it returns a response (for
+    ///     example a page for browsers at the endpoint's path).
+    public func mount(
+        _ endpoint: some HTTPEndpoint,
+        clientAddress: (@Sendable (Request, Context) -> String)? = nil,
+        intercept: (@Sendable (Request, Context) async throws -> Response?)? = nil
+    ) {
+        for route in endpoint.routes {
+            let paths = route.includesDescendants ? [route.path, route.path.hasSuffix("/") ? route.path + "**" : route.path + "/**"] : [route.path]
+            for path in paths {
+                for method in route.methods {
+                    self.on(RouterPath(path), method: method) { request, context in
+                        if let intercept, let response = try await intercept(request, context) { return response }
+                        let answer = await endpoint.handle(
+                            request.head,
+                            body: HummingbirdRequestBody(body: request.body),
+                            origin: RequestOrigin(clientAddress: clientAddress?(request, context) ?? Self.peerAddress(request, context))
+                        )
+                        return Response(answer)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The peer's IP address, when the context knows it.
+    public static func peerAddress(_ request: Request, _ context: Context) -> String {
+        (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress ?? "unknown"
+    }
+}
+
+extension Response {
+    /// The Hummingbird form of an endpoint's answer.
+    public init(_ answer: EndpointResponse) {
+        self.init(
+            status: answer.status,
+            headers: answer.headerFields,
+            body: answer.body.isEmpty ? ResponseBody() : ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body))
+        )
+    }
+}
+
+/// A Hummingbird request body as an endpoint reads it: collected only up to the endpoint's limit.
+struct HummingbirdRequestBody: EndpointRequestBody {
+    let body: RequestBody
+
+    func collect(upTo maxBytes: Int) async throws -> [UInt8]? {
+        var collected: [UInt8] = []
+        for try await buffer in self.body {
+            guard collected.count + buffer.readableBytes <= maxBytes else { return nil }
+            collected.append(contentsOf: buffer.readableBytesView)
+        }
+        return collected
+    }
+}

@@ -1,0 +1,189 @@
+public import Foundation
+import Synchronization
+
+/// Everything an authorization server keeps, as one store.
+public typealias OAuthStore = AccountStore & ClientStore & GrantStore & LoginCodeStore & SigningKeyStore
+
+/// An ``OAuthStore`` in memory, for tests and prototypes: everything is lost when the process
+/// ends. It keeps the same rules as a database store: login-code tries are counted atomically, a
+/// code is redeemed once, refresh-token decisions are taken under one lock.
+public final class InMemoryOAuthStore: OAuthStore {
+    private struct State {
+        var clients: [String: (client: OAuthClient, metadataHash: String)] = [:]
+        var users: [String: String] = [:]
+        var loginCodes: [String: LoginCode] = [:]
+        var codes: [String: (code: AuthorizationCode, used: Bool)] = [:]
+        var consents: [String: Set<String>] = [:]
+        var refreshTokens: [String: RefreshToken] = [:]
+        var keys: [SigningKey] = []
+        var revokedAccessTokens: [String: Date] = [:]
+        var revokedGrants: [String: Date] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    /// An empty store.
+    public init() {}
+
+    // MARK: Clients
+
+    public func client(id: String) async throws -> OAuthClient? {
+        self.state.withLock { $0.clients[id]?.client }
+    }
+
+    public func client(metadataHash: String) async throws -> OAuthClient? {
+        self.state.withLock { state in state.clients.values.first { $0.metadataHash == metadataHash }?.client }
+    }
+
+    public func save(_ client: OAuthClient, metadataHash: String) async throws {
+        self.state.withLock { state in
+            state.clients[client.id] = (client, state.clients[client.id]?.metadataHash ?? metadataHash)
+        }
+    }
+
+    // MARK: Accounts
+
+    public func findOrCreateUser(email: String, at date: Date) async throws -> String {
+        self.state.withLock { state in
+            if let subject = state.users[email] { return subject }
+            let subject = "u_" + UUID().uuidString.lowercased()
+            state.users[email] = subject
+            return subject
+        }
+    }
+
+    // MARK: Login codes
+
+    private static func loginCodeKey(_ email: String, _ flowID: String) -> String { email + "\n" + flowID }
+
+    public func replaceLoginCode(_ code: LoginCode) async throws {
+        self.state.withLock { $0.loginCodes[Self.loginCodeKey(code.email, code.flowID)] = code }
+    }
+
+    public func countLoginCodeAttempt(email: String, flowID: String, at date: Date, maxAttempts: Int) async throws -> LoginCode? {
+        self.state.withLock { state in
+            let key = Self.loginCodeKey(email, flowID)
+            guard var code = state.loginCodes[key], code.expiresAt > date, code.attempts < maxAttempts else { return nil }
+            code.attempts += 1
+            state.loginCodes[key] = code
+            return code
+        }
+    }
+
+    public func deleteLoginCode(id: String) async throws -> Bool {
+        self.state.withLock { state in
+            guard let key = state.loginCodes.first(where: { $0.value.id == id })?.key else { return false }
+            state.loginCodes[key] = nil
+            return true
+        }
+    }
+
+    // MARK: Authorization codes and consent
+
+    public func insertCode(_ code: AuthorizationCode) async throws {
+        self.state.withLock { $0.codes[code.codeHash] = (code, false) }
+    }
+
+    public func code(hash: String) async throws -> AuthorizationCode? {
+        self.state.withLock { $0.codes[hash]?.code }
+    }
+
+    public func redeemCode(hash: String, at date: Date, refreshToken: RefreshToken) async throws -> Bool {
+        self.state.withLock { state in
+            guard var entry = state.codes[hash], !entry.used else { return false }
+            entry.used = true
+            entry.code.familyID = refreshToken.familyID
+            state.codes[hash] = entry
+            state.refreshTokens[refreshToken.tokenHash] = refreshToken
+            return true
+        }
+    }
+
+    private static func consentKey(_ subject: String, _ clientID: String) -> String { subject + "\n" + clientID }
+
+    public func hasConsent(subject: String, clientID: String, scopes: [String]) async throws -> Bool {
+        self.state.withLock { state in
+            state.consents[Self.consentKey(subject, clientID)].map { Set(scopes).isSubset(of: $0) } ?? false
+        }
+    }
+
+    public func recordConsent(subject: String, clientID: String, scopes: [String], at date: Date) async throws {
+        self.state.withLock { $0.consents[Self.consentKey(subject, clientID), default: []].formUnion(scopes) }
+    }
+
+    // MARK: Refresh tokens
+
+    public func refreshToken(hash: String) async throws -> RefreshToken? {
+        self.state.withLock { $0.refreshTokens[hash] }
+    }
+
+    public func exchangeRefreshToken(
+        hash: String,
+        at date: Date,
+        decide: @Sendable (_ token: RefreshToken?, _ successor: RefreshToken?) -> RefreshDecision
+    ) async throws -> RefreshDecision {
+        self.state.withLock { state in
+            let token = state.refreshTokens[hash]
+            let decision = decide(token, token?.successorHash.flatMap { state.refreshTokens[$0] })
+            switch decision {
+            case .rotate(let successor):
+                guard let token else { break }
+                var rotated = token
+                rotated.rotatedAt = token.rotatedAt ?? date
+                rotated.successorHash = successor.tokenHash
+                state.refreshTokens[hash] = rotated
+                // The first use of one of several tokens from one parent: its siblings are done.
+                if token.rotatedAt == nil, let parent = token.parentHash {
+                    for (siblingHash, var sibling) in state.refreshTokens
+                    where sibling.parentHash == parent && siblingHash != hash && sibling.rotatedAt == nil {
+                        sibling.rotatedAt = date
+                        sibling.successorHash = successor.tokenHash
+                        state.refreshTokens[siblingHash] = sibling
+                    }
+                }
+                state.refreshTokens[successor.tokenHash] = successor
+            case .revokeFamily(let family):
+                Self.revokeFamily(family, at: date, in: &state)
+            case .reject:
+                break
+            }
+            return decision
+        }
+    }
+
+    public func revokeFamily(_ familyID: String, at date: Date) async throws {
+        self.state.withLock { Self.revokeFamily(familyID, at: date, in: &$0) }
+    }
+
+    private static func revokeFamily(_ familyID: String, at date: Date, in state: inout State) {
+        for (hash, var token) in state.refreshTokens where token.familyID == familyID && token.revokedAt == nil {
+            token.revokedAt = date
+            state.refreshTokens[hash] = token
+        }
+    }
+
+    // MARK: Signing keys and revocations
+
+    public func signingKeys(creatingWith makeKey: @Sendable () -> SigningKey) async throws -> [SigningKey] {
+        self.state.withLock { state in
+            if state.keys.isEmpty { state.keys.append(makeKey()) }
+            return state.keys
+        }
+    }
+
+    public func revokeAccessToken(id: String, expiresAt: Date) async throws {
+        self.state.withLock { $0.revokedAccessTokens[id] = expiresAt }
+    }
+
+    public func revokedAccessTokens(at date: Date) async throws -> [String: Date] {
+        self.state.withLock { $0.revokedAccessTokens.filter { $0.value > date } }
+    }
+
+    public func revokeGrant(id: String, expiresAt: Date) async throws {
+        self.state.withLock { state in state.revokedGrants[id] = max(state.revokedGrants[id] ?? expiresAt, expiresAt) }
+    }
+
+    public func revokedGrants(at date: Date) async throws -> [String: Date] {
+        self.state.withLock { $0.revokedGrants.filter { $0.value > date } }
+    }
+}
