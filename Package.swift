@@ -118,7 +118,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // MARK: Tests, one target per library.
+        // MARK: Tests, one target per library, and the clients they share.
+        .target(
+            name: "EndpointTestSupport",
+            dependencies: ["EndpointCore", .product(name: "HTTPTypes", package: "swift-http-types")],
+            path: "Tests/EndpointTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "OAuthTestSupport",
+            dependencies: [
+                "EndpointTestSupport", "EndpointCore", .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Tests/OAuthTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "TodoDomainTests", dependencies: ["TodoDomain"], swiftSettings: swiftSettings),
         .testTarget(
             name: "MCPCoreTests",
@@ -131,7 +146,7 @@ let package = Package(
         .testTarget(
             name: "OAuthKitTests",
             dependencies: [
-                "OAuthKit", "EndpointCore",
+                "OAuthKit", "EndpointCore", "EndpointTestSupport", "OAuthTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
@@ -146,7 +161,7 @@ let package = Package(
         .testTarget(
             name: "HTTPServerTests",
             dependencies: [
-                "HTTPServer", "Storage", "TodoDomain", "MCPCore", "OAuthKit", "EndpointCore",
+                "HTTPServer", "Storage", "TodoDomain", "MCPCore", "OAuthKit", "EndpointCore", "EndpointTestSupport", "OAuthTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import MCPCore
 import Storage
+import EndpointTestSupport
 import Testing
 
 @testable import HTTPServer

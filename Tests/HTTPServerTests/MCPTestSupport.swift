@@ -5,6 +5,7 @@ import HummingbirdTesting
 import MCPCore
 import Storage
 import Synchronization
+import EndpointTestSupport
 import Testing
 import TodoDomain
 
@@ -15,13 +16,6 @@ struct FakeAuthenticator: BearerAuthenticator {
     var tokens: [String: Principal]
 
     func authenticate(token: String) async -> Principal? { self.tokens[token] }
-}
-
-/// A clock the test moves by hand.
-final class TestClock: Sendable {
-    private let current = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
-    var now: @Sendable () -> Date { { self.current.withLock { $0 } } }
-    func advance(seconds: TimeInterval) { self.current.withLock { $0 += seconds } }
 }
 
 /// Two users with tokens of every scope combination, on a fresh in-memory database.

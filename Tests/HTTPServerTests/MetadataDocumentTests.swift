@@ -6,6 +6,8 @@ import Hummingbird
 import HummingbirdTesting
 import OAuthKit
 import Synchronization
+import OAuthTestSupport
+import EndpointTestSupport
 import Testing
 
 @testable import HTTPServer
@@ -14,84 +16,9 @@ final class Lookups: Sendable {
     let names = Mutex<[String]>([])
 }
 
-/// Clients identified by a metadata-document URL, end to end, and the network rules of fetching.
-@Suite("Client ID Metadata Documents")
+/// The network rules of fetching Client ID Metadata Documents.
+@Suite("Client ID Metadata Document fetching")
 struct MetadataDocumentTests {
-    static let clientID = "https://client.example.com/oauth/metadata.json"
-
-    struct StaticFetcher: ClientMetadataFetcher {
-        var documents: [String: String]
-        func fetch(_ url: URL) async throws -> FetchedDocument {
-            guard let body = self.documents[url.absoluteString] else { throw ClientMetadataFetchError("the server answered 404") }
-            return FetchedDocument(body: Array(body.utf8), maxAge: nil)
-        }
-    }
-
-    func app(_ documents: [String: String]) async throws -> (some ApplicationProtocol, OAuthFixture) {
-        let fixture = try OAuthFixture()
-        let app = try await buildApplication(
-            fixture.configuration,
-            dependencies: AppDependencies(now: fixture.clock.now, metadataFetcher: StaticFetcher(documents: documents), database: fixture.database)
-        )
-        return (app, fixture)
-    }
-
-    @Test("A metadata-document client signs in and gets tokens without registering")
-    func documentClient() async throws {
-        let document = #"{"client_id":"\#(Self.clientID)","client_name":"Doc Client","redirect_uris":["http://127.0.0.1/callback"]}"#
-        let (app, _) = try await self.app([Self.clientID: document])
-        try await app.test(.router) { client in
-            let metadata = try await client.json("/.well-known/oauth-authorization-server")
-            #expect(metadata["client_id_metadata_document_supported"] as? Bool == true)
-
-            let browser = ScriptedClient(client, redirectURI: "http://127.0.0.1:40000/callback")
-            browser.clientID = Self.clientID
-            let pkce = PKCEPair()
-            var page = try await browser.browse(.get, browser.authorizeURI(pkce: pkce))
-            page = try await browser.submit(page, [("email", "ada@example.com")])
-            page = try await browser.submit(page, [("code", try #require(page.demoCode))])
-            #expect(page.html.contains("Doc Client"))
-            page = try await browser.submit(page, [("approve", "yes")])
-            let code = try #require(page.redirectParameters["code"])
-            let (status, tokens, _) = try await browser.exchange(code: code, pkce: pkce)
-            #expect(status == .ok)
-            #expect(tokens["access_token"] is String)
-        }
-    }
-
-    @Test(
-        "A document that is missing or does not describe itself stops the sign-in with an error page",
-        arguments: [
-            #"{"client_id":"https://evil.example.com/x.json","client_name":"Doc","redirect_uris":["http://127.0.0.1/callback"]}"#,
-            #"{"client_id":"\#(clientID)","redirect_uris":["http://127.0.0.1/callback"]}"#,
-            #"not json"#,
-            nil,
-        ] as [String?]
-    )
-    func badDocuments(_ document: String?) async throws {
-        let (app, _) = try await self.app(document.map { [Self.clientID: $0] } ?? [:])
-        try await app.test(.router) { client in
-            let browser = ScriptedClient(client, redirectURI: "http://127.0.0.1:40000/callback")
-            browser.clientID = Self.clientID
-            let page = try await browser.browse(.get, browser.authorizeURI(pkce: PKCEPair()))
-            #expect(page.status == .badRequest)
-            #expect(page.location == nil)
-        }
-    }
-
-    @Test("A redirect URI the document does not list is refused")
-    func unlistedRedirect() async throws {
-        let document = #"{"client_id":"\#(Self.clientID)","client_name":"Doc","redirect_uris":["https://client.example.com/cb"]}"#
-        let (app, _) = try await self.app([Self.clientID: document])
-        try await app.test(.router) { client in
-            let browser = ScriptedClient(client, redirectURI: "https://evil.example/cb")
-            browser.clientID = Self.clientID
-            let page = try await browser.browse(.get, browser.authorizeURI(pkce: PKCEPair()))
-            #expect(page.status == .badRequest)
-            #expect(page.location == nil)
-        }
-    }
-
     @Test(arguments: [
         ("8.8.8.8", true), ("1.1.1.1", true), ("2606:4700::1111", true),
         ("10.1.2.3", false), ("172.16.0.1", false), ("172.31.255.255", false), ("192.168.1.1", false), ("127.0.0.1", false),
@@ -161,23 +88,6 @@ struct MetadataDocumentTests {
     func systemLookup() async throws {
         let addresses = try await MetadataDocumentFetcher.systemResolve("localhost")
         #expect(addresses.contains { Loopback.isLoopback($0) })
-    }
-
-    @Test("Fetches of uncached documents are limited per client address")
-    func fetchesAreRateLimited() async throws {
-        let (app, _) = try await self.app([:])
-        try await app.test(.router) { client in
-            let browser = ScriptedClient(client, redirectURI: "http://127.0.0.1:40000/callback")
-            var statuses: [String] = []
-            for index in 0..<12 {
-                browser.clientID = "https://client\(index).example.com/metadata.json"
-                let page = try await browser.browse(.get, browser.authorizeURI(pkce: PKCEPair()))
-                #expect(page.status == .badRequest)
-                statuses.append(page.html.contains("Too many") ? "limited" : "fetched")
-            }
-            #expect(statuses.prefix(10).allSatisfy { $0 == "fetched" })
-            #expect(statuses.suffix(2).allSatisfy { $0 == "limited" })
-        }
     }
 
     @Test func cacheHeaders() {

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import MCPCore
+import OAuthTestSupport
 import Testing
 
 @testable import HTTPServer
@@ -95,20 +96,9 @@ struct OAuthFlowTests {
 }
 
 extension TestClientProtocol {
-    func json(_ uri: String) async throws -> [String: Any] {
-        try await self.execute(uri: uri, method: .get) { response in
-            #expect(response.status == .ok)
-            #expect(response.headers[.contentType] == "application/json")
-            return (try JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any] ?? [:]
-        }
-    }
+    func json(_ uri: String) async throws -> [String: Any] { try await HummingbirdTransport(client: self).json(uri) }
 
     func form(_ uri: String, _ fields: [(String, String)]) async throws -> HTTPResponse.Status {
-        try await self.execute(
-            uri: uri,
-            method: .post,
-            headers: [.contentType: "application/x-www-form-urlencoded"],
-            body: ByteBuffer(string: formEncode(fields))
-        ) { $0.status }
+        try await HummingbirdTransport(client: self).form(uri, fields)
     }
 }

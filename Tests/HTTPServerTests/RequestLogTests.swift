@@ -4,6 +4,8 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import Synchronization
+import OAuthTestSupport
+import EndpointTestSupport
 import Testing
 
 @testable import HTTPServer

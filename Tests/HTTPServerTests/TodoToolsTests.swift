@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import MCPCore
+import EndpointTestSupport
 import Testing
 import TodoDomain
 

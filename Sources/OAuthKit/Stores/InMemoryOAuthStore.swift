@@ -25,6 +25,23 @@ public final class InMemoryOAuthStore: OAuthStore {
     /// An empty store.
     public init() {}
 
+    /// What the store holds at one moment, for tests and inspection.
+    public struct Snapshot: Sendable {
+        /// Subjects by e-mail address.
+        public var users: [String: String]
+        /// Login codes waiting to be typed in.
+        public var loginCodes: [LoginCode]
+        /// Refresh tokens, used or not.
+        public var refreshTokens: [RefreshToken]
+    }
+
+    /// What the store holds now.
+    public var snapshot: Snapshot {
+        self.state.withLock { state in
+            Snapshot(users: state.users, loginCodes: Array(state.loginCodes.values), refreshTokens: Array(state.refreshTokens.values))
+        }
+    }
+
     // MARK: Clients
 
     public func client(id: String) async throws -> OAuthClient? {

@@ -1,22 +1,19 @@
+import EndpointCore
+import EndpointTestSupport
 import Foundation
-import GRDB
 import HTTPTypes
-import Hummingbird
-import HummingbirdTesting
-import MCPCore
-import OAuthKit
-import Storage
+import OAuthTestSupport
 import Synchronization
 import Testing
 
-@testable import HTTPServer
+@testable import OAuthKit
 
 /// The authorization endpoint, its login and consent pages.
 @Suite("OAuth authorization and login")
 struct OAuthAuthorizeTests {
     @Test("An unknown client or unregistered redirect gets an error page, never a redirect")
     func untrustedRequestsDoNotRedirect() async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
             _ = try await browser.register()
@@ -62,7 +59,7 @@ struct OAuthAuthorizeTests {
         ] as [([(String, String)], String)]
     )
     func errorsRedirect(_ overrides: [(String, String)], _ error: String) async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
             _ = try await browser.register()
@@ -85,7 +82,7 @@ struct OAuthAuthorizeTests {
 
     @Test("The login pages follow the contract: email, step, code, #demo-code, approve (design.md)")
     func pageContract() async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
             _ = try await browser.register(name: "<script>alert('x')</script>")
@@ -115,7 +112,7 @@ struct OAuthAuthorizeTests {
 
     @Test("Deny redirects with access_denied, state and iss")
     func deny() async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
             _ = try await browser.register()
@@ -133,7 +130,7 @@ struct OAuthAuthorizeTests {
 
     @Test("A wrong code counts down, and too many void it")
     func wrongCodes() async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
             let codePage = try await browser.codePage()
@@ -155,7 +152,7 @@ struct OAuthAuthorizeTests {
 
     @Test("A login code expires after 10 minutes")
     func codesExpire() async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
             let codePage = try await browser.codePage()
@@ -168,22 +165,22 @@ struct OAuthAuthorizeTests {
 
     @Test("Codes are stored only as hashes, and the first login creates the user")
     func codesAreHashedAndUsersCreated() async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
             let codePage = try await browser.codePage()
             let code = try #require(codePage.demoCode)
-            let stored = try await fixture.database.writer.read { try String.fetchAll($0, sql: "SELECT code_hash FROM login_codes") }
+            let stored = fixture.store.snapshot.loginCodes.map(\.codeHash)
             #expect(stored.count == 1 && !stored[0].contains(code))
-            #expect(try await SQLiteUserRepository(fixture.database).user(email: "ada@example.com") == nil)
+            #expect(fixture.store.snapshot.users["ada@example.com"] == nil)
             _ = try await browser.submit(codePage, [("code", code)])
-            #expect(try await SQLiteUserRepository(fixture.database).user(email: "ada@example.com") != nil)
+            #expect(fixture.store.snapshot.users["ada@example.com"] != nil)
         }
     }
 
     @Test("Forms without the CSRF token of the browser's cookie are refused")
     func csrf() async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
             let emailPage = try await browser.emailPage()
@@ -201,8 +198,8 @@ struct OAuthAuthorizeTests {
     @Test("Cookies are Secure (and __Host-) only when the public URL is https")
     func cookieSecurity() async throws {
         for (url, secure) in [("https://todo.example.com", true), ("http://127.0.0.1:8080", false)] {
-            var fixture = try OAuthFixture()
-            fixture.configuration.publicURL = URL(string: url)!
+            var fixture = OAuthFixture()
+            fixture.configuration = OAuthConfiguration(issuer: url, resource: url + "/")
             try await fixture.app().test(.router) { client in
                 let browser = ScriptedClient(client)
                 _ = try await browser.register()
@@ -220,7 +217,7 @@ struct OAuthAuthorizeTests {
 
     @Test("Unknown scopes are ignored; none means the default; a narrower grant is honoured (pitfall 11)")
     func scopes() async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             for (requested, granted) in [
                 ("claudeai offline_access", "todos:read todos:write"), (nil, "todos:read todos:write"), ("todos:read openid", "todos:read"),
@@ -233,8 +230,7 @@ struct OAuthAuthorizeTests {
                 #expect(tokens["scope"] as? String == granted, "\(requested ?? "none")")
                 if granted == "todos:read" {
                     let access = try #require(tokens["access_token"] as? String)
-                    #expect(try await client.callTool("list_todos", token: access).status == .ok)
-                    #expect(try await client.callTool("create_todo", ["title": "x"], token: access).status == .forbidden)
+                    #expect(client.scopes(of: access) == ["todos:read"])
                 }
             }
         }
@@ -242,7 +238,7 @@ struct OAuthAuthorizeTests {
 
     @Test("A missing resource defaults to this server (pitfall 6)")
     func missingResource() async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
             _ = try await browser.register()
@@ -261,13 +257,13 @@ struct OAuthAuthorizeTests {
             ])
             #expect(status == .ok)
             let access = try #require(tokens["access_token"] as? String)
-            #expect(try await client.callTool("list_todos", token: access).status == .ok)
+            #expect(client.accepts(access))
         }
     }
 
     @Test("A loopback redirect works on any port (pitfall 1)")
     func loopbackPorts() async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let registrar = ScriptedClient(client, redirectURI: "http://127.0.0.1/callback")
             _ = try await registrar.register()
@@ -283,7 +279,7 @@ struct OAuthAuthorizeTests {
 
     @Test("Another e-mail on the consent page signs the browser out")
     func switchUser() async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
             let codePage = try await browser.codePage()
@@ -308,14 +304,11 @@ struct LoginCodeDeliveryTests {
     }
 
     @Test func codesAreDeliveredAndNotShown() async throws {
-        var fixture = try OAuthFixture()
+        var fixture = OAuthFixture()
         fixture.configuration.demoMode = false
         let outbox = Outbox()
-        let app = try await buildApplication(
-            fixture.configuration,
-            dependencies: AppDependencies(now: fixture.clock.now, loginCodeDelivery: outbox, database: fixture.database)
-        )
-        try await app.test(.router) { client in
+        fixture.delivery = outbox
+        try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
             let codePage = try await browser.codePage(email: "Ada@Example.com")
             #expect(codePage.status == .ok)

@@ -1,11 +1,11 @@
+import EndpointCore
+import EndpointTestSupport
 import Foundation
 import HTTPTypes
-import Hummingbird
-import HummingbirdTesting
-import MCPCore
+import OAuthTestSupport
 import Testing
 
-@testable import HTTPServer
+@testable import OAuthKit
 
 /// Discovery and registration. Item ids refer to `reference/mcp-requirements.md`; "pitfall n" to
 /// `peers-and-pitfalls.md` §6.
@@ -16,7 +16,7 @@ struct OAuthDiscoveryTests {
         arguments: ["/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/", "/.well-known/oauth-protected-resource/mcp"]
     )
     func protectedResourceMetadata(_ path: String) async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let metadata = try await client.json(path)
             #expect(metadata["resource"] as? String == "https://todo.example.com/")
@@ -33,7 +33,7 @@ struct OAuthDiscoveryTests {
         ]
     )
     func authorizationServerMetadata(_ path: String) async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let metadata = try await client.json(path)
             #expect(metadata["issuer"] as? String == "https://todo.example.com")
@@ -55,18 +55,18 @@ struct OAuthDiscoveryTests {
         arguments: ["/.well-known/openid-configuration", "/.well-known/openid-configuration/mcp", "/mcp/.well-known/openid-configuration"]
     )
     func noOpenIDConfiguration(_ path: String) async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             try await client.execute(uri: path, method: .get) { response in
                 #expect(response.status == .notFound, "\(path)")
-                #expect(!String(buffer: response.body).contains("authorization_endpoint"))
+                #expect(!response.text.contains("authorization_endpoint"))
             }
         }
     }
 
     @Test("Metadata needs no token and answers CORS, preflight included (pitfall 4, 7)")
     func metadataIsOpenToBrowsers() async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             for path in ["/.well-known/oauth-protected-resource", "/.well-known/oauth-authorization-server", "/oauth/token", "/oauth/register"] {
                 try await client.execute(uri: path, method: .options, headers: [.origin: "http://localhost:6274"]) { response in
@@ -84,7 +84,7 @@ struct OAuthDiscoveryTests {
 
     @Test("Registration makes a public client and never invents a secret (pitfall 12)")
     func registration() async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
             let body =
@@ -101,7 +101,7 @@ struct OAuthDiscoveryTests {
 
     @Test("Registering the same metadata again returns the same client (unbounded DCR)")
     func registrationIsIdempotent() async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let first = ScriptedClient(client)
             let second = ScriptedClient(client)
@@ -128,7 +128,7 @@ struct OAuthDiscoveryTests {
         ]
     )
     func badRegistrations(_ body: String, _ error: String) async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let (status, json) = try await client.rawRegister(body)
             #expect(status == .badRequest)
@@ -138,30 +138,21 @@ struct OAuthDiscoveryTests {
     }
 }
 
-extension TestClientProtocol {
-    func rawRegister(_ body: String, contentType: String = "application/json") async throws -> (HTTPResponse.Status, [String: Any]) {
-        try await self.execute(uri: "/oauth/register", method: .post, headers: [.contentType: contentType], body: ByteBuffer(string: body)) {
-            response in
-            (response.status, (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any] ?? [:])
-        }
-    }
-}
-
 /// What clients without discovery, or with their own URL habits, do.
 @Suite("OAuth compatibility")
 struct OAuthCompatibilityTests {
     @Test("The default endpoints /authorize, /token and /register work too (9.17, pitfall 3)")
     func defaultPaths() async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
             let (status, _) = try await client.execute(
                 uri: "/register",
                 method: .post,
                 headers: [.contentType: "application/json"],
-                body: ByteBuffer(string: #"{"client_name":"Old","redirect_uris":["http://127.0.0.1/callback"]}"#)
+                body: #"{"client_name":"Old","redirect_uris":["http://127.0.0.1/callback"]}"#
             ) { response in
-                let json = (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any] ?? [:]
+                let json = response.json
                 browser.clientID = json["client_id"] as? String ?? ""
                 return (response.status, json)
             }
@@ -179,12 +170,10 @@ struct OAuthCompatibilityTests {
                 uri: "/token",
                 method: .post,
                 headers: [.contentType: "application/x-www-form-urlencoded"],
-                body: ByteBuffer(
-                    string: formEncode([
-                        ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", browser.redirectURI), ("client_id", browser.clientID),
-                        ("code_verifier", pkce.verifier),
-                    ])
-                )
+                body: formEncode([
+                    ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", browser.redirectURI), ("client_id", browser.clientID),
+                    ("code_verifier", pkce.verifier),
+                ])
             ) { response in
                 #expect(response.status == .ok)
             }
@@ -196,7 +185,7 @@ struct OAuthCompatibilityTests {
         arguments: ["https://todo.example.com", "https://todo.example.com/"]
     )
     func resourceSlash(_ resource: String) async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
             _ = try await browser.register()

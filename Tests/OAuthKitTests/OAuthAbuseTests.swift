@@ -1,17 +1,18 @@
+import EndpointCore
+import EndpointTestSupport
 import Foundation
 import HTTPTypes
-import Hummingbird
-import HummingbirdTesting
+import OAuthTestSupport
 import Testing
 
-@testable import HTTPServer
+@testable import OAuthKit
 
 /// Rate limits and the client address they key on (pitfall 10).
 @Suite("OAuth rate limits")
 struct OAuthAbuseTests {
     @Test("E-mail submissions are limited per address")
     func emailLimit() async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
             let emailPage = try await browser.emailPage()
@@ -31,7 +32,7 @@ struct OAuthAbuseTests {
 
     @Test("Code attempts are limited per client address")
     func codeAttemptLimit() async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
             let codePage = try await browser.codePage()
@@ -48,7 +49,7 @@ struct OAuthAbuseTests {
 
     @Test("Registration is limited per client address, with Retry-After")
     func registrationLimit() async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             for index in 0..<10 {
                 #expect(try await ScriptedClient(client).register(name: "app \(index)").0 == .created)
@@ -57,7 +58,7 @@ struct OAuthAbuseTests {
                 uri: "/oauth/register",
                 method: .post,
                 headers: [.contentType: "application/json"],
-                body: ByteBuffer(string: #"{"redirect_uris":["https://a.example/cb"]}"#)
+                body: #"{"redirect_uris":["https://a.example/cb"]}"#
             ) { response in
                 #expect(response.status == .tooManyRequests)
                 #expect(Int(response.headers[HTTPField.Name("Retry-After")!] ?? "") ?? 0 > 0)
@@ -67,7 +68,7 @@ struct OAuthAbuseTests {
 
     @Test("The token limit is per grant type, and a 429 never hides a terminal invalid_grant")
     func tokenLimit() async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
             let (_, refresh) = try await browser.tokens()
@@ -86,19 +87,9 @@ struct OAuthAbuseTests {
         }
     }
 
-    @Test("X-Forwarded-For counts only from a trusted proxy")
-    func clientAddress() {
-        let resolver = ClientAddressResolver(trustedProxies: ["10.0.0.1", "10.0.0.2"])
-        #expect(resolver.address(peer: "203.0.113.9", forwardedFor: ["1.2.3.4"]) == "203.0.113.9", "an untrusted peer cannot claim an address")
-        #expect(resolver.address(peer: "10.0.0.1", forwardedFor: ["1.2.3.4"]) == "1.2.3.4")
-        #expect(resolver.address(peer: "10.0.0.1", forwardedFor: ["6.6.6.6, 1.2.3.4, 10.0.0.2"]) == "1.2.3.4", "the nearest untrusted hop")
-        #expect(resolver.address(peer: "10.0.0.1", forwardedFor: []) == "10.0.0.1")
-        #expect(resolver.address(peer: nil, forwardedFor: ["1.2.3.4"]) == "unknown")
-    }
-
     @Test("Parallel wrong codes count as at most five tries, and then even the right code fails")
     func parallelWrongCodes() async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
             let codePage = try await browser.codePage()
@@ -112,8 +103,8 @@ struct OAuthAbuseTests {
             let pages = try await withThrowingTaskGroup(of: (HTTPResponse.Status, String).self) { group in
                 for _ in 0..<8 {
                     group.addTask {
-                        try await client.execute(uri: "/oauth/authorize", method: .post, headers: headers, body: ByteBuffer(string: body)) {
-                            ($0.status, String(buffer: $0.body))
+                        try await client.execute(uri: "/oauth/authorize", method: .post, headers: headers, body: body) {
+                            ($0.status, $0.text)
                         }
                     }
                 }
@@ -131,7 +122,7 @@ struct OAuthAbuseTests {
 
     @Test("A code answers only the browser that asked for it: another browser can neither burn nor replace it")
     func codesAreBoundToTheirFlow() async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let victim = ScriptedClient(client)
             let codePage = try await victim.codePage(email: "ada@example.com")
@@ -152,33 +143,6 @@ struct OAuthAbuseTests {
             fixture.clock.advance(seconds: 61)  // past the per-client-address limit on tries
             let signedIn = try await victim.submit(codePage, [("code", code)])
             #expect(signedIn.html.contains(#"name="approve" value="yes""#), "the victim's code still works")
-        }
-    }
-
-    @Test("A stranger asking for codes for someone's address cannot lock that person out")
-    func strangerCannotLockOut() async throws {
-        var fixture = try OAuthFixture()
-        fixture.configuration.trustedProxies = ["127.0.0.1"]
-        let clock = fixture.clock
-        try await fixture.app().test(.live) { client in
-            let stranger = ScriptedClient(client)
-            stranger.forwardedFor = "203.0.113.66"
-            let page = try await stranger.emailPage()
-            var statuses: [HTTPResponse.Status] = []
-            for _ in 0..<12 {
-                statuses.append(try await stranger.submit(page, [("email", "ada@example.com")]).status)
-                clock.advance(seconds: 20)
-            }
-            #expect(statuses.contains(.tooManyRequests), "the stranger is limited")
-            let person = ScriptedClient(client)
-            person.clientID = stranger.clientID
-            person.forwardedFor = "198.51.100.7"
-            let codePage = try await person.submit(
-                try await person.browse(.get, person.authorizeURI(pkce: PKCEPair())),
-                [("email", "ada@example.com")]
-            )
-            #expect(codePage.status == .ok)
-            #expect(codePage.demoCode != nil, "the person still gets a code from their own address")
         }
     }
 }

@@ -1,14 +1,11 @@
+import EndpointCore
+import EndpointTestSupport
 import Foundation
-import GRDB
 import HTTPTypes
-import Hummingbird
-import HummingbirdTesting
-import MCPCore
-import OAuthKit
-import Storage
+import OAuthTestSupport
 import Testing
 
-@testable import HTTPServer
+@testable import OAuthKit
 
 /// The token and revocation endpoints.
 @Suite("OAuth tokens")
@@ -22,7 +19,7 @@ struct OAuthTokenTests {
 
     @Test("A code works once; a second use fails and revokes what the first issued (10.19)")
     func codesAreSingleUse() async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
             let (code, pkce) = try await self.codeFor(browser)
@@ -39,7 +36,7 @@ struct OAuthTokenTests {
 
     @Test("Everything is checked before the code is used up")
     func checksComeFirst() async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
             let (code, pkce) = try await self.codeFor(browser)
@@ -69,7 +66,7 @@ struct OAuthTokenTests {
 
     @Test("A code expires after 10 minutes")
     func codesExpire() async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
             let (code, pkce) = try await self.codeFor(browser)
@@ -81,7 +78,7 @@ struct OAuthTokenTests {
 
     @Test("An unknown client is 401 invalid_client, so clients register again (pitfall 8)")
     func unknownClient() async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
             browser.clientID = "c_forgotten"
@@ -101,20 +98,20 @@ struct OAuthTokenTests {
         ]
     )
     func malformedRequests(_ body: String, _ error: String) async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             try await client.execute(
                 uri: "/oauth/token",
                 method: .post,
                 headers: [.contentType: "application/x-www-form-urlencoded"],
-                body: ByteBuffer(string: body)
+                body: body
             ) { response in
                 #expect(response.status == .badRequest)
                 #expect(response.headers[.cacheControl] == "no-store")
-                let json = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
-                #expect(json?["error"] as? String == error)
+                let json = response.json
+                #expect(json["error"] as? String == error)
             }
-            try await client.execute(uri: "/oauth/token", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: "{}"))
+            try await client.execute(uri: "/oauth/token", method: .post, headers: [.contentType: "application/json"], body: "{}")
             { response in
                 #expect(response.status == .badRequest)
             }
@@ -123,20 +120,18 @@ struct OAuthTokenTests {
 
     @Test("Access tokens expire after an hour")
     func accessTokensExpire() async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let (access, _) = try await ScriptedClient(client).tokens()
-            #expect(try await client.callTool("list_todos", token: access).status == .ok)
+            #expect(client.accepts(access))
             fixture.clock.advance(seconds: 3601)
-            let expired = try await client.callTool("list_todos", token: access)
-            #expect(expired.status == .unauthorized)
-            #expect(expired.headers[.wwwAuthenticate]?.contains(#"error="invalid_token""#) == true)
+            #expect(!client.accepts(access))
         }
     }
 
     @Test("Refresh rotates; a just-rotated token works within the grace period (pitfall 9)")
     func refreshGrace() async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
             let (_, refresh) = try await browser.tokens()
@@ -153,7 +148,7 @@ struct OAuthTokenTests {
 
     @Test("Replaying a rotated token after the grace period revokes the whole family (pitfall 9)")
     func refreshReuse() async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
             let (_, refresh) = try await browser.tokens()
@@ -168,12 +163,12 @@ struct OAuthTokenTests {
 
     @Test("Refresh tokens expire after 30 days and are stored only as hashes")
     func refreshExpiry() async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
             let (_, refresh) = try await browser.tokens()
-            let stored = try await fixture.database.writer.read { try String.fetchAll($0, sql: "SELECT token_hash FROM refresh_tokens") }
-            #expect(!stored.contains(refresh))
+            let stored = fixture.store.snapshot.refreshTokens.map(\.tokenHash)
+            #expect(!stored.isEmpty && !stored.contains(refresh))
             fixture.clock.advance(seconds: 30 * 86_400 + 1)
             #expect(try await browser.refresh(refresh).0 == .badRequest)
         }
@@ -181,7 +176,7 @@ struct OAuthTokenTests {
 
     @Test("A refresh may narrow the scope, never widen it")
     func refreshScope() async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
             let (_, refresh) = try await browser.tokens()
@@ -194,7 +189,7 @@ struct OAuthTokenTests {
 
     @Test("Revoking an unknown token answers 200 (RFC 7009)")
     func revokeUnknown() async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let unknown = try await client.form("/oauth/revoke", [("token", "nothing-like-a-token")])
             #expect(unknown == .ok)
@@ -205,39 +200,36 @@ struct OAuthTokenTests {
 
     @Test("Tokens stay valid across a restart: the generated signing key is kept with the data")
     func signingKeySurvivesRestart() async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         let access = try await fixture.app().test(.router) { client in try await ScriptedClient(client).tokens().access }
         try await fixture.app().test(.router) { client in
-            let answer = try await client.callTool("list_todos", token: access)
-            #expect(answer.status == .ok)
+            #expect(client.accepts(access))
         }
     }
 
     @Test("Configured signing keys sign; adding a newer key keeps old tokens valid")
     func configuredKeys() async throws {
-        var fixture = try OAuthFixture()
+        var fixture = OAuthFixture()
         let old = SigningKey(id: "old", secret: Array(repeating: 7, count: 32), createdAt: Date(timeIntervalSince1970: 0))
-        fixture.configuration.signingKeys = [old]
+        fixture.signingKeys = [old]
         let access = try await fixture.app().test(.router) { client in try await ScriptedClient(client).tokens().access }
         #expect(access.hasPrefix("at1.old."))
-        fixture.configuration.signingKeys = [
+        fixture.signingKeys = [
             old, SigningKey(id: "new", secret: Array(repeating: 8, count: 32), createdAt: Date(timeIntervalSince1970: 0)),
         ]
         try await fixture.app().test(.router) { client in
-            let answer = try await client.callTool("list_todos", token: access)
-            #expect(answer.status == .ok)
+            #expect(client.accepts(access))
         }
     }
 
     @Test("A token for another resource is refused (9.9)")
     func audience() async throws {
-        var fixture = try OAuthFixture()
+        var fixture = OAuthFixture()
         let access = try await fixture.app().test(.router) { client in try await ScriptedClient(client).tokens().access }
         // The same keys and data, but the server now stands for another resource.
-        fixture.configuration.publicURL = URL(string: "https://other.example.com")!
+        fixture.configuration = OAuthConfiguration(issuer: "https://other.example.com", resource: "https://other.example.com/")
         try await fixture.app().test(.router) { client in
-            let answer = try await client.callTool("list_todos", token: access)
-            #expect(answer.status == .unauthorized)
+            #expect(!client.accepts(access))
         }
     }
 }

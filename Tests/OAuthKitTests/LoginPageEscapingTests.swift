@@ -1,17 +1,18 @@
+import EndpointCore
+import EndpointTestSupport
 import Foundation
 import HTTPTypes
-import Hummingbird
-import HummingbirdTesting
+import OAuthTestSupport
 import Testing
 
-@testable import HTTPServer
+@testable import OAuthKit
 
 /// The real login pages escape what clients send.
 @Suite("Login page escaping")
 struct LoginPageEscapingTests {
     @Test("A hostile client_name and state on the real login pages are escaped")
     func loginPages() async throws {
-        let fixture = try OAuthFixture()
+        let fixture = OAuthFixture()
         try await fixture.app().test(.router) { client in
             let browser = ScriptedClient(client)
             let hostile = "\"\u{301}><\u{301}script>alert(1)</script>\u{600}\"x"
