@@ -135,10 +135,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TodoDomainTests", dependencies: ["TodoDomain"], swiftSettings: swiftSettings),
+        .target(
+            name: "MCPTestSupport",
+            dependencies: ["EndpointTestSupport", "MCPCore", .product(name: "HTTPTypes", package: "swift-http-types")],
+            path: "Tests/MCPTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "MCPCoreTests",
             dependencies: [
-                "MCPCore", "EndpointCore", .product(name: "HTTPTypes", package: "swift-http-types"),
+                "MCPCore", "EndpointCore", "EndpointTestSupport", "MCPTestSupport", .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: swiftSettings
@@ -161,7 +167,7 @@ let package = Package(
         .testTarget(
             name: "HTTPServerTests",
             dependencies: [
-                "HTTPServer", "Storage", "TodoDomain", "MCPCore", "OAuthKit", "EndpointCore", "EndpointTestSupport", "OAuthTestSupport",
+                "HTTPServer", "Storage", "TodoDomain", "MCPCore", "OAuthKit", "EndpointCore", "EndpointTestSupport", "OAuthTestSupport", "MCPTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -6,6 +6,8 @@ import MCPCore
 import Storage
 import Synchronization
 import EndpointTestSupport
+import MCPTestSupport
+import OAuthTestSupport
 import Testing
 import TodoDomain
 
@@ -55,80 +57,38 @@ struct MCPFixture {
     }
 }
 
-/// One HTTP answer of the MCP endpoint, with its body parsed.
-struct MCPAnswer {
-    var status: HTTPResponse.Status
-    var headers: HTTPFields
-    var body: String
-    var json: JSONValue? { try? JSONValue.parse(Array(self.body.utf8)) }
-    var result: JSONValue? { self.json?["result"] }
-    var errorCode: Int64? { self.json?["error"]?["code"]?.intValue }
-    var structured: JSONValue? { self.result?["structuredContent"] }
-    var isToolError: Bool { self.result?["isError"] == true }
-    var toolText: String? { self.result?["content"].flatMap { if case .array(let items) = $0 { items.first?["text"]?.stringValue } else { nil } } }
-}
-
+/// Hummingbird's test client speaks MCP through the shared helpers.
 extension TestClientProtocol {
-    /// Sends raw bytes to the MCP endpoint.
     func mcp(
         _ method: HTTPRequest.Method = .post,
         body: String? = nil,
         token: String? = "alice",
-        headers extra: HTTPFields = [:],
+        headers: HTTPFields = [:],
         contentType: String? = "application/json",
         accept: String? = "application/json, text/event-stream"
     ) async throws -> MCPAnswer {
-        var headers: HTTPFields = [:]
-        if let token { headers[.authorization] = "Bearer \(token)" }
-        if let contentType { headers[.contentType] = contentType }
-        if let accept { headers[.accept] = accept }
-        for field in extra { headers[field.name] = field.value }
-        return try await self.execute(uri: "/", method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) { response in
-            MCPAnswer(status: response.status, headers: response.headers, body: String(buffer: response.body))
-        }
+        try await HummingbirdTransport(client: self).mcp(method, body: body, token: token, headers: headers, contentType: contentType, accept: accept)
     }
 
-    /// A 2026-07-28 request with every header and `_meta` field right, unless the test overrides them.
     func modern(
         _ method: String,
         params: [String: JSONValue] = [:],
         id: JSONValue = 1,
         token: String? = "alice",
         version: String = "2026-07-28",
-        headers extra: HTTPFields? = nil
+        headers: HTTPFields? = nil
     ) async throws -> MCPAnswer {
-        var params = params
-        var meta = params["_meta"]?.objectValue ?? [:]
-        if meta["io.modelcontextprotocol/protocolVersion"] == nil { meta["io.modelcontextprotocol/protocolVersion"] = .string(version) }
-        if meta["io.modelcontextprotocol/clientCapabilities"] == nil { meta["io.modelcontextprotocol/clientCapabilities"] = [:] }
-        meta["io.modelcontextprotocol/clientInfo"] = ["name": "tests", "version": "1"]
-        params["_meta"] = .object(meta)
-        var headers: HTTPFields = [.mcpProtocolVersion: version, .mcpMethod: method]
-        if let name = params["name"]?.stringValue { headers[.mcpName] = name }
-        if let extra { headers = extra }
-        let body: JSONValue = ["jsonrpc": "2.0", "id": id, "method": .string(method), "params": .object(params)]
-        return try await self.mcp(body: body.jsonString, token: token, headers: headers)
+        try await HummingbirdTransport(client: self).modern(method, params: params, id: id, token: token, version: version, headers: headers)
     }
 
-    /// A 2026-07-28 `tools/call`.
     func callTool(_ name: String, _ arguments: [String: JSONValue] = [:], token: String? = "alice") async throws -> MCPAnswer {
-        try await self.modern("tools/call", params: ["name": .string(name), "arguments": .object(arguments)], token: token)
+        try await HummingbirdTransport(client: self).callTool(name, arguments, token: token)
     }
 
-    /// Opens a legacy session and returns its id.
     func initialize(version: String = "2025-11-25", token: String = "alice") async throws -> String {
-        let answer = try await self.mcp(
-            body: JSONValue([
-                "jsonrpc": "2.0", "id": 0, "method": "initialize",
-                "params": ["protocolVersion": .string(version), "capabilities": [:], "clientInfo": ["name": "tests", "version": "1"]],
-            ]).jsonString,
-            token: token
-        )
-        #expect(answer.status == .ok)
-        return try #require(answer.headers[.mcpSessionID])
+        try await HummingbirdTransport(client: self).initialize(version: version, token: token)
     }
 
-    /// A legacy request in a session.
     func legacy(
         _ method: String,
         params: [String: JSONValue] = [:],
@@ -137,14 +97,6 @@ extension TestClientProtocol {
         token: String? = "alice",
         version: String? = "2025-11-25"
     ) async throws -> MCPAnswer {
-        var headers: HTTPFields = [:]
-        if let session { headers[.mcpSessionID] = session }
-        if let version { headers[.mcpProtocolVersion] = version }
-        let body: JSONValue = ["jsonrpc": "2.0", "id": id, "method": .string(method), "params": .object(params)]
-        return try await self.mcp(body: body.jsonString, token: token, headers: headers)
+        try await HummingbirdTransport(client: self).legacy(method, params: params, session: session, id: id, token: token, version: version)
     }
-}
-
-extension JSONValue {
-    init(_ object: [String: JSONValue]) { self = .object(object) }
 }

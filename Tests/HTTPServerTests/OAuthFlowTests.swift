@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import MCPCore
 import OAuthTestSupport
+import MCPTestSupport
 import Testing
 
 @testable import HTTPServer

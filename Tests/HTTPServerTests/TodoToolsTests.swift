@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import MCPCore
 import EndpointTestSupport
+import MCPTestSupport
 import Testing
 import TodoDomain
 
@@ -24,6 +25,32 @@ struct TodoToolsTests {
         }
         #expect(SchemaValidator().violations(of: schema, by: structured, at: "result") == [], sourceLocation: sourceLocation)
         #expect(answer.toolText.flatMap { try? JSONValue.parse(Array($0.utf8)) } == structured, sourceLocation: sourceLocation)
+    }
+
+    @Test("The six tools are listed in order with strict schemas, titles and every annotation (7.4, 7.13)")
+    func listing() async throws {
+        let fixture = try await MCPFixture()
+        try await fixture.app().test(.router) { client in
+            let result = try #require(try await client.modern("tools/list").result)
+            guard case .array(let tools)? = result["tools"] else { Issue.record("no tools"); return }
+            #expect(
+                tools.compactMap { $0["name"]?.stringValue } == [
+                    "list_todos", "get_todo", "create_todo", "update_todo", "complete_todo", "delete_todo",
+                ]
+            )
+            for tool in tools {
+                let name = tool["name"]?.stringValue ?? "?"
+                #expect(tool["inputSchema"]?["type"] == "object", "\(name)")
+                #expect(tool["inputSchema"]?["additionalProperties"] == false, "\(name)")
+                #expect(tool["outputSchema"]?["type"] == "object", "\(name)")
+                #expect(tool["title"]?.stringValue?.isEmpty == false, "\(name)")
+                for hint in ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"] {
+                    #expect(tool["annotations"]?[hint]?.boolValue != nil, "\(name) \(hint)")
+                }
+            }
+            #expect(tools[0]["annotations"]?["readOnlyHint"] == true)
+            #expect(tools[5]["annotations"]?["destructiveHint"] == true)
+        }
     }
 
     @Test("Create, get, list, update, complete, reopen and delete")

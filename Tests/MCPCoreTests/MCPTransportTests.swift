@@ -1,11 +1,11 @@
+import EndpointCore
+import EndpointTestSupport
 import Foundation
 import HTTPTypes
-import Hummingbird
-import HummingbirdTesting
-import MCPCore
+import MCPTestSupport
 import Testing
 
-@testable import HTTPServer
+@testable import MCPCore
 
 /// Streamable HTTP rules shared by both eras: authentication, media types, size, JSON-RPC framing,
 /// Origin and CORS.
@@ -302,16 +302,6 @@ struct MCPTransportTests {
                 #expect(allowed.contains(header), "\(header)")
             }
             #expect(answer.headers[HTTPField.Name("Access-Control-Allow-Methods")!]?.contains("POST") == true)
-        }
-    }
-
-    @Test("A browser still gets the setup page at GET /")
-    func setupPageStillServed() async throws {
-        let fixture = try await MCPFixture()
-        try await fixture.app().test(.router) { client in
-            let answer = try await client.mcp(.get, token: nil, contentType: nil, accept: "text/html")
-            #expect(answer.status == .ok)
-            #expect(answer.body.contains("https://todo.example.com"))
         }
     }
 }
