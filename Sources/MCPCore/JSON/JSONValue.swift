@@ -1,3 +1,4 @@
+import EndpointCore
 import Foundation
 
 /// Any JSON value: what arrives in JSON-RPC params and leaves in results.
@@ -93,7 +94,8 @@ extension JSONValue {
     /// The value as compact JSON text.
     public var jsonString: String { String(decoding: self.serialized(), as: UTF8.self) }
 
-    private func write(to output: inout [UInt8]) {
+    /// Appends the value as compact JSON text, object keys sorted.
+    package func write(to output: inout [UInt8]) {
         switch self {
         case .null:
             output.append(contentsOf: "null".utf8)
@@ -118,44 +120,52 @@ extension JSONValue {
             output.append(UInt8(ascii: "]"))
         case .object(let object):
             output.append(UInt8(ascii: "{"))
-            for (index, member) in object.sorted(by: { $0.key < $1.key }).enumerated() {
-                if index > 0 { output.append(UInt8(ascii: ",")) }
-                Self.writeString(member.key, to: &output)
-                output.append(UInt8(ascii: ":"))
-                member.value.write(to: &output)
-            }
+            Self.writeMembers(of: object, to: &output)
             output.append(UInt8(ascii: "}"))
         }
     }
 
-    private static func writeString(_ string: String, to output: inout [UInt8]) {
-        output.append(UInt8(ascii: "\""))
-        var string = string
-        string.withUTF8 { bytes in
-            var runStart = 0
-            for index in 0..<bytes.count {
-                let byte = bytes[index]
-                guard Self.needsEscape[Int(byte)] else { continue }
-                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
-                runStart = index + 1
-                output.append(UInt8(ascii: "\\"))
-                switch byte {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"): output.append(byte)
-                case UInt8(ascii: "\n"): output.append(UInt8(ascii: "n"))
-                case UInt8(ascii: "\r"): output.append(UInt8(ascii: "r"))
-                case UInt8(ascii: "\t"): output.append(UInt8(ascii: "t"))
-                default:
-                    output.append(contentsOf: "u00".utf8)
-                    output.append(Self.hexDigits[Int(byte >> 4)])
-                    output.append(Self.hexDigits[Int(byte & 0xF)])
-                }
-            }
-            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
+    /// Appends the members of `object`, keys sorted and comma-separated, without the braces.
+    package static func writeMembers(of object: [String: JSONValue], to output: inout [UInt8]) {
+        for (index, member) in object.sorted(by: { $0.key < $1.key }).enumerated() {
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            Self.writeString(member.key, to: &output)
+            output.append(UInt8(ascii: ":"))
+            member.value.write(to: &output)
         }
+    }
+
+    /// Appends `string` as a JSON string.
+    package static func writeString(_ string: String, to output: inout [UInt8]) {
+        var string = string
+        string.withUTF8 { Self.writeString(utf8: $0, to: &output) }
+    }
+
+    /// Appends UTF-8 text as a JSON string: for JSON text carried inside a string, without
+    /// decoding it first.
+    package static func writeString(utf8 bytes: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        var runStart = 0
+        for index in 0..<bytes.count {
+            let byte = bytes[index]
+            guard Self.needsEscape[Int(byte)] else { continue }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+            runStart = index + 1
+            output.append(UInt8(ascii: "\\"))
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): output.append(byte)
+            case UInt8(ascii: "\n"): output.append(UInt8(ascii: "n"))
+            case UInt8(ascii: "\r"): output.append(UInt8(ascii: "r"))
+            case UInt8(ascii: "\t"): output.append(UInt8(ascii: "t"))
+            default:
+                output.append(contentsOf: "u00".utf8)
+                Hex.append(byte, to: &output)
+            }
+        }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
         output.append(UInt8(ascii: "\""))
     }
 
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
     /// Whether a byte is written escaped: control characters, DEL, quote and backslash.
     private static let needsEscape: [Bool] = (0...255).map { $0 < 0x20 || $0 == 0x7F || $0 == 0x22 || $0 == 0x5C }
 }

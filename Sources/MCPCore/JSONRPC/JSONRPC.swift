@@ -1,3 +1,5 @@
+public import HTTPTypes
+
 /// A JSON-RPC request id: a string or an integer, never null.
 public enum JSONRPCID: Hashable, Sendable {
     case string(String)
@@ -50,14 +52,17 @@ public struct JSONRPCError: Error, Hashable, Sendable {
     public var message: String
     public var data: JSONValue?
     /// The HTTP status of the response that carries this error.
-    public var httpStatus: Int
+    public var httpStatus: HTTPResponse.Status
 
-    public init(_ code: JSONRPCErrorCode, _ message: String, data: JSONValue? = nil, httpStatus: Int = 200) {
+    public init(_ code: JSONRPCErrorCode, _ message: String, data: JSONValue? = nil, httpStatus: HTTPResponse.Status = .ok) {
         self.code = code
         self.message = message
         self.data = data
         self.httpStatus = httpStatus
     }
+
+    /// The error response for the request `id` (`null` when the id could not be read), as bytes.
+    package func serializedResponse(id: JSONRPCID?) -> [UInt8] { self.response(id: id).serialized() }
 
     /// The error response for the request `id` (`null` when the id could not be read).
     package func response(id: JSONRPCID?) -> JSONValue {
@@ -82,33 +87,33 @@ package enum JSONRPCMessage {
     ///   `id` is set to the request's id when it could be read.
     package static func classify(_ value: JSONValue) throws(IdentifiedError) -> JSONRPCMessage {
         guard case .object(let object) = value else {
-            throw IdentifiedError(id: nil, error: JSONRPCError(.invalidRequest, "A JSON-RPC message must be a JSON object.", httpStatus: 400))
+            throw IdentifiedError(id: nil, error: JSONRPCError(.invalidRequest, "A JSON-RPC message must be a JSON object.", httpStatus: .badRequest))
         }
         let id = object["id"].flatMap(JSONRPCID.init)
         guard object["jsonrpc"] == "2.0" else {
-            throw IdentifiedError(id: id, error: JSONRPCError(.invalidRequest, #"The message must have "jsonrpc": "2.0"."#, httpStatus: 400))
+            throw IdentifiedError(id: id, error: JSONRPCError(.invalidRequest, #"The message must have "jsonrpc": "2.0"."#, httpStatus: .badRequest))
         }
         if let method = object["method"] {
             guard case .string(let name) = method else {
-                throw IdentifiedError(id: id, error: JSONRPCError(.invalidRequest, "The method must be a string.", httpStatus: 400))
+                throw IdentifiedError(id: id, error: JSONRPCError(.invalidRequest, "The method must be a string.", httpStatus: .badRequest))
             }
             var params: [String: JSONValue] = [:]
             switch object["params"] {
             case nil: break
             case .object(let object)?: params = object
             default:
-                throw IdentifiedError(id: id, error: JSONRPCError(.invalidRequest, "The params must be an object.", httpStatus: 400))
+                throw IdentifiedError(id: id, error: JSONRPCError(.invalidRequest, "The params must be an object.", httpStatus: .badRequest))
             }
             guard let rawID = object["id"] else { return .notification(method: name) }
             guard let id = JSONRPCID(rawID) else {
-                throw IdentifiedError(id: nil, error: JSONRPCError(.invalidRequest, "The id must be a string or an integer.", httpStatus: 400))
+                throw IdentifiedError(id: nil, error: JSONRPCError(.invalidRequest, "The id must be a string or an integer.", httpStatus: .badRequest))
             }
             return .request(id: id, method: name, params: params)
         }
         if id != nil, object["result"] != nil || object["error"] != nil { return .response }
         throw IdentifiedError(
             id: id,
-            error: JSONRPCError(.invalidRequest, "The message is neither a request, a notification nor a response.", httpStatus: 400)
+            error: JSONRPCError(.invalidRequest, "The message is neither a request, a notification nor a response.", httpStatus: .badRequest)
         )
     }
 }

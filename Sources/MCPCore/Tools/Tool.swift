@@ -109,22 +109,28 @@ public struct ToolCall: Sendable {
 
 /// What a tool call returns.
 public struct ToolResult: Hashable, Sendable {
-    /// The content blocks (text, images, …).
+    /// The content blocks (text, images, …). A result made by ``structured(_:)`` also leads with a
+    /// text block holding the structured result as JSON text (see ``mirrorsStructuredContent``).
     public var content: [JSONValue]
     /// The structured result, matching the tool's output schema.
     public var structuredContent: JSONValue?
     /// Whether the call failed in a way the model can correct (bad input, unknown id, …).
     public var isError: Bool
+    /// Whether a text block with `structuredContent` as JSON text is sent before ``content``, for
+    /// clients that read only text. It is written from the same bytes as `structuredContent`, so
+    /// the result is serialized once.
+    public var mirrorsStructuredContent: Bool
 
-    public init(content: [JSONValue], structuredContent: JSONValue? = nil, isError: Bool = false) {
+    public init(content: [JSONValue], structuredContent: JSONValue? = nil, isError: Bool = false, mirrorsStructuredContent: Bool = false) {
         self.content = content
         self.structuredContent = structuredContent
         self.isError = isError
+        self.mirrorsStructuredContent = mirrorsStructuredContent
     }
 
     /// A structured result, also given as JSON text for clients that read only text.
     public static func structured(_ value: JSONValue) -> ToolResult {
-        ToolResult(content: [["type": "text", "text": .string(value.jsonString)]], structuredContent: value)
+        ToolResult(content: [], structuredContent: value, mirrorsStructuredContent: true)
     }
 
     /// A failed call with a message the model can act on.
@@ -132,11 +138,27 @@ public struct ToolResult: Hashable, Sendable {
         ToolResult(content: [["type": "text", "text": .string(message)]], isError: true)
     }
 
-    package var json: JSONValue {
-        var result: [String: JSONValue] = ["content": .array(self.content)]
-        if let structuredContent = self.structuredContent { result["structuredContent"] = structuredContent }
-        if self.isError { result["isError"] = true }
-        return .object(result)
+    /// Appends the members of the `CallToolResult` object, without the braces.
+    package func writeMembers(to output: inout [UInt8]) {
+        var structured: [UInt8] = []
+        self.structuredContent?.write(to: &structured)
+        output.append(contentsOf: #""content":["#.utf8)
+        if self.mirrorsStructuredContent && self.structuredContent != nil {
+            output.append(contentsOf: #"{"text":"#.utf8)
+            structured.withUnsafeBufferPointer { JSONValue.writeString(utf8: $0, to: &output) }
+            output.append(contentsOf: #","type":"text"}"#.utf8)
+            if !self.content.isEmpty { output.append(UInt8(ascii: ",")) }
+        }
+        for (index, block) in self.content.enumerated() {
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            block.write(to: &output)
+        }
+        output.append(UInt8(ascii: "]"))
+        if self.isError { output.append(contentsOf: #","isError":true"#.utf8) }
+        if self.structuredContent != nil {
+            output.append(contentsOf: #","structuredContent":"#.utf8)
+            output.append(contentsOf: structured)
+        }
     }
 }
 

@@ -1,0 +1,50 @@
+import Logging
+
+/// Tool calls: arguments checked against the tool's schema and the caller's scopes before the
+/// handler runs; handler failures become results the model can act on.
+extension MCPEndpoint {
+
+    func callTool(id: JSONRPCID, params: [String: JSONValue], principal: Principal, era: Era) async -> Reply {
+        guard case .string(let name)? = params["name"] else {
+            return self.failure(id, .invalidParams, "params.name must be the name of a tool.")
+        }
+        guard let tool = self.toolsByName[name] else {
+            return self.failure(id, .invalidParams, "Unknown tool '\(name)'. Call tools/list for the tools this server offers.")
+        }
+        let arguments: [String: JSONValue]
+        switch params["arguments"] {
+        case nil, .null?: arguments = [:]
+        case .object(let object)?: arguments = object
+        default: return self.failure(id, .invalidParams, "params.arguments must be an object.")
+        }
+        if let refusal = self.scopeRefusal(tool, principal) { return refusal.reply }
+        let problems = self.validator.violations(of: tool.inputSchema, by: .object(arguments))
+        guard problems.isEmpty else {
+            return self.toolResult(id, ToolResult.error("Invalid arguments for \(name): " + problems.joined(separator: " ")), era: era)
+        }
+        do {
+            return self.toolResult(id, try await tool.handler(ToolCall(arguments: arguments, principal: principal)), era: era)
+        } catch let error as ToolError {
+            return self.toolResult(id, ToolResult.error(error.message), era: era)
+        } catch {
+            self.logger.error("Tool \(name) failed: \(error)")
+            return self.failure(id, .internalError, "The tool \(name) failed on the server. Try again later.")
+        }
+    }
+
+    /// The 403 challenge when `principal` lacks a scope `tool` needs.
+    func scopeRefusal(_ tool: Tool, _ principal: Principal) -> Challenge? {
+        let missing = tool.requiredScopes.filter { !principal.scopes.contains($0) }
+        guard !missing.isEmpty else { return nil }
+        return Challenge.insufficientScope(
+            scope: principal.scopes.union(tool.requiredScopes).sorted().joined(separator: " "),
+            description: "The tool \(tool.name) needs the scope \(missing.joined(separator: " ")).",
+            resourceMetadataURL: self.configuration.resourceMetadataURL
+        )
+    }
+
+    /// The response carrying a tool's result, serialized once (see ``ToolResult/writeMembers(to:)``).
+    private func toolResult(_ id: JSONRPCID, _ result: ToolResult, era: Era) -> Reply {
+        self.success(id, era: era) { result.writeMembers(to: &$0) }
+    }
+}
