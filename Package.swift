@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "MCPCore", targets: ["MCPCore"]),
         .library(name: "OAuthKit", targets: ["OAuthKit"]),
         .library(name: "TodoDomain", targets: ["TodoDomain"]),
+        .library(name: "TodoMCP", targets: ["TodoMCP"]),
         .library(name: "Storage", targets: ["Storage"]),
         .library(name: "HTTPServer", targets: ["HTTPServer"]),
     ],
@@ -70,10 +71,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "TodoMCP",
+            dependencies: ["MCPCore", "TodoDomain"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Storage",
             dependencies: [
                 "TodoDomain", "MCPCore", "OAuthKit",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.embedInCode("Migrations")],
             swiftSettings: swiftSettings
@@ -91,7 +99,7 @@ let package = Package(
         .target(
             name: "HTTPServer",
             dependencies: [
-                "EndpointCore", "HummingbirdEndpoints", "MCPCore", "OAuthKit", "TodoDomain", "Storage",
+                "EndpointCore", "HummingbirdEndpoints", "MCPCore", "OAuthKit", "TodoDomain", "TodoMCP", "Storage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -161,13 +169,17 @@ let package = Package(
         ),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Storage", "TodoDomain", "MCPCore", "OAuthKit", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "Storage", "TodoDomain", "MCPCore", "OAuthKit", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "HTTPServerTests",
             dependencies: [
-                "HTTPServer", "Storage", "TodoDomain", "MCPCore", "OAuthKit", "EndpointCore", "EndpointTestSupport", "OAuthTestSupport", "MCPTestSupport",
+                "HTTPServer", "Storage", "TodoDomain", "TodoMCP", "MCPCore", "OAuthKit", "EndpointCore", "EndpointTestSupport", "OAuthTestSupport", "MCPTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -188,7 +200,7 @@ if Context.environment["TODO_FUZZ"] != nil {
     let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
         ("FuzzJSON", ["MCPCore"]),
         ("FuzzJSONRPC", ["MCPCore"]),
-        ("FuzzToolArguments", ["HTTPServer", "MCPCore", "TodoDomain"]),
+        ("FuzzToolArguments", ["TodoMCP", "MCPCore", "TodoDomain"]),
         ("FuzzForms", ["HTTPServer", "OAuthKit"]),
         ("FuzzAccessToken", ["OAuthKit", "EndpointCore"]),
         ("FuzzRedirectURI", ["OAuthKit"]),

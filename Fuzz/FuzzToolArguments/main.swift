@@ -3,7 +3,7 @@ import Dispatch
 // todo tool: the schema check first, then the tool itself for what passes. Tools may refuse (a tool
 // error) but never crash, and a stored title or notes always keeps within the domain's limits.
 import FuzzSupport
-import HTTPServer
+import TodoMCP
 import MCPCore
 import TodoDomain
 

@@ -8,6 +8,7 @@ import NIOCore
 public import OAuthKit
 public import Storage
 import TodoDomain
+import TodoMCP
 
 /// Builds the whole server from its configuration: database (migrated), services and routes.
 ///

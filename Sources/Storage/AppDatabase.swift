@@ -11,8 +11,9 @@ public import GRDB
 /// let todos = SQLiteTodoRepository(database)
 /// ```
 public struct AppDatabase: Sendable {
-    /// The connection (a pool for files, a queue in memory). Repositories read and write through it.
-    public let writer: any DatabaseWriter
+    /// The connection (a pool for files, a queue in memory). Repositories read and write through
+    /// it; others write through ``write(_:)``.
+    package let writer: any DatabaseWriter
     /// For files: a connection of its own that copies the write-ahead log into the database, so
     /// that a checkpoint never holds up a write (see ``checkpoint()``).
     private let checkpointer: DatabaseQueue?
@@ -32,6 +33,11 @@ public struct AppDatabase: Sendable {
     /// waits for the disk, and this way many writes share that wait.
     public func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await self.groupCommit.write(work)
+    }
+
+    /// Runs `work` on a reader (a snapshot that writes in progress do not disturb).
+    public func read<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await self.writer.read(work)
     }
 
     /// Opens (creating it and its folder if needed) the database file at `path`, and applies every

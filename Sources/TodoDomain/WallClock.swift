@@ -25,10 +25,10 @@ public struct WallClock: Sendable {
 extension Date {
     /// Whole milliseconds since 1970, rounded to the nearest (so that a date made from milliseconds
     /// gives them back exactly, despite floating point).
-    public var millisecondsSince1970: Int64 { Int64((self.timeIntervalSince1970 * 1000).rounded()) }
+    package var millisecondsSince1970: Int64 { Int64((self.timeIntervalSince1970 * 1000).rounded()) }
 
     /// The date `milliseconds` after 1970.
-    public init(millisecondsSince1970 milliseconds: Int64) {
+    package init(millisecondsSince1970 milliseconds: Int64) {
         self.init(timeIntervalSince1970: Double(milliseconds) / 1000)
     }
 }

@@ -7,6 +7,7 @@ import EndpointTestSupport
 import MCPTestSupport
 import Testing
 import TodoDomain
+import TodoMCP
 
 @testable import HTTPServer
 

@@ -1,7 +1,6 @@
-import Foundation
-import Logging
-import ServiceLifecycle
-import Storage
+public import Foundation
+public import Logging
+public import ServiceLifecycle
 
 /// Runs `work` at once and then every `interval`, until graceful shutdown.
 struct PeriodicService: Service {
@@ -19,19 +18,42 @@ struct PeriodicService: Service {
 }
 
 /// Purges expired codes, tokens and sessions on a schedule, and stops on graceful shutdown.
-struct CleanupService: Service {
+///
+/// ```swift
+/// let cleanup = CleanupService(database: database, interval: .seconds(600), sessionIdleTimeout: 86_400, logger: logger)
+/// let app = Application(router: router, services: [cleanup, CheckpointService(database: database, logger: logger)])
+/// ```
+public struct CleanupService: Service {
     let database: AppDatabase
     let interval: Duration
     let sessionIdleTimeout: TimeInterval
     let now: @Sendable () -> Date
     let logger: Logger
 
-    func run() async throws {
+    /// - Parameters:
+    ///   - interval: the time between passes (the first runs at once).
+    ///   - sessionIdleTimeout: how long a legacy MCP session may go unused.
+    ///   - now: the clock.
+    public init(
+        database: AppDatabase,
+        interval: Duration = .seconds(600),
+        sessionIdleTimeout: TimeInterval,
+        now: @escaping @Sendable () -> Date = Date.init,
+        logger: Logger
+    ) {
+        self.database = database
+        self.interval = interval
+        self.sessionIdleTimeout = sessionIdleTimeout
+        self.now = now
+        self.logger = logger
+    }
+
+    public func run() async throws {
         try await PeriodicService(interval: self.interval, work: self.runOnce).run()
     }
 
     /// One pass; a failure is logged and the next pass tries again.
-    func runOnce() async {
+    package func runOnce() async {
         do {
             let report = try await self.database.purgeExpired(now: self.now(), sessionIdleTimeout: self.sessionIdleTimeout)
             if report.total > 0 { self.logger.info("Cleanup removed \(report.total) expired rows", metadata: ["cleanup": "\(report)"]) }
@@ -43,17 +65,24 @@ struct CleanupService: Service {
 
 /// Copies the database's write-ahead log into the database file every `interval`, off the write
 /// path (see ``AppDatabase/checkpoint()``), and stops on graceful shutdown.
-struct CheckpointService: Service {
+public struct CheckpointService: Service {
     let database: AppDatabase
     let interval: Duration
     let logger: Logger
 
-    func run() async throws {
+    /// - Parameter interval: the time between checkpoints.
+    public init(database: AppDatabase, interval: Duration = .milliseconds(100), logger: Logger) {
+        self.database = database
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
         try await PeriodicService(interval: self.interval, work: self.runOnce).run()
     }
 
     /// One checkpoint; a failure is logged and the next one tries again.
-    func runOnce() async {
+    package func runOnce() async {
         do {
             try await self.database.checkpoint()
         } catch {

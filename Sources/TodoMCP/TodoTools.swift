@@ -1,16 +1,22 @@
-import Foundation
-package import MCPCore
-package import TodoDomain
+package import Foundation
+public import MCPCore
+public import TodoDomain
 
-/// The six todo tools: MCP tool definitions over ``TodoService``.
+/// The six todo tools: MCP tool definitions over ``TodoService``, for any ``MCPEndpoint``.
 ///
 /// Domain failures (a bad field, an unknown id, a bad cursor) become results with `isError: true`
-/// carrying the domain's message, so the model can correct itself.
-package enum TodoTools {
+/// carrying the domain's message, so the model can correct itself. Reading needs the scope
+/// `todos:read`, changing `todos:write`; the caller's subject owns the todos.
+///
+/// ```swift
+/// let tools = TodoTools.all(service: TodoService(repository: SQLiteTodoRepository(database)))
+/// ```
+public enum TodoTools {
     static let readScope = "todos:read"
     static let writeScope = "todos:write"
 
-    package static func all(service: TodoService) -> [Tool] {
+    /// The tools, in the order `tools/list` shows them.
+    public static func all(service: TodoService) -> [Tool] {
         [
             listTodos(service), getTodo(service), createTodo(service), updateTodo(service), completeTodo(service),
             deleteTodo(service),
@@ -242,7 +248,7 @@ package enum TodoTools {
     ///
     /// Computed directly (days to civil date, after Howard Hinnant's algorithm): a page of todos
     /// prints 60 of these, and a formatter per call is among the largest costs of `list_todos`.
-    static func timestamp(_ date: Date) -> String {
+    package static func timestamp(_ date: Date) -> String {
         let milliseconds = date.millisecondsSince1970
         let days = Int((milliseconds >= 0 ? milliseconds : milliseconds - 86_399_999) / 86_400_000)
         let inDay = Int(milliseconds - Int64(days) * 86_400_000)

@@ -3,10 +3,9 @@ import GRDB
 import Logging
 import OAuthKit
 import ServiceLifecycleTestKit
-import Storage
 import Testing
 
-@testable import HTTPServer
+@testable import Storage
 
 @Suite("Maintenance services")
 struct MaintenanceServicesTests {
