@@ -104,6 +104,8 @@ func buildRouter(
         configuration: OAuthConfiguration(
             issuer: configuration.mcpURL,
             resource: configuration.resource,
+            scopes: todoScopes,
+            resourceName: "Todos",
             accessTokenLifetime: configuration.accessTokenLifetime,
             refreshTokenLifetime: configuration.refreshTokenLifetime,
             demoMode: configuration.demoMode,
@@ -152,6 +154,12 @@ func buildRouter(
     }
     return router
 }
+
+/// The scopes of the todo tools, with the words the consent page uses.
+let todoScopes = [
+    ScopeDefinition(Scope(rawValue: TodoTools.readScope), explanation: "Read your todos"),
+    ScopeDefinition(Scope(rawValue: TodoTools.writeScope), explanation: "Create, change, complete and delete your todos"),
+]
 
 /// The server's version, as MCP `serverInfo` reports it.
 let serverVersion = "0.1.0"

@@ -1,7 +1,7 @@
 public import EndpointCore
 import HTTPTypes
 public import Hummingbird
-import NIOCore
+public import NIOCore
 
 extension Router {
     /// Serves `endpoint` at its routes, next to the router's other routes.
@@ -70,5 +70,18 @@ struct HummingbirdRequestBody: EndpointRequestBody {
             collected.append(contentsOf: buffer.readableBytesView)
         }
         return collected
+    }
+}
+
+/// A request context that knows the connection's peer address, so that ``Router/mount(_:clientAddress:intercept:)``
+/// can give endpoints the client's address (rate limits key on it) without more code.
+public struct EndpointRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The address of the connection's peer (the reverse proxy, when there is one).
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = CoreRequestContextStorage(source: source)
+        self.remoteAddress = source.channel.remoteAddress
     }
 }

@@ -12,8 +12,10 @@ public import TodoDomain
 /// let tools = TodoTools.all(service: TodoService(repository: SQLiteTodoRepository(database)))
 /// ```
 public enum TodoTools {
-    static let readScope = "todos:read"
-    static let writeScope = "todos:write"
+    /// The scope the reading tools need.
+    public static let readScope = "todos:read"
+    /// The scope the tools that change todos need.
+    public static let writeScope = "todos:write"
 
     /// The tools, in the order `tools/list` shows them.
     public static func all(service: TodoService) -> [Tool] {

@@ -13,7 +13,7 @@ struct EntryPointTests {
     /// A server mounted at `/auth` of `https://example.com`, protecting `https://example.com/mcp`.
     static func mounted() -> OAuthFixture {
         var fixture = OAuthFixture()
-        fixture.configuration = OAuthConfiguration(issuer: "https://example.com/auth", resource: "https://example.com/mcp", mountPath: "/auth")
+        fixture.configuration = OAuthConfiguration(issuer: "https://example.com/auth", resource: "https://example.com/mcp", scopes: OAuthFixture.scopes, mountPath: "/auth")
         return fixture
     }
 
@@ -53,7 +53,7 @@ struct EntryPointTests {
 
     @Test("Root aliases can be turned off")
     func noRootAliases() {
-        var configuration = OAuthConfiguration(issuer: "https://example.com/auth", resource: "https://example.com/mcp", mountPath: "/auth/")
+        var configuration = OAuthConfiguration(issuer: "https://example.com/auth", resource: "https://example.com/mcp", scopes: OAuthFixture.scopes, mountPath: "/auth/")
         #expect(configuration.mountPath == "/auth")
         #expect(OAuthPaths(configuration).endpoint(at: "/token") == .token)
         configuration.servesRootAliases = false
@@ -146,5 +146,38 @@ struct EntryPointTests {
         #expect(page.html == "custom email for &lt;Mine&gt;")
         let error = try await browser.browse(.get, "/oauth/authorize?client_id=nobody")
         #expect(error.html == "custom error: Unknown client")
+    }
+
+    @Test("The embedder's scopes and resource name are the ones offered, explained and granted")
+    func embedderScopes() async throws {
+        var fixture = OAuthFixture()
+        fixture.configuration = OAuthConfiguration(
+            issuer: "https://todo.example.com",
+            resource: "https://todo.example.com/",
+            scopes: [ScopeDefinition("notes:read", explanation: "Read your <notes>"), ScopeDefinition("notes:write", explanation: "Write notes")],
+            resourceName: "Notes",
+            defaultScopes: ["notes:read"]
+        )
+        let app = try await fixture.app()
+        try await app.test(.router) { client in
+            let resource = try await client.json("/.well-known/oauth-protected-resource")
+            #expect(resource["scopes_supported"] as? [String] == ["notes:read", "notes:write"])
+            #expect(resource["resource_name"] as? String == "Notes")
+            #expect(try await client.json("/.well-known/oauth-authorization-server")["scopes_supported"] as? [String] == ["notes:read", "notes:write"])
+
+            let browser = ScriptedClient(client)
+            let (_, registration) = try await browser.register()
+            #expect(registration["scope"] as? String == "notes:read notes:write")
+            var page = try await browser.browse(.get, browser.authorizeURI(pkce: PKCEPair(), scope: "todos:read notes:write"))
+            page = try await browser.submit(page, [("email", "ada@example.com")])
+            page = try await browser.submit(page, [("code", try #require(page.demoCode))])
+            #expect(page.html.contains("<li>Write notes</li>") && !page.html.contains("<li>todos"), "only known scopes are asked for")
+
+            let fresh = ScriptedClient(client)
+            let (code, pkce) = try await fresh.authorizationCode(scope: nil)
+            let (_, tokens, _) = try await fresh.exchange(code: code, pkce: pkce)
+            #expect(tokens["scope"] as? String == "notes:read", "no scope asked: the default scopes")
+            #expect(app.server.verifyAccessToken(try #require(tokens["access_token"] as? String))?.scopes == ["notes:read"])
+        }
     }
 }

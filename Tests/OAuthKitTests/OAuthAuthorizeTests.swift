@@ -199,7 +199,7 @@ struct OAuthAuthorizeTests {
     func cookieSecurity() async throws {
         for (url, secure) in [("https://todo.example.com", true), ("http://127.0.0.1:8080", false)] {
             var fixture = OAuthFixture()
-            fixture.configuration = OAuthConfiguration(issuer: url, resource: url + "/")
+            fixture.configuration = OAuthConfiguration(issuer: url, resource: url + "/", scopes: OAuthFixture.scopes)
             try await fixture.app().test(.router) { client in
                 let browser = ScriptedClient(client)
                 _ = try await browser.register()

@@ -9,8 +9,13 @@ import Testing
 /// An authorization server on an in-memory store and a test clock, driven through its HTTP entry
 /// point exactly as a host server drives it.
 struct OAuthFixture {
+    static let scopes = [
+        ScopeDefinition("todos:read", explanation: "Read your todos"),
+        ScopeDefinition("todos:write", explanation: "Create, change, complete and delete your todos"),
+    ]
+
     let clock = TestClock()
-    var configuration = OAuthConfiguration(issuer: "https://todo.example.com", resource: "https://todo.example.com/")
+    var configuration = OAuthConfiguration(issuer: "https://todo.example.com", resource: "https://todo.example.com/", scopes: OAuthFixture.scopes)
     var signingKeys: [SigningKey] = []
     var metadataFetcher: (any ClientMetadataFetcher)?
     var delivery: any LoginCodeDelivery = DemoCodeDelivery()

@@ -227,7 +227,7 @@ struct OAuthTokenTests {
         var fixture = OAuthFixture()
         let access = try await fixture.app().test(.router) { client in try await ScriptedClient(client).tokens().access }
         // The same keys and data, but the server now stands for another resource.
-        fixture.configuration = OAuthConfiguration(issuer: "https://other.example.com", resource: "https://other.example.com/")
+        fixture.configuration = OAuthConfiguration(issuer: "https://other.example.com", resource: "https://other.example.com/", scopes: OAuthFixture.scopes)
         try await fixture.app().test(.router) { client in
             #expect(!client.accepts(access))
         }

@@ -14,7 +14,11 @@ struct PageEscapingTests {
         ]
         let values: [String: PageValue] =
             switch page {
-            case "email": ["clientName": .text(fill("clientName")), "email": .text(fill("email")), "message": .text(fill("message"))]
+            case "email":
+                [
+                    "clientName": .text(fill("clientName")), "resourceName": .text(fill("resourceName")), "email": .text(fill("email")),
+                    "message": .text(fill("message")),
+                ]
             case "code": ["email": .text(fill("email")), "demoCode": .text(fill("demoCode")), "message": .text(fill("message"))]
             case "consent":
                 [

@@ -2,6 +2,7 @@ import EndpointCore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdEndpoints
 import MCPCore
 import OAuthKit
 

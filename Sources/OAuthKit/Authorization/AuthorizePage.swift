@@ -30,6 +30,8 @@ public struct AuthorizePage: Sendable {
     /// Seconds to wait, when the page reports a rate limit (status 429).
     public var retryAfter: Int?
     public var clientName: String
+    /// The name of what the client wants to use (``OAuthConfiguration/resourceName``).
+    public var resourceName: String
     /// The host (or app scheme) the client's redirect goes to, shown so the person knows where they are sent.
     public var redirectHost: String
     /// What the client asks for, in words.
@@ -44,15 +46,4 @@ public struct AuthorizePage: Sendable {
     public var csrfToken: String
     /// The authorization request, carried through the forms as hidden fields.
     public var requestFields: [(name: String, value: String)]
-}
-
-extension Scope {
-    /// The scope in words, for the consent page.
-    var explanation: String {
-        switch self {
-        case .todosRead: "Read your todos"
-        case .todosWrite: "Create, change, complete and delete your todos"
-        default: self.rawValue
-        }
-    }
 }

@@ -17,8 +17,12 @@ public struct OAuthConfiguration: Sendable {
     /// The protected resource (the MCP endpoint) in canonical form, such as `https://todo.example.com/`.
     /// Tokens are issued for it alone.
     public var resource: String
-    /// The scopes granted when a client asks for none (or only for unknown ones).
-    public var defaultScopes: [Scope]
+    /// The scopes the server offers, in the order metadata lists them.
+    public var scopes: [ScopeDefinition]
+    /// The scopes granted when a client asks for none (or only for unknown ones); `nil` for all.
+    public var defaultScopes: [Scope]?
+    /// The name of the protected resource, for its metadata.
+    public var resourceName: String
     /// How long access tokens live, in seconds.
     public var accessTokenLifetime: TimeInterval
     /// How long refresh tokens live unused, in seconds.
@@ -41,10 +45,12 @@ public struct OAuthConfiguration: Sendable {
     public init(
         issuer: String,
         resource: String,
+        scopes: [ScopeDefinition],
+        resourceName: String = "MCP server",
         mountPath: String = "",
         servesRootAliases: Bool = true,
         maxBodyBytes: Int = 64 * 1024,
-        defaultScopes: [Scope] = Scope.all,
+        defaultScopes: [Scope]? = nil,
         accessTokenLifetime: TimeInterval = 3600,
         refreshTokenLifetime: TimeInterval = 30 * 86_400,
         authorizationCodeLifetime: TimeInterval = 600,
@@ -60,7 +66,9 @@ public struct OAuthConfiguration: Sendable {
         self.mountPath = mountPath.hasSuffix("/") ? String(mountPath.dropLast()) : mountPath
         self.servesRootAliases = servesRootAliases
         self.maxBodyBytes = maxBodyBytes
+        self.scopes = scopes
         self.defaultScopes = defaultScopes
+        self.resourceName = resourceName
         self.accessTokenLifetime = accessTokenLifetime
         self.refreshTokenLifetime = refreshTokenLifetime
         self.authorizationCodeLifetime = authorizationCodeLifetime
@@ -70,6 +78,14 @@ public struct OAuthConfiguration: Sendable {
         self.loginSessionLifetime = loginSessionLifetime
         self.demoMode = demoMode
         self.secureCookies = secureCookies ?? issuer.hasPrefix("https://")
+    }
+
+    /// The scopes offered, without their explanations.
+    public var supportedScopes: [Scope] { self.scopes.map(\.scope) }
+
+    /// The words for `scope` on the consent page (its name when it has none).
+    func explanation(of scope: Scope) -> String {
+        self.scopes.first { $0.scope == scope }?.explanation ?? scope.rawValue
     }
 
     /// Whether `value` names this server's resource: the canonical form, or the same URL with or

@@ -126,8 +126,8 @@ extension AuthorizationServer {
         if let resource = request.resource, !resource.isEmpty, !self.configuration.isResource(resource) {
             return fail(.invalidTarget, "resource must be \(self.configuration.resource).")
         }
-        var scopes = Scope.parse(request.scope ?? "")
-        if scopes.isEmpty { scopes = self.configuration.defaultScopes }
+        var scopes = Scope.parse(request.scope ?? "", known: self.configuration.supportedScopes)
+        if scopes.isEmpty { scopes = self.configuration.defaultScopes ?? self.configuration.supportedScopes }
 
         // 3. The browser: CSRF cookie and login.
         var setCookies: [Cookie] = []
@@ -234,8 +234,9 @@ struct Flow {
                 status: status,
                 retryAfter: retryAfter,
                 clientName: self.client.name,
+                resourceName: self.configuration.resourceName,
                 redirectHost: RedirectURI.displayHost(self.redirectURI),
-                scopeDescriptions: self.scopes.map(\.explanation),
+                scopeDescriptions: self.scopes.map(self.configuration.explanation(of:)),
                 email: email,
                 demoCode: demoCode,
                 message: message,

@@ -121,7 +121,7 @@ extension AuthorizationServer {
         let hash = sha256Hex(presented)
         // Scopes the server does not know (such as offline_access) are ignored, as at authorization;
         // a known scope that was never granted is an error, never a silent widening or narrowing.
-        let requestedScopes = form["scope"].map { Scope.parse($0).map(\.rawValue) }.flatMap { $0.isEmpty ? nil : $0 }
+        let requestedScopes = form["scope"].map { Scope.parse($0, known: self.configuration.supportedScopes).map(\.rawValue) }.flatMap { $0.isEmpty ? nil : $0 }
         if let requestedScopes, let stored = try await self.grants.refreshToken(hash: hash), stored.clientID == client.id,
             stored.revokedAt == nil, stored.rotatedAt == nil, stored.expiresAt > now,
             let missing = requestedScopes.first(where: { !stored.scopes.contains($0) })

@@ -14,7 +14,12 @@ public import Logging
 /// ```swift
 /// let store = InMemoryOAuthStore()
 /// let server = try await AuthorizationServer.make(
-///     configuration: OAuthConfiguration(issuer: "https://example.com/auth", resource: "https://example.com/mcp", mountPath: "/auth"),
+///     configuration: OAuthConfiguration(
+///         issuer: "https://example.com/auth",
+///         resource: "https://example.com/mcp",
+///         scopes: [ScopeDefinition("notes:read", explanation: "Read your notes")],
+///         mountPath: "/auth"
+///     ),
 ///     store: store
 /// )
 /// let answer = await server.handle(request, body: BufferedBody(bytes), origin: RequestOrigin(clientAddress: "203.0.113.7"))
@@ -139,9 +144,9 @@ public struct AuthorizationServer: Sendable {
             ProtectedResourceMetadata(
                 resource: self.configuration.resource,
                 authorization_servers: [self.configuration.issuer],
-                scopes_supported: Scope.all.map(\.rawValue),
+                scopes_supported: self.configuration.supportedScopes.map(\.rawValue),
                 bearer_methods_supported: ["header"],
-                resource_name: "Todo MCP server"
+                resource_name: self.configuration.resourceName
             )
         )
     }
@@ -155,7 +160,7 @@ public struct AuthorizationServer: Sendable {
                 token_endpoint: self.paths.url(of: .token),
                 registration_endpoint: self.paths.url(of: .registration),
                 revocation_endpoint: self.paths.url(of: .revocation),
-                scopes_supported: Scope.all.map(\.rawValue),
+                scopes_supported: self.configuration.supportedScopes.map(\.rawValue),
                 response_types_supported: ["code"],
                 response_modes_supported: ["query"],
                 grant_types_supported: ["authorization_code", "refresh_token"],
@@ -225,7 +230,7 @@ public struct AuthorizationServer: Sendable {
                     grant_types: ["authorization_code", "refresh_token"],
                     response_types: ["code"],
                     token_endpoint_auth_method: "none",
-                    scope: Scope.all.map(\.rawValue).joined(separator: " ")
+                    scope: self.configuration.supportedScopes.map(\.rawValue).joined(separator: " ")
                 ),
                 status: .created
             )

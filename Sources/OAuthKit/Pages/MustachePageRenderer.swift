@@ -60,6 +60,7 @@ public struct MustachePageRenderer: SignInPageRenderer {
         case .step(let page):
             let values: [String: PageValue] = [
                 "clientName": .text(page.clientName),
+                "resourceName": .text(page.resourceName),
                 "redirectHost": .text(page.redirectHost),
                 "scopes": .list(page.scopeDescriptions.map(PageValue.text)),
                 "email": .text(page.email ?? ""),

@@ -70,7 +70,7 @@ package enum PageTemplates {
         {{<layout}}{{$body}}
         <section class="card">
         <h1>Sign in</h1>
-        <p><b>{{{clientName}}}</b> wants to use your todos. Sign in with your e-mail address; we will send you a code.</p>
+        <p><b>{{{clientName}}}</b> wants to use <b>{{{resourceName}}}</b>. Sign in with your e-mail address; we will send you a code.</p>
         {{#message}}<p class="message" role="alert">{{{message}}}</p>{{/message}}
         <form method="post" action="/oauth/authorize">
         <input type="hidden" name="step" value="email">
