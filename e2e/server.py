@@ -25,11 +25,16 @@ def free_port() -> int:
 
 
 class Server:
-    """The binary on a loopback port chosen at run time, with a fresh database."""
+    """The binary on a loopback port chosen at run time, with a fresh database.
 
-    def __init__(self, binary: str):
+    `arguments` start it (`serve` for todo-server); it is up once `ready_path` answers 200; its MCP
+    endpoint is at `mcp_path`.
+    """
+
+    def __init__(self, binary: str, arguments=("serve",), ready_path="/health", mcp_path="/"):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        self.mcp_url = self.base + mcp_path
         self.folder = tempfile.mkdtemp(prefix="todo-e2e-")
         self.log_path = os.path.join(self.folder, "server.log")
         environment = dict(os.environ)
@@ -41,18 +46,18 @@ class Server:
             LOG_LEVEL="info",
         )
         self.log = open(self.log_path, "w")
-        self.process = subprocess.Popen([binary, "serve"], env=environment, stdout=self.log, stderr=subprocess.STDOUT, cwd=self.folder)
+        self.process = subprocess.Popen([binary, *arguments], env=environment, stdout=self.log, stderr=subprocess.STDOUT, cwd=self.folder)
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
-                with urllib.request.urlopen(self.base + "/health", timeout=1) as response:
+                with urllib.request.urlopen(self.base + ready_path, timeout=1) as response:
                     if response.status == 200:
                         return
             except OSError:
                 time.sleep(0.1)
             if self.process.poll() is not None:
                 break
-        raise RuntimeError(f"todo-server did not start; log:\n{open(self.log_path).read()}")
+        raise RuntimeError(f"{binary} did not start; log:\n{open(self.log_path).read()}")
 
     def stop(self) -> int:
         """Stops the server with SIGTERM and returns its exit status (it must not hang)."""
@@ -123,11 +128,12 @@ def pkce_pair():
 def sign_in(http: Http, authorize_url: str, email: str) -> dict:
     """Goes through the e-mail, code and consent forms; returns the redirect's query parameters."""
     page = http.request("GET", authorize_url)
+    action = urllib.parse.urlparse(authorize_url).path  # the forms post back to the same path
     if page.status == 200:  # not signed in yet in this browser
-        page = http.form("/oauth/authorize", form_fields(page.body) + [("email", email)])
-        page = http.form("/oauth/authorize", form_fields(page.body) + [("code", demo_code(page.body))])
+        page = http.form(action, form_fields(page.body) + [("email", email)])
+        page = http.form(action, form_fields(page.body) + [("code", demo_code(page.body))])
     if page.status == 200:  # not approved yet
-        page = http.form("/oauth/authorize", form_fields(page.body) + [("approve", "yes")])
+        page = http.form(action, form_fields(page.body) + [("approve", "yes")])
     assert page.status in (302, 303), (page.status, page.body[:300])
     query = urllib.parse.urlparse(page.headers["Location"]).query
     return {name: values[0] for name, values in urllib.parse.parse_qs(query).items()}

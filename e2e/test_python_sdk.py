@@ -2,6 +2,7 @@
 
 import asyncio
 import urllib.parse
+import urllib.request
 
 import httpx2
 import pytest
@@ -47,7 +48,7 @@ def sdk_client(server, email: str, mode: str):
         return result["code"]
 
     provider = OAuthClientProvider(
-        server_url=server.base + "/",
+        server_url=server.mcp_url,
         client_metadata=OAuthClientMetadata(
             client_name="python-sdk-e2e",
             redirect_uris=["http://127.0.0.1:9/callback"],
@@ -60,7 +61,7 @@ def sdk_client(server, email: str, mode: str):
         callback_handler=callback_handler,
     )
     http = httpx2.AsyncClient(auth=provider, timeout=30)
-    return http, Client(streamable_http_client(server.base + "/", http_client=http), mode=mode), storage
+    return http, Client(streamable_http_client(server.mcp_url, http_client=http), mode=mode), storage
 
 
 async def exercise_every_tool(server, email: str, mode: str) -> str:
@@ -106,6 +107,15 @@ def test_modern_era_every_tool(server):
 def test_legacy_era_every_tool(server):
     version = asyncio.run(exercise_every_tool(server, "legacy@example.com", "legacy"))
     assert version == "2025-11-25"
+
+
+@pytest.mark.parametrize(("mode", "expected"), [("auto", "2026-07-28"), ("legacy", "2025-11-25")])
+def test_embedded_example_every_tool(embedded, mode, expected):
+    """The libraries mounted in another Hummingbird app: discovery, sign-in and every tool at /mcp."""
+    version = asyncio.run(exercise_every_tool(embedded, f"embedded-{mode}@example.com", mode))
+    assert version == expected
+    with urllib.request.urlopen(embedded.base + "/") as response:
+        assert response.read() == b"host app", "the host keeps its own routes"
 
 
 def test_two_users_never_see_each_others_todos(server):

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# End-to-end tests: the real todo-server binary on a loopback port, driven by the official MCP
-# Python SDK, FastMCP's client and headless Chromium. Installs what it needs, then prints one
-# summary line "e2e: N passed, M failed" and fails when anything failed.
+# End-to-end tests: the real todo-server binary and the embedding example on loopback ports,
+# driven by the official MCP Python SDK, FastMCP's client and headless Chromium. Installs what it
+# needs, then prints one summary line "e2e: N passed, M failed" and fails when anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +19,9 @@ fi
 
 swift build --product todo-server || exit 1
 export TODO_SERVER_BINARY="$PWD/.build/debug/todo-server"
+# The embedding example is a package of its own that depends on this one by path.
+swift build --package-path Examples/EmbeddedServer || exit 1
+export EMBEDDED_SERVER_BINARY="$PWD/Examples/EmbeddedServer/.build/debug/EmbeddedServer"
 
 mkdir -p e2e/out
 rm -f e2e/out/junit.xml
