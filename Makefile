@@ -9,9 +9,10 @@ run: build
 	$(BIN) migrate
 	$(BIN) serve
 
-## make test: run every test
+## make test: check that every target imports only what it declares, then run every test
 test: system-packages
-	$(SWIFT) test
+	python3 scripts/check-imports.py
+	$(SWIFT) test --explicit-target-dependency-import-check error
 
 ## make e2e: end-to-end tests with real MCP clients and a headless browser against the real binary
 e2e: system-packages

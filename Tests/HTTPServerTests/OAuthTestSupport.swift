@@ -1,5 +1,4 @@
 import EndpointCore
-import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
