@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "OAuthKit", targets: ["OAuthKit"]),
         .library(name: "TodoDomain", targets: ["TodoDomain"]),
         .library(name: "TodoMCP", targets: ["TodoMCP"]),
+        .library(name: "ClientMetadataFetching", targets: ["ClientMetadataFetching"]),
         .library(name: "Storage", targets: ["Storage"]),
         .library(name: "HTTPServer", targets: ["HTTPServer"]),
     ],
@@ -71,6 +72,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "ClientMetadataFetching",
+            dependencies: [
+                "EndpointCore", "OAuthKit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "TodoMCP",
             dependencies: ["MCPCore", "TodoDomain"],
             swiftSettings: swiftSettings
@@ -99,16 +112,12 @@ let package = Package(
         .target(
             name: "HTTPServer",
             dependencies: [
-                "EndpointCore", "HummingbirdEndpoints", "MCPCore", "OAuthKit", "TodoDomain", "TodoMCP", "Storage",
+                "ClientMetadataFetching", "EndpointCore", "HummingbirdEndpoints", "MCPCore", "OAuthKit", "TodoDomain", "TodoMCP", "Storage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
@@ -164,6 +173,16 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ClientMetadataFetchingTests",
+            dependencies: [
+                "ClientMetadataFetching", "EndpointCore", "OAuthKit",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),

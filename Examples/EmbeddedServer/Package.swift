@@ -18,6 +18,7 @@ let package = Package(
         .executableTarget(
             name: "EmbeddedServer",
             dependencies: [
+                .product(name: "ClientMetadataFetching", package: todoServerIdentity),
                 .product(name: "HummingbirdEndpoints", package: todoServerIdentity),
                 .product(name: "MCPCore", package: todoServerIdentity),
                 .product(name: "OAuthKit", package: todoServerIdentity),

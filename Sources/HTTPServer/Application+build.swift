@@ -1,6 +1,7 @@
 public import Foundation
 public import Hummingbird
 import HummingbirdCore
+import ClientMetadataFetching
 import HummingbirdEndpoints
 public import Logging
 public import MCPCore

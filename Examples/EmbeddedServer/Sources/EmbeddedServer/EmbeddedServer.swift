@@ -1,3 +1,4 @@
+import ClientMetadataFetching
 import Foundation
 import Hummingbird
 import HummingbirdEndpoints
@@ -41,6 +42,7 @@ struct EmbeddedServer {
                 mountPath: "/auth"
             ),
             store: SQLiteOAuthStore(database),
+            metadataFetcher: MetadataDocumentFetcher(logger: logger),
             logger: logger
         )
         router.mount(authorizationServer)

@@ -1,11 +1,11 @@
-import EndpointCore
 import AsyncHTTPClient
-import Foundation
-import Logging
+import EndpointCore
+public import Foundation
+public import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import OAuthKit
+public import OAuthKit
 import Synchronization
 
 #if canImport(Glibc)
@@ -24,14 +24,24 @@ import Synchronization
 /// answer changes in between (DNS rebinding) gains nothing. Errors say what failed in words that
 /// reveal nothing about addresses. `allowLoopback` (for tests) admits `http` and loopback
 /// addresses.
-struct MetadataDocumentFetcher: ClientMetadataFetcher {
+///
+/// ```swift
+/// let server = try await AuthorizationServer.make(configuration: configuration, store: store, metadataFetcher: MetadataDocumentFetcher())
+/// ```
+public struct MetadataDocumentFetcher: ClientMetadataFetcher {
     let allowLoopback: Bool
     /// Resolves a host name to IP addresses as text; the system resolver unless a test replaces it.
-    var resolve: @Sendable (String) async throws -> [String] = Self.systemResolve
-    var logger = Logger(label: "client-metadata")
+    package var resolve: @Sendable (String) async throws -> [String] = Self.systemResolve
+    let logger: Logger
     static let maxBytes = 64 * 1024
 
-    func fetch(_ url: URL) async throws -> FetchedDocument {
+    /// - Parameter allowLoopback: also fetch over http from loopback addresses (for tests only).
+    public init(allowLoopback: Bool = false, logger: Logger = Logger(label: "client-metadata")) {
+        self.allowLoopback = allowLoopback
+        self.logger = logger
+    }
+
+    public func fetch(_ url: URL) async throws -> FetchedDocument {
         guard let host = url.host, !host.isEmpty else { throw ClientMetadataFetchError("the URL has no host") }
         let scheme = url.scheme?.lowercased()
         guard scheme == "https" || (self.allowLoopback && scheme == "http") else { throw ClientMetadataFetchError("only https URLs are fetched") }
@@ -91,7 +101,7 @@ struct MetadataDocumentFetcher: ClientMetadataFetcher {
     }
 
     /// `max-age` of a `Cache-Control` header; 0 for `no-store` or `no-cache`.
-    static func maxAge(_ values: [String]) -> TimeInterval? {
+    package static func maxAge(_ values: [String]) -> TimeInterval? {
         for directive in values.flatMap({ $0.split(separator: ",") }).map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) {
             if directive == "no-store" || directive == "no-cache" { return 0 }
             if directive.hasPrefix("max-age="), let seconds = TimeInterval(directive.dropFirst(8)) { return seconds }
@@ -100,7 +110,7 @@ struct MetadataDocumentFetcher: ClientMetadataFetcher {
     }
 
     /// The addresses `host` resolves to, by the system resolver (see ``HostResolver``).
-    static let systemResolve: @Sendable (String) async throws -> [String] = { host in
+    package static let systemResolve: @Sendable (String) async throws -> [String] = { host in
         try await HostResolver.system.resolve(host)
     }
 
@@ -127,7 +137,7 @@ struct MetadataDocumentFetcher: ClientMetadataFetcher {
 /// Runs a blocking host-name lookup without blocking Swift's cooperative threads: on a thread
 /// pool of its own, given up after a deadline, and refused while `maxLookups` lookups are still
 /// under way, so that names whose DNS servers never answer tie up at most those threads.
-final class HostResolver: Sendable {
+package final class HostResolver: Sendable {
     /// The system resolver: 3 seconds, 4 lookups at once.
     static let system = HostResolver(lookup: MetadataDocumentFetcher.blockingResolve, deadline: .seconds(3), maxLookups: 4)
 
@@ -137,7 +147,7 @@ final class HostResolver: Sendable {
     private let underWay = Mutex(0)
     private let pool: NIOThreadPool
 
-    init(lookup: @escaping @Sendable (String) throws -> [String], deadline: Duration, maxLookups: Int) {
+    package init(lookup: @escaping @Sendable (String) throws -> [String], deadline: Duration, maxLookups: Int) {
         self.lookup = lookup
         self.deadline = deadline
         self.maxLookups = maxLookups
@@ -149,7 +159,7 @@ final class HostResolver: Sendable {
 
     /// The addresses `host` resolves to; throws when the lookup fails, takes longer than the
     /// deadline, or too many are under way.
-    func resolve(_ host: String) async throws -> [String] {
+    package func resolve(_ host: String) async throws -> [String] {
         let admitted = self.underWay.withLock { count in
             guard count < self.maxLookups else { return false }
             count += 1
@@ -169,9 +179,9 @@ final class HostResolver: Sendable {
 
     /// The lookup could not be done now (too many under way, or past the deadline); the name may
     /// well be fine.
-    struct Unavailable: Error, CustomStringConvertible {
+    package struct Unavailable: Error, CustomStringConvertible {
         var reason: String
-        var description: String { self.reason }
+        package var description: String { self.reason }
     }
 
     /// Whichever comes first, the lookup or the deadline, resumes the waiting task; the other is dropped.
@@ -205,11 +215,11 @@ final class HostResolver: Sendable {
 }
 
 /// Which IP addresses count as public internet addresses.
-enum AddressPolicy {
+package enum AddressPolicy {
     /// Whether `address` is a public unicast address: not private, loopback, link-local, shared,
     /// multicast, reserved, documentation or unspecified, and no IPv6 form that carries an IPv4
     /// address inside (IPv4-compatible, NAT64, 6to4, Teredo) or reaches one through a translator.
-    static func isPublic(_ address: String) -> Bool {
+    package static func isPublic(_ address: String) -> Bool {
         var bytes = [UInt8](repeating: 0, count: 16)
         if inet_pton(AF_INET, address, &bytes) == 1 {
             return self.isPublicIPv4(bytes[0..<4].reduce(0) { $0 << 8 | UInt32($1) })

@@ -1,16 +1,14 @@
-import EndpointCore
 import Dispatch
+import EndpointCore
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import OAuthKit
 import Synchronization
-import OAuthTestSupport
-import EndpointTestSupport
 import Testing
 
-@testable import HTTPServer
+@testable import ClientMetadataFetching
 
 final class Lookups: Sendable {
     let names = Mutex<[String]>([])
