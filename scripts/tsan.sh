@@ -10,6 +10,8 @@ TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
   swift test --sanitize=thread --scratch-path .build-tsan 2>&1 | tee "$log" | grep -E "^(✔|✘) Test run|WARNING: ThreadSanitizer|error:" 
 status=${PIPESTATUS[0]}
 races=$(grep -c "WARNING: ThreadSanitizer" "$log")
+# The first report in full, so that a race seen once (in CI, say) can be traced.
+if [[ $races -gt 0 ]]; then sed -n '/WARNING: ThreadSanitizer/,/SUMMARY: ThreadSanitizer/p' "$log" | grep -v '^ *#\(1[5-9]\|[2-9][0-9]\)' | head -80; fi
 summary=$(grep -E "Test run with [0-9]+ tests" "$log" | tail -1)
 tests=$(sed -E 's/.*with ([0-9]+) tests.*/\1/' <<< "$summary")
 issues=$(grep -oE "with [0-9]+ issues?" <<< "$summary" | grep -oE "[0-9]+")

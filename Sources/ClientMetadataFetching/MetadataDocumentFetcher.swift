@@ -2,11 +2,11 @@ import AsyncHTTPClient
 import EndpointCore
 public import Foundation
 public import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 public import OAuthKit
-import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -35,6 +35,7 @@ public struct MetadataDocumentFetcher: ClientMetadataFetcher {
     let logger: Logger
     static let maxBytes = 64 * 1024
 
+    /// Makes a fetcher that applies the network rules described on the type.
     /// - Parameter allowLoopback: also fetch over http from loopback addresses (for tests only).
     public init(allowLoopback: Bool = false, logger: Logger = Logger(label: "client-metadata")) {
         self.allowLoopback = allowLoopback
@@ -144,7 +145,9 @@ package final class HostResolver: Sendable {
     private let lookup: @Sendable (String) throws -> [String]
     private let deadline: Duration
     private let maxLookups: Int
-    private let underWay = Mutex(0)
+    /// Lookups under way. A NIO lock rather than `Mutex`: it is taken on the pool's threads,
+    /// where ThreadSanitizer does not see `Mutex`'s futex as ordering the accesses.
+    private let underWay = NIOLockedValueBox(0)
     private let pool: NIOThreadPool
 
     package init(lookup: @escaping @Sendable (String) throws -> [String], deadline: Duration, maxLookups: Int) {
@@ -160,7 +163,7 @@ package final class HostResolver: Sendable {
     /// The addresses `host` resolves to; throws when the lookup fails, takes longer than the
     /// deadline, or too many are under way.
     package func resolve(_ host: String) async throws -> [String] {
-        let admitted = self.underWay.withLock { count in
+        let admitted = self.underWay.withLockedValue { count in
             guard count < self.maxLookups else { return false }
             count += 1
             return true
@@ -170,7 +173,7 @@ package final class HostResolver: Sendable {
         return try await withCheckedThrowingContinuation { continuation in
             answer.wait(continuation)
             self.pool.submit { _ in
-                defer { self.underWay.withLock { $0 -= 1 } }
+                defer { self.underWay.withLockedValue { $0 -= 1 } }
                 answer.give(Result { try self.lookup(host) })
             }
             answer.expire(after: self.deadline)
@@ -186,16 +189,16 @@ package final class HostResolver: Sendable {
 
     /// Whichever comes first, the lookup or the deadline, resumes the waiting task; the other is dropped.
     private final class Answer: Sendable {
-        private let state = Mutex<(waiting: CheckedContinuation<[String], any Error>?, deadline: Task<Void, Never>?)>((nil, nil))
+        private let state = NIOLockedValueBox<(waiting: CheckedContinuation<[String], any Error>?, deadline: Task<Void, Never>?)>((nil, nil))
 
-        func wait(_ continuation: CheckedContinuation<[String], any Error>) { self.state.withLock { $0.waiting = continuation } }
+        func wait(_ continuation: CheckedContinuation<[String], any Error>) { self.state.withLockedValue { $0.waiting = continuation } }
 
         func expire(after deadline: Duration) {
             let timer = Task {
                 try? await Task.sleep(for: deadline)
                 if !Task.isCancelled { self.give(.failure(Unavailable(reason: "the lookup took too long"))) }
             }
-            let answered = self.state.withLock { state in
+            let answered = self.state.withLockedValue { state in
                 state.deadline = timer
                 return state.waiting == nil
             }
@@ -203,7 +206,7 @@ package final class HostResolver: Sendable {
         }
 
         func give(_ result: Result<[String], any Error>) {
-            let timer = self.state.withLock { state in
+            let timer = self.state.withLockedValue { state in
                 state.waiting?.resume(with: result)
                 state.waiting = nil
                 defer { state.deadline = nil }

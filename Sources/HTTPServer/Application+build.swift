@@ -70,6 +70,7 @@ public struct AppDependencies: Sendable {
     /// An already open database to use instead of the one the configuration names.
     public var database: AppDatabase?
 
+    /// The production dependencies; a test replaces only what it needs, `nil` meaning the server's own.
     public init(
         authenticator: (any BearerAuthenticator)? = nil,
         now: @escaping @Sendable () -> Date = Date.init,

@@ -11,7 +11,9 @@ public struct ProtocolVersion: RawRepresentable, Hashable, Sendable, Comparable,
     public static let v2026_07_28 = ProtocolVersion(rawValue: "2026-07-28")
     /// The newest legacy revision.
     public static let v2025_11_25 = ProtocolVersion(rawValue: "2025-11-25")
+    /// A legacy revision, the first without JSON-RPC batches.
     public static let v2025_06_18 = ProtocolVersion(rawValue: "2025-06-18")
+    /// The oldest revision this server speaks, and the only one whose sessions accept JSON-RPC batches.
     public static let v2025_03_26 = ProtocolVersion(rawValue: "2025-03-26")
 
     /// Every revision this server speaks, newest first.

@@ -4,14 +4,22 @@ import TodoDomain
 
 /// How many rows one cleanup removed, by kind.
 public struct CleanupReport: Hashable, Sendable {
+    /// Expired login codes.
     public var loginCodes = 0
+    /// Authorization codes expired for a day or more.
     public var authorizationCodes = 0
+    /// Refresh tokens past their expiry, or revoked a day ago or more.
     public var refreshTokens = 0
+    /// Access-token revocations whose tokens have expired anyway.
     public var revokedAccessTokens = 0
+    /// Grant revocations whose access tokens have expired anyway.
     public var revokedGrants = 0
+    /// Legacy MCP sessions idle for longer than the idle timeout.
     public var sessions = 0
+    /// Clients registered a day ago or more that hold no refresh token, consent or authorization code.
     public var clients = 0
 
+    /// All rows removed, of every kind.
     public var total: Int {
         self.loginCodes + self.authorizationCodes + self.refreshTokens + self.revokedAccessTokens + self.revokedGrants + self.sessions + self.clients
     }

@@ -30,6 +30,7 @@ public struct CleanupService: Service {
     let now: @Sendable () -> Date
     let logger: Logger
 
+    /// A cleanup of `database`, run every `interval`.
     /// - Parameters:
     ///   - interval: the time between passes (the first runs at once).
     ///   - sessionIdleTimeout: how long a legacy MCP session may go unused.
@@ -70,6 +71,7 @@ public struct CheckpointService: Service {
     let interval: Duration
     let logger: Logger
 
+    /// Checkpoints of `database`, run every `interval`.
     /// - Parameter interval: the time between checkpoints.
     public init(database: AppDatabase, interval: Duration = .milliseconds(100), logger: Logger) {
         self.database = database

@@ -7,6 +7,7 @@ import TodoDomain
 public struct SQLiteMCPSessionStore: MCPSessionStore {
     private let database: AppDatabase
 
+    /// A store in `database`.
     public init(_ database: AppDatabase) { self.database = database }
 
     public func insert(_ session: MCPSession, keepingAtMost limit: Int) async throws -> [String] {

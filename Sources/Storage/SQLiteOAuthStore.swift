@@ -7,6 +7,7 @@ import TodoDomain
 public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, GrantStore, SigningKeyStore {
     private let database: AppDatabase
 
+    /// A store in `database`.
     public init(_ database: AppDatabase) { self.database = database }
 
     // MARK: Clients

@@ -6,6 +6,7 @@ public import TodoDomain
 public struct SQLiteTodoRepository: TodoRepository {
     private let database: AppDatabase
 
+    /// A repository in `database`.
     public init(_ database: AppDatabase) { self.database = database }
 
     public func insert(_ todo: Todo, maxPerOwner: Int) async throws -> Bool {

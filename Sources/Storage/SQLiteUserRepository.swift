@@ -7,6 +7,7 @@ public struct SQLiteUserRepository: Sendable {
     private let database: AppDatabase
     private let clock: WallClock
 
+    /// A repository in `database`; `clock` dates the users it creates.
     public init(_ database: AppDatabase, clock: WallClock = .system) {
         self.database = database
         self.clock = clock

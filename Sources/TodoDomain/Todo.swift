@@ -53,15 +53,21 @@ public struct Todo: Hashable, Sendable, Codable {
 
 /// How important a todo is. Defaults to ``normal``.
 public enum TodoPriority: String, Hashable, Sendable, Codable, CaseIterable {
+    /// Can wait.
     case low
+    /// The usual importance, and the default.
     case normal
+    /// Comes first.
     case high
 }
 
 /// A day in the Gregorian calendar, without a time or time zone, written `YYYY-MM-DD`.
 public struct CalendarDate: Hashable, Sendable, Comparable, Codable, LosslessStringConvertible {
+    /// The year, 1–9999.
     public let year: Int
+    /// The month, 1–12.
     public let month: Int
+    /// The day of the month, 1–31 depending on the month.
     public let day: Int
 
     /// Creates a date; returns `nil` when the day does not exist (for example `2025-02-29`).

@@ -15,6 +15,7 @@ public struct TodoFilter: Hashable, Sendable {
     /// Text that the title or notes must contain, ignoring the case of ASCII letters; `nil` for none.
     public var query: String?
 
+    /// A filter of already validated values; `nil` matches every text.
     public init(status: TodoStatusFilter = .open, query: String? = nil) {
         self.status = status
         self.query = query
@@ -36,12 +37,16 @@ public struct TodoFilter: Hashable, Sendable {
 /// A todo's place in every listing: open before completed, then by due date (undated last), then by
 /// creation, then by id so that the order is total and stable across pages.
 public struct TodoSortKey: Hashable, Sendable, Comparable {
+    /// Whether the todo is completed: open todos sort first.
     public var isCompleted: Bool
+    /// The due date; undated todos sort after dated ones.
     public var dueDate: CalendarDate?
     /// Creation time in milliseconds since 1970.
     public var createdAt: Int64
+    /// The todo's id, the last tie-breaker.
     public var id: TodoID
 
+    /// A key from its parts, as a cursor carries them.
     public init(isCompleted: Bool, dueDate: CalendarDate?, createdAt: Int64, id: TodoID) {
         self.isCompleted = isCompleted
         self.dueDate = dueDate
@@ -74,11 +79,18 @@ public struct TodoSortKey: Hashable, Sendable, Comparable {
 
 /// What a caller asks of a listing, as it arrives: every field optional and not yet validated.
 public struct TodoListRequest: Hashable, Sendable {
+    /// Which todos by completion; open ones unless asked otherwise.
     public var status: TodoStatusFilter
+    /// Text that the title or notes must contain; it is trimmed, blank means none, and it may have at most
+    /// ``TodoRules/maxQueryLength`` characters.
     public var query: String?
+    /// The page size; `nil` means ``TodoRules/defaultLimit``, and more than ``TodoRules/maxLimit`` is refused.
     public var limit: Int?
+    /// The ``TodoPage/nextCursor`` of the previous page, to continue from there; `nil` for the first page.
+    /// It must come from a listing with the same status and query.
     public var cursor: String?
 
+    /// A request as it arrives; ``TodoService/list(_:owner:)`` validates it.
     public init(status: TodoStatusFilter = .open, query: String? = nil, limit: Int? = nil, cursor: String? = nil) {
         self.status = status
         self.query = query
@@ -94,6 +106,7 @@ public struct TodoPage: Hashable, Sendable {
     /// The cursor of the next page, or `nil` when this page is the last.
     public var nextCursor: String?
 
+    /// A page of `todos`, and the cursor of the next one if there are more.
     public init(todos: [Todo], nextCursor: String?) {
         self.todos = todos
         self.nextCursor = nextCursor

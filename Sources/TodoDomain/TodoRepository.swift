@@ -25,6 +25,7 @@ extension TodoRepository {
 public actor InMemoryTodoRepository: TodoRepository {
     private var todos: [TodoID: Todo] = [:]
 
+    /// An empty repository.
     public init() {}
 
     public func insert(_ todo: Todo, maxPerOwner: Int) -> Bool {

@@ -1,12 +1,15 @@
 /// The fields of a new todo as they arrive, not yet validated.
 public struct NewTodo: Hashable, Sendable {
+    /// The title; it is trimmed, and must then be 1–200 characters without control characters.
     public var title: String
+    /// Free text; blank notes are no notes.
     public var notes: String?
     /// `YYYY-MM-DD`.
     public var dueDate: String?
     /// `low`, `normal` or `high`; `nil` means `normal`.
     public var priority: String?
 
+    /// The fields of a new todo; only the title is required.
     public init(title: String, notes: String? = nil, dueDate: String? = nil, priority: String? = nil) {
         self.title = title
         self.notes = notes
@@ -17,22 +20,29 @@ public struct NewTodo: Hashable, Sendable {
 
 /// A change to one field: leave it, set it, or (for optional fields) clear it.
 public enum FieldChange<Value: Hashable & Sendable>: Hashable, Sendable {
+    /// Leave the field as it is.
     case keep
+    /// Set the field to the value, which is validated first.
     case set(Value)
+    /// Remove the value of an optional field.
     case clear
 }
 
 /// The changes an update asks for, not yet validated. Fields left at ``FieldChange/keep`` stay as
 /// they are.
 public struct TodoChanges: Hashable, Sendable {
+    /// A new title; `nil` keeps the old one.
     public var title: String?
+    /// What to do with the notes.
     public var notes: FieldChange<String>
     /// `YYYY-MM-DD`.
     public var dueDate: FieldChange<String>
+    /// A new priority, `low`, `normal` or `high`; `nil` keeps the old one.
     public var priority: String?
     /// `true` completes the todo, `false` reopens it.
     public var completed: Bool?
 
+    /// The changes to make; every field left out stays as it is.
     public init(
         title: String? = nil,
         notes: FieldChange<String> = .keep,
@@ -69,6 +79,7 @@ public struct TodoService: Sendable {
     private let makeID: @Sendable () -> TodoID
     private let maxTodosPerOwner: Int
 
+    /// A service over `repository`.
     /// - Parameters:
     ///   - repository: where todos are kept.
     ///   - clock: the source of creation, update and completion times.

@@ -48,6 +48,7 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// How long a request's head and body may take to arrive once they have begun, in seconds.
     public var readTimeout: TimeInterval
 
+    /// Makes a configuration; the defaults suit a local server.
     /// - Parameter publicURL: defaults to `http://HOST:PORT` (with `localhost` for a wildcard host).
     public init(
         host: String = "127.0.0.1",

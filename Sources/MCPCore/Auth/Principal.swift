@@ -5,6 +5,7 @@ public struct Principal: Hashable, Sendable {
     /// The OAuth scopes granted.
     public var scopes: Set<String>
 
+    /// Makes a principal, as a ``BearerAuthenticator`` does from a valid token.
     public init(subject: String, scopes: Set<String>) {
         self.subject = subject
         self.scopes = scopes

@@ -30,6 +30,7 @@ public import Logging
 /// The work is split by concern: this file keeps the HTTP transport rules; JSON-RPC dispatch,
 /// the two protocol eras and tool calls live in the extensions beside it.
 public struct MCPEndpoint: HTTPEndpoint {
+    /// How the endpoint describes itself and which limits it applies.
     public let configuration: MCPEndpointConfiguration
     let tools: [Tool]
     let toolsByName: [String: Tool]
@@ -47,6 +48,7 @@ public struct MCPEndpoint: HTTPEndpoint {
     static let serverInfoKey = "io.modelcontextprotocol/serverInfo"
     static let legacyVersions = ProtocolVersion.supported.filter(\.isLegacy)
 
+    /// Makes an endpoint serving `tools`.
     /// - Parameters:
     ///   - tools: the tools, in the order `tools/list` returns them.
     ///   - authenticator: turns bearer tokens into principals.

@@ -25,6 +25,7 @@ public struct MCPEndpointConfiguration: Sendable {
     /// The most messages a JSON-RPC batch (2025-03-26) may hold.
     public var maxBatchSize: Int
 
+    /// Makes a configuration; the defaults suit most servers. The allowed origins are normalized (lowercased, no trailing slash).
     public init(
         serverInfo: ServerInfo,
         instructions: String? = nil,
@@ -59,10 +60,14 @@ public struct MCPEndpointConfiguration: Sendable {
 
 /// The server's `Implementation` record.
 public struct ServerInfo: Hashable, Sendable {
+    /// The programmatic name of the server, such as `todo-server`.
     public var name: String
+    /// The server's version, as shown to clients.
     public var version: String
+    /// A name for people to read, if it differs from `name`.
     public var title: String?
 
+    /// Makes the record; `title` is left out of `serverInfo` when `nil`.
     public init(name: String, version: String, title: String? = nil) {
         self.name = name
         self.version = version

@@ -3,13 +3,19 @@ import Foundation
 
 /// Any JSON value: what arrives in JSON-RPC params and leaves in results.
 public enum JSONValue: Hashable, Sendable {
+    /// `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
     /// A number without fraction or exponent that fits 64 bits.
     case int(Int64)
+    /// Any other number: one with a fraction or exponent, or too large for ``int``.
     case double(Double)
+    /// A string.
     case string(String)
+    /// An array, in order.
     case array([JSONValue])
+    /// An object; the order of its members is not kept.
     case object([String: JSONValue])
 
     /// The member `key` of an object; `nil` for other values or a missing key.
@@ -18,16 +24,19 @@ public enum JSONValue: Hashable, Sendable {
         return nil
     }
 
+    /// The string of a `string`; `nil` for other values.
     public var stringValue: String? {
         if case .string(let string) = self { return string }
         return nil
     }
 
+    /// The members of an `object`; `nil` for other values.
     public var objectValue: [String: JSONValue]? {
         if case .object(let object) = self { return object }
         return nil
     }
 
+    /// The value of a `bool`; `nil` for other values.
     public var boolValue: Bool? {
         if case .bool(let bool) = self { return bool }
         return nil

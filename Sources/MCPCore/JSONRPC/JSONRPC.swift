@@ -2,7 +2,9 @@ public import HTTPTypes
 
 /// A JSON-RPC request id: a string or an integer, never null.
 public enum JSONRPCID: Hashable, Sendable {
+    /// A string id.
     case string(String)
+    /// An integer id.
     case int(Int64)
 
     /// The id of a JSON value, if it is a valid id.
@@ -48,12 +50,16 @@ public struct JSONRPCErrorCode: RawRepresentable, Hashable, Sendable {
 
 /// A JSON-RPC error, and the HTTP status it travels with.
 public struct JSONRPCError: Error, Hashable, Sendable {
+    /// What kind of error it is.
     public var code: JSONRPCErrorCode
+    /// A short description of the error for the client.
     public var message: String
+    /// Further information for the client, sent as `data` when present.
     public var data: JSONValue?
     /// The HTTP status of the response that carries this error.
     public var httpStatus: HTTPResponse.Status
 
+    /// Makes an error; it travels in a 200 response unless `httpStatus` says otherwise.
     public init(_ code: JSONRPCErrorCode, _ message: String, data: JSONValue? = nil, httpStatus: HTTPResponse.Status = .ok) {
         self.code = code
         self.message = message

@@ -15,6 +15,12 @@ public final class CachingSessionStore: MCPSessionStore {
     private let maxEntries: Int
     private let cache = Mutex<[String: (session: MCPSession, cachedAt: Date)]>([:])
 
+    /// Puts a cache in front of `base`.
+    /// - Parameters:
+    ///   - base: the store that holds the sessions; every write goes through to it.
+    ///   - lifetime: how many seconds a cached session is trusted before `base` is read again.
+    ///   - maxEntries: the most sessions kept; when full, stale entries are dropped, and if that is not enough, all of them.
+    ///   - now: the clock, replaceable in tests.
     public init(_ base: any MCPSessionStore, lifetime: TimeInterval = 30, maxEntries: Int = 10_000, now: @escaping @Sendable () -> Date = Date.init) {
         self.base = base
         self.lifetime = lifetime

@@ -12,10 +12,13 @@ public struct MCPSession: Hashable, Sendable {
     public var subject: String
     /// The negotiated protocol revision.
     public var protocolVersion: ProtocolVersion
+    /// When `initialize` created the session.
     public var createdAt: Date
-    /// When a request last used the session; the session expires after a configured idle time.
+    /// When a request last used the session, to within a minute (it is not rewritten more often); the session expires
+    /// after a configured idle time.
     public var lastUsedAt: Date
 
+    /// Makes a session from its stored fields.
     public init(id: String, subject: String, protocolVersion: ProtocolVersion, createdAt: Date, lastUsedAt: Date) {
         self.id = id
         self.subject = subject
@@ -37,9 +40,11 @@ public protocol MCPSessionStore: Sendable {
     /// Stores `session`, then ends the least recently used sessions of its subject beyond `limit`.
     /// - Returns: the ids of the sessions it ended.
     func insert(_ session: MCPSession, keepingAtMost limit: Int) async throws -> [String]
+    /// The session with `id`, however long idle (the caller judges expiry from `lastUsedAt`), or `nil` when there is none.
     func session(id: String) async throws -> MCPSession?
     /// Records that the session was used at `date`.
     func touch(id: String, at date: Date) async throws
+    /// Ends the session; deleting one that is not there does nothing.
     func delete(id: String) async throws
 }
 
@@ -54,6 +59,7 @@ extension MCPSessionStore {
 public actor InMemorySessionStore: MCPSessionStore {
     private var sessions: [String: MCPSession] = [:]
 
+    /// An empty store.
     public init() {}
 
     public func insert(_ session: MCPSession, keepingAtMost limit: Int) -> [String] {

@@ -5,6 +5,7 @@
 /// Unknown keywords are ignored (they only annotate), so a schema never fails closed on a keyword
 /// it merely documents. Lengths count Unicode code points, as JSON Schema says.
 public struct SchemaValidator: Sendable {
+    /// A validator; it holds no state, so one serves every call.
     public init() {}
 
     /// Every way `value` breaks `schema`, each naming where (`arguments.title`) and what; empty when it conforms.

@@ -31,6 +31,7 @@ public struct Tool: Sendable {
     /// Runs a call whose arguments passed the input schema.
     public var handler: @Sendable (ToolCall) async throws -> ToolResult
 
+    /// Makes a tool; with no `requiredScopes`, any caller with a valid token may call it.
     public init(
         name: String,
         title: String,
@@ -76,6 +77,7 @@ public struct ToolAnnotations: Hashable, Sendable {
     /// The tool reaches outside this server.
     public var openWorld: Bool
 
+    /// Makes the hints; those not given are `false`: not destructive, not idempotent, not reaching outside.
     public init(readOnly: Bool, destructive: Bool = false, idempotent: Bool = false, openWorld: Bool = false) {
         self.readOnly = readOnly
         self.destructive = destructive
@@ -101,6 +103,7 @@ public struct ToolCall: Sendable {
     /// Who calls.
     public var principal: Principal
 
+    /// Makes a call, as the endpoint does once the arguments have passed the schema.
     public init(arguments: [String: JSONValue], principal: Principal) {
         self.arguments = arguments
         self.principal = principal
@@ -121,6 +124,7 @@ public struct ToolResult: Hashable, Sendable {
     /// the result is serialized once.
     public var mirrorsStructuredContent: Bool
 
+    /// Makes a result from content blocks; ``structured(_:)`` and ``error(_:)`` cover the common cases.
     public init(content: [JSONValue], structuredContent: JSONValue? = nil, isError: Bool = false, mirrorsStructuredContent: Bool = false) {
         self.content = content
         self.structuredContent = structuredContent
@@ -164,7 +168,9 @@ public struct ToolResult: Hashable, Sendable {
 
 /// A failure a tool handler reports to the model as a result with `isError: true`.
 public struct ToolError: Error, Hashable, Sendable {
+    /// The message for the model: what went wrong and how to call the tool correctly.
     public var message: String
 
+    /// Makes an error with `message`.
     public init(_ message: String) { self.message = message }
 }

@@ -24,11 +24,13 @@ public struct AuthorizePage: Sendable {
         case consent
     }
 
+    /// Which form the page shows.
     public var step: Step
     /// The HTTP status of the page (200, or 400/403/429 when it reports a problem).
     public var status: HTTPResponse.Status
     /// Seconds to wait, when the page reports a rate limit (status 429).
     public var retryAfter: Int?
+    /// The client's registered name, shown so the person knows who asks for access.
     public var clientName: String
     /// The name of what the client wants to use (``OAuthConfiguration/resourceName``).
     public var resourceName: String

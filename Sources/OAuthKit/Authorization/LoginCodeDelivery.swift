@@ -2,11 +2,13 @@ import Foundation
 
 /// Sends a login code to the person who asked for it. E-mail sending plugs in here.
 public protocol LoginCodeDelivery: Sendable {
+    /// Sends `code` to `email`; a thrown error tells the person on the page that the code could not be sent.
     func deliver(code: String, to email: String) async throws
 }
 
 /// Delivers nothing: in demo mode the code is shown on the page instead.
 public struct DemoCodeDelivery: LoginCodeDelivery {
+    /// A delivery that sends nothing.
     public init() {}
 
     public func deliver(code: String, to email: String) async throws {}

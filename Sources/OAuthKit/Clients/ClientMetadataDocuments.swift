@@ -4,10 +4,12 @@ import Synchronization
 
 /// A fetched Client ID Metadata Document.
 public struct FetchedDocument: Sendable {
+    /// The document's bytes, not yet parsed.
     public var body: [UInt8]
     /// How long the document may be cached, from its `Cache-Control: max-age`; `nil` when it says nothing.
     public var maxAge: TimeInterval?
 
+    /// Makes a fetched document.
     public init(body: [UInt8], maxAge: TimeInterval?) {
         self.body = body
         self.maxAge = maxAge
@@ -17,6 +19,7 @@ public struct FetchedDocument: Sendable {
 /// Fetches Client ID Metadata Documents. The implementation applies the network rules: https only,
 /// timeouts, a size cap, no redirects, and no private, loopback or link-local addresses.
 public protocol ClientMetadataFetcher: Sendable {
+    /// The document at `url`, fetched under the network rules.
     /// - Throws: when the document cannot be fetched; the message says why.
     func fetch(_ url: URL) async throws -> FetchedDocument
 }
@@ -25,6 +28,7 @@ public protocol ClientMetadataFetcher: Sendable {
 public struct ClientMetadataFetchError: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String
 
+    /// Makes an error with the reason `description`.
     public init(_ description: String) { self.description = description }
 }
 

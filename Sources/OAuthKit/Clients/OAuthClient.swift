@@ -6,9 +6,12 @@ public struct OAuthClient: Hashable, Sendable {
     public var id: String
     /// The name shown on the consent page.
     public var name: String
+    /// Where codes may be sent; an authorization request must name one of them (see ``RedirectURI/matches(_:registered:)``).
     public var redirectURIs: [String]
+    /// When the client registered, or a metadata-document client's document was last fetched; cleanup counts from it.
     public var createdAt: Date
 
+    /// Makes a client record.
     public init(id: String, name: String, redirectURIs: [String], createdAt: Date) {
         self.id = id
         self.name = name

@@ -8,6 +8,7 @@ public struct OAuthEnvironment: Sendable {
     /// `count` cryptographically random bytes.
     public var randomBytes: @Sendable (Int) -> [UInt8]
 
+    /// Makes an environment; the defaults are the system clock and the secure generator, and tests pass their own.
     public init(
         now: @escaping @Sendable () -> Date = Date.init,
         randomBytes: @escaping @Sendable (Int) -> [UInt8] = OAuthEnvironment.systemRandomBytes

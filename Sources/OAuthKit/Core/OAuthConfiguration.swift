@@ -21,7 +21,7 @@ public struct OAuthConfiguration: Sendable {
     public var scopes: [ScopeDefinition]
     /// The scopes granted when a client asks for none (or only for unknown ones); `nil` for all.
     public var defaultScopes: [Scope]?
-    /// The name of the protected resource, for its metadata.
+    /// The name of the protected resource, for its metadata and for the sign-in page ("… wants to use <name>").
     public var resourceName: String
     /// How long access tokens live, in seconds.
     public var accessTokenLifetime: TimeInterval
@@ -42,6 +42,8 @@ public struct OAuthConfiguration: Sendable {
     /// Whether cookies are `Secure` (the public URL is https).
     public var secureCookies: Bool
 
+    /// Makes a configuration. A trailing slash of `mountPath` is dropped, and `secureCookies` defaults to whether the
+    /// issuer is https.
     public init(
         issuer: String,
         resource: String,

@@ -2,6 +2,7 @@ public import Foundation
 
 /// Registered clients.
 public protocol ClientStore: Sendable {
+    /// The client registered with `id`, or `nil` when there is none.
     func client(id: String) async throws -> OAuthClient?
     /// The client registered earlier with the same metadata, so that repeated registrations do not pile up.
     func client(metadataHash: String) async throws -> OAuthClient?
@@ -20,16 +21,20 @@ public protocol AccountStore: Sendable {
 /// A login code waiting to be typed in: stored only as a hash, and bound to the sign-in flow (the
 /// browser) that asked for it, so that guesses from anywhere else never touch it.
 public struct LoginCode: Hashable, Sendable {
+    /// A random id, so that the code can be deleted once it is used up.
     public var id: String
     /// The e-mail address, lowercased.
     public var email: String
     /// The sign-in flow that asked for the code: a keyed hash of the browser's flow cookie.
     public var flowID: String
+    /// A keyed hash (HMAC-SHA256 with the signing key) of the e-mail address and the code: the code itself is never stored.
     public var codeHash: String
+    /// When the code stops being accepted.
     public var expiresAt: Date
     /// Tries so far, right or wrong.
     public var attempts: Int
 
+    /// Makes a code with no tries counted yet.
     public init(id: String, email: String, flowID: String, codeHash: String, expiresAt: Date, attempts: Int = 0) {
         self.id = id
         self.email = email
@@ -54,17 +59,26 @@ public protocol LoginCodeStore: Sendable {
 
 /// An authorization code, stored only as a hash, bound to everything the token request must repeat.
 public struct AuthorizationCode: Hashable, Sendable {
+    /// The SHA-256 of the code handed to the client, which is never stored itself.
     public var codeHash: String
+    /// The client the code was issued to: only that client can redeem it.
     public var clientID: String
+    /// The user who signed in and approved.
     public var subject: String
+    /// The redirect URI of the authorization request, which the token request must repeat exactly.
     public var redirectURI: String
+    /// The PKCE challenge (S256) that the token request's code verifier must hash to.
     public var codeChallenge: String
+    /// The resource (audience) the tokens issued for this code are for.
     public var resource: String
+    /// The scopes the user approved.
     public var scopes: [String]
+    /// When the code stops being accepted.
     public var expiresAt: Date
     /// The refresh-token family issued when the code was redeemed; `nil` while unused.
     public var familyID: String?
 
+    /// Makes an unused code; `familyID` is set by the store when the code is redeemed.
     public init(
         codeHash: String,
         clientID: String,
@@ -90,14 +104,21 @@ public struct AuthorizationCode: Hashable, Sendable {
 
 /// A refresh token, stored only as its SHA-256.
 public struct RefreshToken: Hashable, Sendable {
+    /// The SHA-256 of the token handed to the client, which is never stored itself.
     public var tokenHash: String
     /// Every token descended from one authorization shares a family; reuse of a stale token revokes it.
     public var familyID: String
+    /// The client the token was issued to: only that client can use it.
     public var clientID: String
+    /// The user the token acts for.
     public var subject: String
+    /// The resource (audience) of the access tokens it is exchanged for.
     public var resource: String
+    /// The scopes granted; a refresh may ask for fewer, never more.
     public var scopes: [String]
+    /// When the token was issued.
     public var issuedAt: Date
+    /// When the token stops being accepted.
     public var expiresAt: Date
     /// When this token was exchanged for a newer one.
     public var rotatedAt: Date?
@@ -106,8 +127,10 @@ public struct RefreshToken: Hashable, Sendable {
     public var successorHash: String?
     /// The hash of the token this one replaced; `nil` for the first of a family.
     public var parentHash: String?
+    /// When the token's family was revoked; `nil` while it is valid.
     public var revokedAt: Date?
 
+    /// Makes a token; a new one is neither rotated nor revoked, so those fields are usually left out.
     public init(
         tokenHash: String,
         familyID: String,
@@ -153,15 +176,20 @@ public enum RefreshDecision: Sendable {
 
 /// Authorization codes, consents and refresh tokens.
 public protocol GrantStore: Sendable {
+    /// Stores a newly issued code, unused.
     func insertCode(_ code: AuthorizationCode) async throws
+    /// The code with the SHA-256 `hash`, used or not (a used one has a `familyID`), or `nil` when there is none.
     func code(hash: String) async throws -> AuthorizationCode?
     /// In one transaction: marks the code used, if it was unused, and stores `refreshToken`.
     /// - Returns: whether the code was unused.
     func redeemCode(hash: String, at date: Date, refreshToken: RefreshToken) async throws -> Bool
 
+    /// Whether the user has already approved every scope in `scopes` for the client, so that the consent page can be skipped.
     func hasConsent(subject: String, clientID: String, scopes: [String]) async throws -> Bool
+    /// Records that the user approved `scopes` for the client, adding them to the scopes approved before.
     func recordConsent(subject: String, clientID: String, scopes: [String], at date: Date) async throws
 
+    /// The refresh token with the SHA-256 `hash`, whatever its state, or `nil` when there is none.
     func refreshToken(hash: String) async throws -> RefreshToken?
     /// In one transaction: reads the token with `hash` and the token that replaced it (if it was
     /// rotated), asks `decide`, and carries out the decision.
@@ -170,6 +198,7 @@ public protocol GrantStore: Sendable {
         at date: Date,
         decide: @Sendable (_ token: RefreshToken?, _ successor: RefreshToken?) -> RefreshDecision
     ) async throws -> RefreshDecision
+    /// Revokes every refresh token of the family that is not revoked yet.
     func revokeFamily(_ familyID: String, at date: Date) async throws
 }
 
@@ -189,10 +218,14 @@ public protocol SigningKeyStore: Sendable {
 
 /// A key that signs access tokens.
 public struct SigningKey: Hashable, Sendable {
+    /// The key id, carried in each token so that the right key of the ring verifies it.
     public var id: String
+    /// The HMAC-SHA256 key material.
     public var secret: [UInt8]
+    /// When the key was made; keys from configuration carry the start of 1970.
     public var createdAt: Date
 
+    /// Makes a key from its id and secret.
     public init(id: String, secret: [UInt8], createdAt: Date) {
         self.id = id
         self.secret = secret

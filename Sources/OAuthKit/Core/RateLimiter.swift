@@ -15,9 +15,12 @@ import Synchronization
 public final class RateLimiter: Sendable {
     /// One window: at most `limit` uses per `seconds`.
     public struct Window: Hashable, Sendable {
+        /// The window's length; windows start at multiples of it since 1970.
         public var seconds: Int
+        /// The most uses allowed within one window.
         public var limit: Int
 
+        /// Makes a window of `limit` uses per `seconds`.
         public init(seconds: Int, limit: Int) {
             self.seconds = seconds
             self.limit = limit
@@ -28,9 +31,12 @@ public final class RateLimiter: Sendable {
     public struct Limit: Sendable {
         /// The limit the key counts against: each has counters of its own.
         public var name: String
+        /// What is counted, such as a client network or an e-mail address.
         public var key: String
+        /// The windows that limit the key; a hit is refused when any of them is full.
         public var windows: [Window]
 
+        /// Makes a limit of the key `key`, counted against the limit `name`, in `windows`.
         public init(_ name: String, key: String, _ windows: [Window]) {
             self.name = name
             self.key = key
@@ -56,6 +62,7 @@ public final class RateLimiter: Sendable {
     private let seeds: (UInt64, UInt64)
     private let sketches = Mutex<[Table: Sketch]>([:])
 
+    /// A limiter with empty counters and new random hash seeds.
     /// - Parameter width: counters per row, rounded up to a power of two. The default (16,384, with
     ///   four rows: 256 KB a limit and window length, about 7 MB for the authorization server's
     ///   seven limits in four windows) keeps a key's count exact unless tens of thousands of other
@@ -158,6 +165,7 @@ public struct RateLimits: Sendable {
     /// Revocation requests per client address.
     public var revocation: [RateLimiter.Window]
 
+    /// Makes the limits; each defaults to ``layers(_:_:_:_:)`` with the counts in the signature.
     public init(
         emailPerAddressAndClient: [RateLimiter.Window] = Self.layers(3, 10, 20, 50),
         emailPerAddress: [RateLimiter.Window] = Self.layers(10, 40, 100, 300),

@@ -25,6 +25,7 @@ public import Logging
 /// let answer = await server.handle(request, body: BufferedBody(bytes), origin: RequestOrigin(clientAddress: "203.0.113.7"))
 /// ```
 public struct AuthorizationServer: Sendable {
+    /// How the server names itself and how long what it issues lives.
     public let configuration: OAuthConfiguration
     let clients: any ClientStore
     let accounts: any AccountStore

@@ -51,10 +51,13 @@ extension HTTPField.Name {
 
 /// A cookie the authorization pages set.
 public struct Cookie: Hashable, Sendable {
+    /// The cookie's name, with the `__Host-` prefix when cookies are secure.
     public var name: String
+    /// The cookie's value, such as a sealed login session or a CSRF token; empty when the cookie is deleted.
     public var value: String
     /// Seconds until it expires; 0 deletes it.
     public var maxAge: Int
+    /// Whether the cookie is sent only over https.
     public var secure: Bool
 
     /// The `Set-Cookie` header value: `HttpOnly`, `SameSite=Lax`, path `/`, `Secure` when asked.

@@ -7,8 +7,11 @@ import Synchronization
 public struct AccessTokenClaims: Hashable, Sendable {
     /// A unique id, so that one token can be revoked.
     public var id: String
+    /// The access token's subject: the user it was issued to.
     public var subject: String
+    /// The resource the token is for (``OAuthConfiguration/resource``); verification refuses it anywhere else.
     public var audience: String
+    /// The scopes the token grants.
     public var scopes: [String]
     /// Seconds since 1970.
     public var expiresAt: Int64
@@ -35,6 +38,7 @@ public struct AccessTokenClaims: Hashable, Sendable {
         )
     }
 
+    /// Makes the claims of a token to sign.
     public init(id: String, subject: String, audience: String, scopes: [String], expiresAt: Int64, grantID: String) {
         self.id = id
         self.subject = subject
@@ -56,6 +60,7 @@ public final class AccessTokenAuthority: Sendable {
     private let revoked: Mutex<[String: Date]>
     private let revokedGrants: Mutex<[String: Date]>
 
+    /// An authority over the key ring `keys`, knowing the revocations made so far.
     /// - Parameters:
     ///   - keys: the key ring, oldest first; the last one signs.
     ///   - revoked: access token ids revoked before their expiry.
