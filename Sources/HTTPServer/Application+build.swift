@@ -129,7 +129,7 @@ func buildRouter(
 
     let todos = TodoService(
         repository: SQLiteTodoRepository(database),
-        clock: WallClock(dependencies.now),
+        now: dependencies.now,
         maxTodosPerOwner: configuration.maxTodosPerUser
     )
     let endpoint = MCPEndpoint(

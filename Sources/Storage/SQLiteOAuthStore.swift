@@ -54,7 +54,7 @@ public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, Grant
     // MARK: Accounts
 
     public func findOrCreateUser(email: String, at date: Date) async throws -> String {
-        try await SQLiteUserRepository(self.database, clock: .fixed(date)).findOrCreateUser(email: email).rawValue
+        try await SQLiteUserRepository(self.database, now: { date }).findOrCreateUser(email: email).rawValue
     }
 
     // MARK: Login codes

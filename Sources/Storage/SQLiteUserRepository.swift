@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 public import TodoDomain
 
@@ -7,10 +7,10 @@ public struct SQLiteUserRepository: Sendable {
     private let database: AppDatabase
     private let clock: WallClock
 
-    /// A repository in `database`; `clock` dates the users it creates.
-    public init(_ database: AppDatabase, clock: WallClock = .system) {
+    /// A repository in `database`; `now` dates the users it creates.
+    public init(_ database: AppDatabase, now: @escaping @Sendable () -> Date = Date.init) {
         self.database = database
-        self.clock = clock
+        self.clock = WallClock(now)
     }
 
     /// The user who logs in with `email` (compared without regard to ASCII case), creating them if

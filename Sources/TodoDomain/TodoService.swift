@@ -1,3 +1,5 @@
+public import Foundation
+
 /// The fields of a new todo as they arrive, not yet validated.
 public struct NewTodo: Hashable, Sendable {
     /// The title; it is trimmed, and must then be 1–200 characters without control characters.
@@ -82,17 +84,17 @@ public struct TodoService: Sendable {
     /// A service over `repository`.
     /// - Parameters:
     ///   - repository: where todos are kept.
-    ///   - clock: the source of creation, update and completion times.
+    ///   - now: the source of creation, update and completion times (stored to the millisecond).
     ///   - makeID: the source of new ids; random by default.
     ///   - maxTodosPerOwner: the most todos one owner may keep.
     public init(
         repository: any TodoRepository,
-        clock: WallClock = .system,
+        now: @escaping @Sendable () -> Date = Date.init,
         maxTodosPerOwner: Int = TodoRules.defaultMaxTodosPerOwner,
         makeID: @escaping @Sendable () -> TodoID = { TodoID.random() }
     ) {
         self.repository = repository
-        self.clock = clock
+        self.clock = WallClock(now)
         self.makeID = makeID
         self.maxTodosPerOwner = maxTodosPerOwner
     }

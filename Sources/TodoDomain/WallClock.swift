@@ -1,25 +1,22 @@
-public import Foundation
+package import Foundation
 
-/// The source of the current time, injected so that tests control it instead of sleeping.
-///
-/// ```swift
-/// let clock = WallClock.fixed(Date(timeIntervalSince1970: 1_800_000_000))
-/// ```
-public struct WallClock: Sendable {
+/// The injected `now` (a `@Sendable () -> Date`, the one way time comes into every layer), read at
+/// the precision at which times are stored.
+package struct WallClock: Sendable {
     private let read: @Sendable () -> Date
 
     /// A clock that reads `now` each time it is asked.
-    public init(_ now: @escaping @Sendable () -> Date) { self.read = now }
+    package init(_ now: @escaping @Sendable () -> Date) { self.read = now }
 
     /// The current time, rounded to whole milliseconds: the precision at which times are stored,
     /// so a value survives a round trip through storage unchanged.
-    public func now() -> Date { Date(millisecondsSince1970: self.read().millisecondsSince1970) }
+    package func now() -> Date { Date(millisecondsSince1970: self.read().millisecondsSince1970) }
 
     /// The system's clock.
-    public static let system = WallClock { Date() }
+    package static let system = WallClock { Date() }
 
     /// A clock that always answers `date`.
-    public static func fixed(_ date: Date) -> WallClock { WallClock { date } }
+    package static func fixed(_ date: Date) -> WallClock { WallClock { date } }
 }
 
 extension Date {

@@ -8,7 +8,7 @@ final class ManualClock: Sendable {
 
     init(_ start: Date = Date(timeIntervalSince1970: 1_800_000_000)) { self.current = Mutex(start) }
 
-    var wallClock: WallClock { WallClock { self.current.withLock { $0 } } }
+    var now: @Sendable () -> Date { { self.current.withLock { $0 } } }
 
     func advance(seconds: TimeInterval) {
         self.current.withLock { $0 += seconds }
@@ -19,5 +19,5 @@ let alice = UserID("u_alice")
 let bob = UserID("u_bob")
 
 func makeService(clock: ManualClock = ManualClock()) -> (TodoService, ManualClock) {
-    (TodoService(repository: InMemoryTodoRepository(), clock: clock.wallClock), clock)
+    (TodoService(repository: InMemoryTodoRepository(), now: clock.now), clock)
 }

@@ -18,7 +18,7 @@ struct TodoServiceTests {
         #expect(todo.dueDate == CalendarDate("2026-12-01"))
         #expect(todo.priority == .high)
         #expect(!todo.isCompleted)
-        #expect(todo.createdAt == clock.wallClock.now())
+        #expect(todo.createdAt == WallClock(clock.now).now())
         #expect(todo.updatedAt == todo.createdAt)
         #expect(try await service.get(todo.id.rawValue, owner: alice) == todo)
     }
@@ -51,7 +51,7 @@ struct TodoServiceTests {
         #expect(updated.title == "Final" && updated.notes == "new" && updated.priority == .low)
         #expect(updated.dueDate == CalendarDate("2026-02-02"))
         #expect(updated.createdAt == todo.createdAt)
-        #expect(updated.updatedAt == clock.wallClock.now())
+        #expect(updated.updatedAt == WallClock(clock.now).now())
         #expect(try await service.get(todo.id.rawValue, owner: alice) == updated)
 
         let cleared = try await service.update(todo.id.rawValue, changes: TodoChanges(notes: .clear, dueDate: .clear), owner: alice)
@@ -73,7 +73,7 @@ struct TodoServiceTests {
         let todo = try await service.create(NewTodo(title: "Water plants"), owner: alice)
         clock.advance(seconds: 10)
         let done = try await service.complete(todo.id.rawValue, owner: alice)
-        #expect(done.completedAt == clock.wallClock.now())
+        #expect(done.completedAt == WallClock(clock.now).now())
 
         clock.advance(seconds: 10)
         let again = try await service.complete(todo.id.rawValue, owner: alice)

@@ -1,3 +1,4 @@
+import EndpointCore
 public import Foundation
 
 /// A legacy (2025-11-25 and earlier) MCP session: created by `initialize`, named by the
@@ -29,9 +30,7 @@ public struct MCPSession: Hashable, Sendable {
 
     /// A new session id: 256 random bits in base64url (43 visible ASCII characters).
     static func newID() -> String {
-        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max) }
-        return Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        Base64URL.encode((0..<32).map { _ in UInt8.random(in: .min ... .max) })
     }
 }
 
