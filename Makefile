@@ -2,7 +2,7 @@
 SWIFT ?= swift
 BIN := .build/debug/todo-server
 
-.PHONY: run test e2e harden bench build release format migrate system-packages
+.PHONY: run test e2e harden bench build release docs format migrate system-packages
 
 ## make run: build, migrate and serve on http://127.0.0.1:8080 (settings: .env, see .env.example)
 run: build
@@ -39,6 +39,12 @@ release: system-packages
 ## make migrate: apply pending migrations to DATABASE_PATH
 migrate: build
 	$(BIN) migrate
+
+## make docs: API documentation of every library, as DocC archives in .build/plugins/Swift-DocC/outputs/
+docs: system-packages
+	for target in EndpointCore HummingbirdEndpoints MCPCore OAuthKit ClientMetadataFetching TodoDomain TodoMCP Storage HTTPServer; do \
+		$(SWIFT) package generate-documentation --target $$target || exit 1; \
+	done
 
 ## make format: apply swift format to the sources and tests
 format:

@@ -36,7 +36,9 @@ public struct MetadataDocumentFetcher: ClientMetadataFetcher {
     static let maxBytes = 64 * 1024
 
     /// Makes a fetcher that applies the network rules described on the type.
-    /// - Parameter allowLoopback: also fetch over http from loopback addresses (for tests only).
+    /// - Parameters:
+    ///   - allowLoopback: also fetch over http from loopback addresses (for tests only).
+    ///   - logger: where refused and failed fetches are logged.
     public init(allowLoopback: Bool = false, logger: Logger = Logger(label: "client-metadata")) {
         self.allowLoopback = allowLoopback
         self.logger = logger

@@ -14,9 +14,9 @@ extension Router {
     /// ```
     ///
     /// - Parameters:
-    ///   - endpoint: an MCP endpoint, an authorization server, or any ``HTTPEndpoint``.
+    ///   - endpoint: an MCP endpoint, an authorization server, or any `HTTPEndpoint`.
     ///   - clientAddress: the client's IP address for a request; by default the peer's address
-    ///     when the context knows it (``RemoteAddressRequestContext``), else `unknown`.
+    ///     when the context knows it (`RemoteAddressRequestContext`), else `unknown`.
     ///   - intercept: answers a request before the endpoint does when it returns a response (for
     ///     example a page for browsers at the endpoint's path).
     public func mount(
@@ -73,7 +73,7 @@ struct HummingbirdRequestBody: EndpointRequestBody {
     }
 }
 
-/// A request context that knows the connection's peer address, so that ``Router/mount(_:clientAddress:intercept:)``
+/// A request context that knows the connection's peer address, so that `Router.mount(_:clientAddress:intercept:)`
 /// can give endpoints the client's address (rate limits key on it) without more code.
 public struct EndpointRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage

@@ -32,9 +32,11 @@ public struct CleanupService: Service {
 
     /// A cleanup of `database`, run every `interval`.
     /// - Parameters:
+    ///   - database: the database to clean.
     ///   - interval: the time between passes (the first runs at once).
     ///   - sessionIdleTimeout: how long a legacy MCP session may go unused.
     ///   - now: the clock.
+    ///   - logger: where passes that removed rows, and failures, are logged.
     public init(
         database: AppDatabase,
         interval: Duration = .seconds(600),
@@ -72,7 +74,10 @@ public struct CheckpointService: Service {
     let logger: Logger
 
     /// Checkpoints of `database`, run every `interval`.
-    /// - Parameter interval: the time between checkpoints.
+    /// - Parameters:
+    ///   - database: the database whose log is copied.
+    ///   - interval: the time between checkpoints.
+    ///   - logger: where failures are logged.
     public init(database: AppDatabase, interval: Duration = .milliseconds(100), logger: Logger) {
         self.database = database
         self.interval = interval

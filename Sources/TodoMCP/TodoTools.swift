@@ -2,7 +2,7 @@ package import Foundation
 public import MCPCore
 public import TodoDomain
 
-/// The six todo tools: MCP tool definitions over ``TodoService``, for any ``MCPEndpoint``.
+/// The six todo tools: MCP tool definitions over `TodoService`, for any `MCPEndpoint`.
 ///
 /// Domain failures (a bad field, an unknown id, a bad cursor) become results with `isError: true`
 /// carrying the domain's message, so the model can correct itself. Reading needs the scope

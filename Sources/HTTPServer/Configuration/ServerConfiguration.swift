@@ -49,7 +49,8 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var readTimeout: TimeInterval
 
     /// Makes a configuration; the defaults suit a local server.
-    /// - Parameter publicURL: defaults to `http://HOST:PORT` (with `localhost` for a wildcard host).
+    /// Every setting is the property of the same name; `publicURL` defaults to `http://HOST:PORT`
+    /// (with `localhost` for a wildcard host).
     public init(
         host: String = "127.0.0.1",
         port: Int = 8080,

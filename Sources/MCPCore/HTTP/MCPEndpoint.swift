@@ -50,10 +50,12 @@ public struct MCPEndpoint: HTTPEndpoint {
 
     /// Makes an endpoint serving `tools`.
     /// - Parameters:
+    ///   - configuration: how the endpoint describes itself, where it is mounted and its limits.
     ///   - tools: the tools, in the order `tools/list` returns them.
     ///   - authenticator: turns bearer tokens into principals.
     ///   - sessions: where legacy sessions are kept.
     ///   - now: the clock for session expiry.
+    ///   - logger: where failures of storage and tools are logged.
     public init(
         configuration: MCPEndpointConfiguration,
         tools: [Tool],

@@ -9,7 +9,7 @@ public enum JSONValue: Hashable, Sendable {
     case bool(Bool)
     /// A number without fraction or exponent that fits 64 bits.
     case int(Int64)
-    /// Any other number: one with a fraction or exponent, or too large for ``int``.
+    /// Any other number: one with a fraction or exponent, or too large for `int`.
     case double(Double)
     /// A string.
     case string(String)

@@ -6,7 +6,7 @@ public struct OAuthClient: Hashable, Sendable {
     public var id: String
     /// The name shown on the consent page.
     public var name: String
-    /// Where codes may be sent; an authorization request must name one of them (see ``RedirectURI/matches(_:registered:)``).
+    /// Where codes may be sent; an authorization request must name one of them (compared byte for byte; only the port of a loopback redirect may vary).
     public var redirectURIs: [String]
     /// When the client registered, or a metadata-document client's document was last fetched; cleanup counts from it.
     public var createdAt: Date

@@ -2,7 +2,7 @@ import EndpointCore
 import Foundation
 
 /// The rules for redirect URIs: which ones a client may register, and when a requested one matches.
-public enum RedirectURI {
+package enum RedirectURI {
     /// Schemes that can run code or read local files: never a redirect target.
     static let forbiddenSchemes: Set<String> = ["javascript", "data", "file", "vbscript", "about", "blob", "filesystem", "view-source"]
 
@@ -10,7 +10,7 @@ public enum RedirectURI {
     /// private-use scheme such as `cursor://` (RFC 8252 §7.1). Never a fragment.
     ///
     /// - Throws: ``OAuthError`` `invalid_redirect_uri` saying what is wrong.
-    public static func validateForRegistration(_ uri: String) throws(OAuthError) {
+    package static func validateForRegistration(_ uri: String) throws(OAuthError) {
         func refuse(_ reason: String) -> OAuthError {
             OAuthError(.invalidRedirectURI, "The redirect URI '\(uri.prefix(200))' \(reason)")
         }
@@ -47,7 +47,7 @@ public enum RedirectURI {
     /// redirect, on any port (RFC 8252 §7.3). Only the port may differ: `localhost` and
     /// `127.0.0.1` stay distinct hosts, and credentials (`http://evil@127.0.0.1/`) never match.
     /// Compared byte for byte, since `String` equality matches canonically equivalent text.
-    public static func matches(_ requested: String, registered: [String]) -> Bool {
+    package static func matches(_ requested: String, registered: [String]) -> Bool {
         if registered.contains(where: { $0.utf8.elementsEqual(requested.utf8) }) { return true }
         guard let request = self.withoutLoopbackPort(requested) else { return false }
         return registered.contains { self.withoutLoopbackPort($0)?.utf8.elementsEqual(request.utf8) == true }
@@ -83,7 +83,7 @@ public enum RedirectURI {
     }
 
     /// The host a person should see on the consent page: the host, or the scheme for an app's own scheme.
-    public static func displayHost(_ uri: String) -> String {
+    package static func displayHost(_ uri: String) -> String {
         guard let components = URLComponents(string: uri) else { return uri }
         if let host = components.host, !host.isEmpty {
             return components.port.map { "\(host):\($0)" } ?? host

@@ -9,15 +9,15 @@
 /// An IPv6 subscriber usually holds a whole /64 and often a /56 or /48, so counting single IPv6
 /// addresses would let one client count as billions. Limits count an IPv6 client by its /64
 /// network (``key(of:)``) and, more loosely, by its /48 site (``site(of:)``).
-public enum ClientNetwork {
+package enum ClientNetwork {
     /// What a client's limits count under: an IPv6 address as its /64 network (`2001:db8:1:2::/64`),
     /// an IPv4-mapped IPv6 address as its IPv4 address, anything else as it is.
-    public static func key(of address: String) -> String {
+    package static func key(of address: String) -> String {
         self.prefix(of: address, groups: 4) ?? address
     }
 
     /// The /48 site of an IPv6 address (`2001:db8:1::/48`); anything else is its ``key(of:)``.
-    public static func site(of address: String) -> String {
+    package static func site(of address: String) -> String {
         self.prefix(of: address, groups: 3) ?? self.key(of: address)
     }
 

@@ -190,7 +190,7 @@ public struct RateLimits: Sendable {
     public static let siteFactor = 10
 
     /// The limits of one client address (within `qualifier`, such as a grant type): `windows` for
-    /// its ``ClientNetwork/key(of:)`` and, for IPv6, ``siteFactor`` times as many for its /48 site,
+    /// its network (the address, or the /64 of an IPv6 address) and, for IPv6, ``siteFactor`` times as many for its /48 site,
     /// so that one site's 65,536 /64s cannot fill a limit's counters.
     public static func perClient(
         _ name: String,

@@ -46,6 +46,12 @@ public struct AuthorizationServer: Sendable {
     /// the access tokens revoked so far.
     ///
     /// - Parameters:
+    ///   - configuration: how the server names itself, where it is mounted and its lifetimes.
+    ///   - clients: registered clients.
+    ///   - accounts: the people who sign in.
+    ///   - loginCodes: login codes waiting to be typed in.
+    ///   - grants: authorization codes, consents and refresh tokens.
+    ///   - keys: signing keys and revocations.
     ///   - configuredKeys: keys from configuration, oldest first; when empty, keys kept in the key
     ///     store are used.
     ///   - delivery: sends login codes to people.
@@ -54,6 +60,7 @@ public struct AuthorizationServer: Sendable {
     ///   - pages: renders the sign-in pages; ``MustachePageRenderer`` by default.
     ///   - environment: time and randomness.
     ///   - limits: the rate limits.
+    ///   - logger: where failures of storage and delivery are logged.
     public static func make(
         configuration: OAuthConfiguration,
         clients: any ClientStore,

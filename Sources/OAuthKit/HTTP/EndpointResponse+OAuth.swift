@@ -50,18 +50,18 @@ extension HTTPField.Name {
 }
 
 /// A cookie the authorization pages set.
-public struct Cookie: Hashable, Sendable {
+package struct Cookie: Hashable, Sendable {
     /// The cookie's name, with the `__Host-` prefix when cookies are secure.
-    public var name: String
+    package var name: String
     /// The cookie's value, such as a sealed login session or a CSRF token; empty when the cookie is deleted.
-    public var value: String
+    package var value: String
     /// Seconds until it expires; 0 deletes it.
-    public var maxAge: Int
+    package var maxAge: Int
     /// Whether the cookie is sent only over https.
-    public var secure: Bool
+    package var secure: Bool
 
     /// The `Set-Cookie` header value: `HttpOnly`, `SameSite=Lax`, path `/`, `Secure` when asked.
-    public var headerValue: String {
+    package var headerValue: String {
         var parts = ["\(self.name)=\(self.value)", "Path=/", "Max-Age=\(self.maxAge)", "HttpOnly", "SameSite=Lax"]
         if self.secure { parts.append("Secure") }
         return parts.joined(separator: "; ")

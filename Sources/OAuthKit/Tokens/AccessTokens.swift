@@ -1,6 +1,6 @@
 import Crypto
 import EndpointCore
-public import Foundation
+package import Foundation
 import Synchronization
 
 /// What an access token says: who, for which resource, with which scopes, until when.
@@ -54,7 +54,7 @@ public struct AccessTokenClaims: Hashable, Sendable {
 /// A token reads `at1.<key id>.<claims>.<mac>` with base64url parts. The newest key signs; every key
 /// in the ring verifies, so keys rotate without logging anyone out. Verification needs no database:
 /// revoked tokens and revoked grants are held in memory until their tokens would have expired.
-public final class AccessTokenAuthority: Sendable {
+package final class AccessTokenAuthority: Sendable {
     private let keys: [String: SymmetricKey]
     private let signingKeyID: String
     private let revoked: Mutex<[String: Date]>
@@ -65,7 +65,7 @@ public final class AccessTokenAuthority: Sendable {
     ///   - keys: the key ring, oldest first; the last one signs.
     ///   - revoked: access token ids revoked before their expiry.
     ///   - revokedGrants: grant ids whose access tokens are refused, until when.
-    public init(keys: [SigningKey], revoked: [String: Date] = [:], revokedGrants: [String: Date] = [:]) {
+    package init(keys: [SigningKey], revoked: [String: Date] = [:], revokedGrants: [String: Date] = [:]) {
         precondition(!keys.isEmpty, "An access token authority needs at least one key")
         self.keys = Dictionary(keys.map { ($0.id, SymmetricKey(data: $0.secret)) }, uniquingKeysWith: { _, last in last })
         self.signingKeyID = keys.last!.id
@@ -74,7 +74,7 @@ public final class AccessTokenAuthority: Sendable {
     }
 
     /// A signed token for `claims`.
-    public func sign(_ claims: AccessTokenClaims) -> String {
+    package func sign(_ claims: AccessTokenClaims) -> String {
         let payload = Base64URL.encode(Array(claims.compactForm.utf8))
         let signed = "at1.\(self.signingKeyID).\(payload)"
         let mac = HMAC<SHA256>.authenticationCode(for: Data(signed.utf8), using: self.keys[self.signingKeyID]!)
@@ -83,7 +83,7 @@ public final class AccessTokenAuthority: Sendable {
 
     /// The claims of `token` if it is ours, intact, unexpired at `now`, meant for `audience`, and
     /// neither it nor its grant is revoked.
-    public func verify(_ token: String, audience: String, now: Date) -> AccessTokenClaims? {
+    package func verify(_ token: String, audience: String, now: Date) -> AccessTokenClaims? {
         guard let claims = self.claimsIgnoringExpiry(token), Double(claims.expiresAt) > now.timeIntervalSince1970,
             claims.audience == audience
                 || OAuthConfiguration.canonicalResource(claims.audience) == OAuthConfiguration.canonicalResource(audience),
