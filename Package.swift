@@ -155,6 +155,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TodoDomainTests", dependencies: ["TodoDomain"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EndpointCoreTests",
+            dependencies: ["EndpointCore", .product(name: "HTTPTypes", package: "swift-http-types")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "MCPTestSupport",
             dependencies: ["EndpointTestSupport", "MCPCore", .product(name: "HTTPTypes", package: "swift-http-types")],

@@ -125,15 +125,19 @@ def pkce_pair():
     return verifier, challenge
 
 
+def form_action(page: str) -> str:
+    """Where a page's first form posts to, as a browser reads it."""
+    return html.unescape(re.search(r'<form method="post" action="([^"]*)">', page).group(1))
+
+
 def sign_in(http: Http, authorize_url: str, email: str) -> dict:
     """Goes through the e-mail, code and consent forms; returns the redirect's query parameters."""
     page = http.request("GET", authorize_url)
-    action = urllib.parse.urlparse(authorize_url).path  # the forms post back to the same path
     if page.status == 200:  # not signed in yet in this browser
-        page = http.form(action, form_fields(page.body) + [("email", email)])
-        page = http.form(action, form_fields(page.body) + [("code", demo_code(page.body))])
+        page = http.form(form_action(page.body), form_fields(page.body) + [("email", email)])
+        page = http.form(form_action(page.body), form_fields(page.body) + [("code", demo_code(page.body))])
     if page.status == 200:  # not approved yet
-        page = http.form(action, form_fields(page.body) + [("approve", "yes")])
+        page = http.form(form_action(page.body), form_fields(page.body) + [("approve", "yes")])
     assert page.status in (302, 303), (page.status, page.body[:300])
     query = urllib.parse.urlparse(page.headers["Location"]).query
     return {name: values[0] for name, values in urllib.parse.parse_qs(query).items()}

@@ -32,6 +32,29 @@ package enum MediaType {
         guard let value else { return false }
         return self.essence(of: value) == type
     }
+
+    /// Whether the `Accept` value `header` allows `type` (lowercase, such as `text/event-stream`):
+    /// the most specific media range that covers it (the type itself, then `text/*`, then `*/*`)
+    /// is not refused with `q=0` (RFC 9110 §12.5.1). No header, or an empty one, allows every type.
+    /// With `explicitly`, only a range that names the type counts, and no header allows nothing:
+    /// for answering browsers, which name `text/html`, differently from clients that take anything.
+    package static func accepts(_ header: String?, _ type: String, explicitly: Bool = false) -> Bool {
+        guard let header, !header[...].trimmingHTTPWhitespace.isEmpty else { return !explicitly }
+        let family = type.prefix { $0 != "/" } + "/*"
+        var best: (specificity: Int, refused: Bool)?
+        for range in header.split(separator: ",") {
+            let parts = range.split(separator: ";").map { $0.trimmingHTTPWhitespace.lowercased() }
+            guard let name = parts.first else { continue }
+            let specificity = name == type ? 3 : explicitly ? 0 : name == family ? 2 : name == "*/*" ? 1 : 0
+            guard specificity > (best?.specificity ?? 0) else { continue }
+            let refused = parts.dropFirst().contains { parameter in
+                let pair = parameter.split(separator: "=", maxSplits: 1).map(\.trimmingHTTPWhitespace)
+                return pair.count == 2 && pair[0] == "q" && Double(pair[1]) == 0
+            }
+            best = (specificity, refused)
+        }
+        return best.map { !$0.refused } ?? false
+    }
 }
 
 /// Loopback hosts and addresses.

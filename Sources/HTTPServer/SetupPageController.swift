@@ -80,13 +80,12 @@ struct SetupPageController: Sendable {
         <footer>Tools: list, get, create, update, complete and delete todos. Your todos are visible only to you.</footer>
         {{/body}}{{/layout}}
         """
-
-    /// The hidden fields every login form repeats: the step, the CSRF token and the authorization request.
 }
 
 extension Request {
-    /// Whether the client asked for an HTML page: its `Accept` names `text/html`.
+    /// Whether the client asked for an HTML page: its `Accept` names `text/html` (browsers do; a
+    /// client that accepts anything with `*/*` gets the MCP endpoint).
     var acceptsHTML: Bool {
-        self.headers[values: .accept].contains { $0.lowercased().contains("text/html") }
+        MediaType.accepts(self.headers[values: .accept].joined(separator: ","), "text/html", explicitly: true)
     }
 }

@@ -4,36 +4,33 @@ public import Hummingbird
 public import NIOCore
 
 extension Router {
-    /// Serves `endpoint` at its routes, next to the router's other routes.
+    /// Serves `endpoint` at its routes, next to the router's other routes, with the client's
+    /// address from `clientAddress` (for example the nearest untrusted `X-Forwarded-For` hop
+    /// behind a reverse proxy). Rate limits key on it, so it must tell clients apart.
     ///
-    /// ```swift
-    /// let router = Router(context: BasicRequestContext.self)
-    /// router.get("/") { _, _ in "host app" }
-    /// router.mount(mcpEndpoint)
-    /// router.mount(authorizationServer) { request, context in "203.0.113.7" }
-    /// ```
+    /// Every method is routed to the endpoint at its paths, so that the endpoint answers a wrong
+    /// method with 405 and its `Allow` header.
     ///
     /// - Parameters:
     ///   - endpoint: an MCP endpoint, an authorization server, or any `HTTPEndpoint`.
-    ///   - clientAddress: the client's IP address for a request; by default the peer's address
-    ///     when the context knows it (`RemoteAddressRequestContext`), else `unknown`.
+    ///   - clientAddress: the client's IP address for a request.
     ///   - intercept: answers a request before the endpoint does when it returns a response (for
     ///     example a page for browsers at the endpoint's path).
     public func mount(
         _ endpoint: some HTTPEndpoint,
-        clientAddress: (@Sendable (Request, Context) -> String)? = nil,
+        clientAddress: @escaping @Sendable (Request, Context) -> String,
         intercept: (@Sendable (Request, Context) async throws -> Response?)? = nil
     ) {
         for route in endpoint.routes {
             let paths = route.includesDescendants ? [route.path, route.path.hasSuffix("/") ? route.path + "**" : route.path + "/**"] : [route.path]
             for path in paths {
-                for method in route.methods {
+                for method in Self.routedMethods {
                     self.on(RouterPath(path), method: method) { request, context in
                         if let intercept, let response = try await intercept(request, context) { return response }
                         let answer = await endpoint.handle(
                             request.head,
                             body: HummingbirdRequestBody(body: request.body),
-                            origin: RequestOrigin(clientAddress: clientAddress?(request, context) ?? Self.peerAddress(request, context))
+                            origin: RequestOrigin(clientAddress: clientAddress(request, context))
                         )
                         return Response(answer)
                     }
@@ -42,9 +39,26 @@ extension Router {
         }
     }
 
-    /// The peer's IP address, when the context knows it.
-    public static func peerAddress(_ request: Request, _ context: Context) -> String {
-        (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress ?? "unknown"
+    /// The methods routed to an endpoint (HEAD and TRACE stay with the router).
+    static var routedMethods: [HTTPRequest.Method] { [.get, .post, .put, .patch, .delete, .options] }
+}
+
+extension Router where Context: RemoteAddressRequestContext {
+    /// Serves `endpoint` at its routes, next to the router's other routes, with the connection's
+    /// peer as the client's address.
+    ///
+    /// ```swift
+    /// let router = Router(context: EndpointRequestContext.self)
+    /// router.get("/") { _, _ in "host app" }
+    /// router.mount(mcpEndpoint)
+    /// router.mount(authorizationServer)
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - endpoint: an MCP endpoint, an authorization server, or any `HTTPEndpoint`.
+    ///   - intercept: answers a request before the endpoint does when it returns a response.
+    public func mount(_ endpoint: some HTTPEndpoint, intercept: (@Sendable (Request, Context) async throws -> Response?)? = nil) {
+        self.mount(endpoint, clientAddress: { _, context in context.remoteAddress?.ipAddress ?? "unknown" }, intercept: intercept)
     }
 }
 

@@ -26,6 +26,33 @@ struct ApplicationTests {
         }
     }
 
+    @Test("Through the router, the endpoints decide wrong methods (405 with Allow) and take paths as the router does")
+    func mountedEndpointsAnswerEveryMethod() async throws {
+        let app = try await buildApplication(self.configuration)
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/oauth/token", method: .get) { response in
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "POST, OPTIONS")
+            }
+            try await client.execute(uri: "/", method: .put, headers: [.authorization: "Bearer x"]) { response in
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "POST, DELETE, OPTIONS")
+            }
+            try await client.execute(uri: "/.well-known/oauth-authorization-server/", method: .get) { response in
+                #expect(response.status == .ok)
+            }
+            try await client.execute(
+                uri: "/oauth/token/",
+                method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "grant_type=password")
+            ) { response in
+                #expect(response.status == .badRequest, "a trailing slash reaches the same endpoint")
+                #expect(String(buffer: response.body).contains("unsupported_grant_type"))
+            }
+        }
+    }
+
     @Test func healthReportsAnUnusableDatabase() async throws {
         let database = try AppDatabase.inMemory()
         try await database.writer.write { try $0.execute(sql: "DROP TABLE grdb_migrations") }

@@ -51,17 +51,63 @@ struct EntryPointTests {
         }
     }
 
-    @Test("Root aliases can be turned off")
-    func noRootAliases() {
-        var configuration = OAuthConfiguration(issuer: "https://example.com/auth", resource: "https://example.com/mcp", scopes: OAuthFixture.scopes, mountPath: "/auth/")
+    @Test("Root aliases are served at the root mount, and under a prefix only when asked for; paths compare as routers do")
+    func rootAliasesAndPaths() {
+        var configuration = OAuthConfiguration(issuer: "https://example.com/auth", resource: "https://example.com/mcp", scopes: OAuthFixture.scopes, mountPath: "auth//")
         #expect(configuration.mountPath == "/auth")
-        #expect(OAuthPaths(configuration).endpoint(at: "/token") == .token)
-        configuration.servesRootAliases = false
-        let paths = OAuthPaths(configuration)
+        var paths = OAuthPaths(configuration)
         #expect(paths.endpoint(at: "/token") == nil && paths.endpoint(at: "/authorize") == nil && paths.endpoint(at: "/register") == nil)
+        configuration.servesRootAliases = true
+        paths = OAuthPaths(configuration)
+        #expect(paths.endpoint(at: "/token") == .token && paths.endpoint(at: "/authorize") == .authorization)
         #expect(paths.endpoint(at: "/auth/oauth/token") == .token)
+        #expect(paths.endpoint(at: "/auth/oauth/token/") == .token && paths.endpoint(at: "//auth//oauth/token") == .token)
         #expect(paths.endpoint(at: "/auth/oauth/tokens") == nil, "no prefix matching beyond the well-known forms")
+        #expect(paths.endpoint(at: "/authx/oauth/token") == nil && paths.endpoint(at: "/auth/../oauth/token") == nil)
         #expect(paths.endpoint(at: "/.well-known/oauth-authorization-server/anything/below") == .authorizationServerMetadata)
+        #expect(OAuthPaths(OAuthFixture().configuration).endpoint(at: "/token") == .token, "at the root, the aliases are on")
+    }
+
+    @Test("The forms post back to the path that served the page: the mount point, or the alias a client used")
+    func formActions() async throws {
+        try await Self.mounted().app().test(.router) { client in
+            let browser = ScriptedClient(client)
+            browser.mountPath = "/auth"
+            browser.resource = "https://example.com/mcp"
+            let page = try await browser.emailPage()
+            #expect(page.formAction == "/auth/oauth/authorize")
+        }
+        try await OAuthFixture().app().test(.router) { client in
+            let browser = ScriptedClient(client)
+            _ = try await browser.register()
+            let page = try await browser.browse(.get, browser.authorizeURI(pkce: PKCEPair()).replacingOccurrences(of: "/oauth/authorize", with: "/authorize"))
+            #expect(page.formAction == "/authorize")
+            let next = try await browser.submit(page, [("email", "ada@example.com")])
+            #expect(next.demoCode != nil && next.formAction == "/authorize")
+        }
+    }
+
+    @Test(
+        "A configuration the server cannot work with is refused at start, saying why",
+        arguments: [
+            ([ScopeDefinition("a b", explanation: "x")], nil, "https://example.com", "", "spaces"),
+            ([ScopeDefinition("a\"b", explanation: "x")], nil, "https://example.com", "", "quotes"),
+            ([ScopeDefinition("", explanation: "x")], nil, "https://example.com", "", "printable"),
+            ([ScopeDefinition("read", explanation: "x"), ScopeDefinition("read", explanation: "y")], nil, "https://example.com", "", "twice"),
+            ([], nil, "https://example.com", "", "at least one"),
+            ([ScopeDefinition("read", explanation: "x")], ["write"] as [Scope]?, "https://example.com", "", "not among"),
+            ([ScopeDefinition("read", explanation: "x")], [] as [Scope]?, "https://example.com", "", "empty"),
+            ([ScopeDefinition("read", explanation: "x")], nil, "https://example.com/", "", "trailing slash"),
+            ([ScopeDefinition("read", explanation: "x")], nil, "example.com", "", "absolute"),
+            ([ScopeDefinition("read", explanation: "x")], nil, "https://example.com/other", "/auth", "mount path"),
+        ] as [([ScopeDefinition], [Scope]?, String, String, String)]
+    )
+    func invalidConfigurations(_ scopes: [ScopeDefinition], _ defaults: [Scope]?, _ issuer: String, _ mount: String, _ complaint: String) async {
+        let configuration = OAuthConfiguration(issuer: issuer, resource: "https://example.com/mcp", scopes: scopes, mountPath: mount, defaultScopes: defaults)
+        let error = await #expect(throws: OAuthConfigurationError.self) {
+            try await AuthorizationServer.make(configuration: configuration, store: InMemoryOAuthStore())
+        }
+        #expect(error?.description.contains(complaint) == true, "\(error?.description ?? "")")
     }
 
     /// Calls the entry point directly, bypassing the route check a host makes.

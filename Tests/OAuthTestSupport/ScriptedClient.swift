@@ -30,6 +30,11 @@ public struct BrowserAnswer: Sendable {
         return form.matches(of: pattern).map { (unescape(String($0.output.1)), unescape(String($0.output.2))) }
     }
 
+    /// Where the page's first form posts to.
+    public var formAction: String? {
+        self.html.firstMatch(of: #/<form method="post" action="([^"]*)">/#).map { unescape(String($0.output.1)) }
+    }
+
     public var demoCode: String? {
         self.html.firstMatch(of: #/id="demo-code">([A-Z0-9]+)</#).map { String($0.output.1) }
     }
@@ -156,7 +161,7 @@ public final class ScriptedClient {
 
     /// Submits the page's first form with `fields` added.
     public func submit(_ page: BrowserAnswer, _ fields: [(String, String)]) async throws -> BrowserAnswer {
-        try await self.browse(.post, self.mountPath + "/oauth/authorize", form: page.firstFormFields + fields)
+        try await self.browse(.post, page.formAction ?? "(the page has no form)", form: page.firstFormFields + fields)
     }
 
     /// The whole browser part: e-mail, code, consent. Returns the redirect to the client.

@@ -20,29 +20,7 @@ struct AcceptedMediaTypes {
     var eventStream: Bool
 
     init(_ header: String?) {
-        guard let header, !header[...].trimmingHTTPWhitespace.isEmpty else {
-            self.json = true
-            self.eventStream = true
-            return
-        }
-        var json = false
-        var eventStream = false
-        for range in header.split(separator: ",") {
-            let parts = range.split(separator: ";").map { $0.trimmingHTTPWhitespace.lowercased() }
-            // A media range with q=0 is one the client refuses.
-            let refused = parts.dropFirst().contains { parameter in
-                let pair = parameter.split(separator: "=", maxSplits: 1).map(\.trimmingHTTPWhitespace)
-                return pair.count == 2 && pair[0] == "q" && Double(pair[1]) == 0
-            }
-            if refused { continue }
-            switch parts.first {
-            case "*/*": json = true; eventStream = true
-            case "application/*", "application/json": json = true
-            case "text/*", "text/event-stream": eventStream = true
-            default: break
-            }
-        }
-        self.json = json
-        self.eventStream = eventStream
+        self.json = MediaType.accepts(header, "application/json")
+        self.eventStream = MediaType.accepts(header, "text/event-stream")
     }
 }

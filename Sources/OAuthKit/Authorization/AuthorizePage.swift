@@ -32,6 +32,9 @@ public struct AuthorizePage: Sendable {
     public var retryAfter: Int?
     /// The client's registered name, shown so the person knows who asks for access.
     public var clientName: String
+    /// Where the page's forms post to: the path that served the page (the mounted authorization
+    /// endpoint, or the root alias a client used).
+    public var formAction: String
     /// The name of what the client wants to use (``OAuthConfiguration/resourceName``).
     public var resourceName: String
     /// The host (or app scheme) the client's redirect goes to, shown so the person knows where they are sent.

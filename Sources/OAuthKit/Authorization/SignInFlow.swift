@@ -11,6 +11,8 @@ struct SignInFlow {
     let scopes: [Scope]
     let csrf: String
     let clientAddress: String
+    /// The path the forms post back to.
+    let formAction: String
     let now: Date
 
     var configuration: OAuthConfiguration { self.server.configuration }
@@ -30,6 +32,7 @@ struct SignInFlow {
                 status: status,
                 retryAfter: retryAfter,
                 clientName: self.client.name,
+                formAction: self.formAction,
                 resourceName: self.configuration.resourceName,
                 redirectHost: RedirectURI.displayHost(self.redirectURI),
                 scopeDescriptions: self.scopes.map(self.configuration.explanation(of:)),

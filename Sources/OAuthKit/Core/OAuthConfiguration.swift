@@ -10,7 +10,8 @@ public struct OAuthConfiguration: Sendable {
     /// `/auth`. The issuer's path ends with it (a reverse proxy may add a prefix in front).
     public var mountPath: String
     /// Whether `/authorize`, `/token` and `/register` are also served at the root of the server:
-    /// some clients assume them there when discovery fails.
+    /// some clients assume them there when discovery fails. By default only when the server is
+    /// mounted at the root, so that a mounted server leaves the host's own paths alone.
     public var servesRootAliases: Bool
     /// The largest body of a registration, token, revocation or sign-in form request, in bytes.
     public var maxBodyBytes: Int
@@ -50,7 +51,7 @@ public struct OAuthConfiguration: Sendable {
         scopes: [ScopeDefinition],
         resourceName: String = "MCP server",
         mountPath: String = "",
-        servesRootAliases: Bool = true,
+        servesRootAliases: Bool? = nil,
         maxBodyBytes: Int = 64 * 1024,
         defaultScopes: [Scope]? = nil,
         accessTokenLifetime: TimeInterval = 3600,
@@ -65,8 +66,9 @@ public struct OAuthConfiguration: Sendable {
     ) {
         self.issuer = issuer
         self.resource = resource
-        self.mountPath = mountPath.hasSuffix("/") ? String(mountPath.dropLast()) : mountPath
-        self.servesRootAliases = servesRootAliases
+        let segments = mountPath.split(separator: "/")
+        self.mountPath = segments.isEmpty ? "" : "/" + segments.joined(separator: "/")
+        self.servesRootAliases = servesRootAliases ?? segments.isEmpty
         self.maxBodyBytes = maxBodyBytes
         self.scopes = scopes
         self.defaultScopes = defaultScopes
@@ -101,4 +103,48 @@ public struct OAuthConfiguration: Sendable {
         guard let components = URLComponents(string: value), components.host != nil, components.path.isEmpty else { return value }
         return value + "/"
     }
+
+    /// Checks what a server cannot work with: scope names outside RFC 6749's scope-token characters
+    /// (a space would split one scope into two in tokens and storage), repeated scopes, default
+    /// scopes that are not offered, and an issuer that is not an absolute http(s) URL ending with
+    /// the mount path.
+    func validate() throws(OAuthConfigurationError) {
+        guard !self.scopes.isEmpty else { throw OAuthConfigurationError("offer at least one scope") }
+        var seen: Set<Scope> = []
+        for definition in self.scopes {
+            let name = definition.scope.rawValue
+            // scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+            guard !name.isEmpty, name.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) && $0 != "\"" && $0 != "\\" }) else {
+                throw OAuthConfigurationError("the scope '\(name)' may hold only printable ASCII without spaces, quotes or backslashes")
+            }
+            guard seen.insert(definition.scope).inserted else { throw OAuthConfigurationError("the scope '\(name)' is offered twice") }
+        }
+        if let defaults = self.defaultScopes {
+            guard !defaults.isEmpty else { throw OAuthConfigurationError("the default scopes are empty; leave them out to grant every scope") }
+            if let unknown = defaults.first(where: { !seen.contains($0) }) {
+                throw OAuthConfigurationError("the default scope '\(unknown.rawValue)' is not among the offered scopes")
+            }
+        }
+        guard let issuer = URLComponents(string: self.issuer), issuer.scheme == "https" || issuer.scheme == "http", issuer.host?.isEmpty == false,
+            issuer.query == nil, issuer.fragment == nil, !self.issuer.hasSuffix("/")
+        else {
+            throw OAuthConfigurationError("the issuer '\(self.issuer)' must be an absolute http(s) URL without query, fragment or trailing slash")
+        }
+        guard issuer.path.hasSuffix(self.mountPath) else {
+            throw OAuthConfigurationError("the issuer's path '\(issuer.path)' must end with the mount path '\(self.mountPath)'")
+        }
+        guard URLComponents(string: self.resource).map({ $0.scheme != nil && $0.host?.isEmpty == false }) == true else {
+            throw OAuthConfigurationError("the resource '\(self.resource)' must be an absolute URL")
+        }
+    }
+}
+
+/// A configuration the authorization server cannot work with; ``AuthorizationServer/make(configuration:store:configuredKeys:delivery:metadataFetcher:pages:environment:limits:logger:)``
+/// throws it.
+public struct OAuthConfigurationError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What is wrong, in words.
+    public var description: String
+
+    /// An error saying `description`.
+    public init(_ description: String) { self.description = description }
 }

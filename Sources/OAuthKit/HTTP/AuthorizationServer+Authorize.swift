@@ -56,14 +56,15 @@ extension AuthorizationServer {
     ///   - formBody: the `application/x-www-form-urlencoded` body of a POST (`nil` for a GET).
     ///   - cookieHeader: the `Cookie` header.
     ///   - clientAddress: the client's IP address, for rate limits.
-    func authorize(query: String?, formBody: [UInt8]?, cookieHeader: String?, clientAddress: String) async -> AuthorizeOutcome {
+    ///   - path: the path that served the request, where the pages' forms post back to.
+    func authorize(query: String?, formBody: [UInt8]?, cookieHeader: String?, clientAddress: String, path: String) async -> AuthorizeOutcome {
         let fields = formBody.map { FormData.parse(String(decoding: $0, as: UTF8.self)) } ?? FormData.parse(query ?? "")
         var cookies: [String: String] = [:]
         for pair in (cookieHeader ?? "").split(separator: ";") {
             let parts = pair.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1).map(String.init)
             if parts.count == 2, cookies[parts[0]] == nil { cookies[parts[0]] = parts[1] }
         }
-        return await self.authorize(fields: fields, isPost: formBody != nil, cookies: cookies, clientAddress: clientAddress)
+        return await self.authorize(fields: fields, isPost: formBody != nil, cookies: cookies, clientAddress: clientAddress, path: path)
     }
 
     /// `GET` and `POST /oauth/authorize`.
@@ -73,7 +74,8 @@ extension AuthorizationServer {
     ///   - isPost: whether the request is a form submission.
     ///   - cookies: the request's cookies.
     ///   - clientAddress: the client's IP address, for rate limits.
-    func authorize(fields: [String: String], isPost: Bool, cookies: [String: String], clientAddress: String) async -> AuthorizeOutcome {
+    ///   - path: the path that served the request, where the pages' forms post back to.
+    func authorize(fields: [String: String], isPost: Bool, cookies: [String: String], clientAddress: String, path: String) async -> AuthorizeOutcome {
         let request = AuthorizationRequest(fields)
         let now = self.environment.now()
 
@@ -146,6 +148,7 @@ extension AuthorizationServer {
             scopes: scopes,
             csrf: csrf,
             clientAddress: clientAddress,
+            formAction: path,
             now: now
         )
         let session = self.loginSession(cookies[self.cookieName(Self.sessionCookie)], now: now)

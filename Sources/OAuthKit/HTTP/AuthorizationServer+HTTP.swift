@@ -13,7 +13,7 @@ extension AuthorizationServer: HTTPEndpoint {
         let target = request.path ?? "/"
         let queryStart = target.firstIndex(of: "?")
         let path = target[..<(queryStart ?? target.endIndex)]
-        guard let endpoint = self.paths.endpoint(at: path) else {
+        guard let (route, endpoint) = self.paths.match(path) else {
             return .error(OAuthError(.invalidRequest, "There is no OAuth endpoint at this path.", status: .notFound))
         }
         guard endpoint.methods.contains(request.method) else {
@@ -53,7 +53,8 @@ extension AuthorizationServer: HTTPEndpoint {
                 query: queryStart.map { String(target[target.index(after: $0)...]) },
                 formBody: formBody,
                 cookieHeader: request.headerFields[.cookie],
-                clientAddress: clientAddress
+                clientAddress: clientAddress,
+                path: route.path
             )
             return self.response(for: outcome, isPost: isPost)
         }

@@ -76,6 +76,7 @@ public struct AuthorizationServer: Sendable {
         limits: RateLimits = RateLimits(),
         logger: Logger = Logger(label: "oauth")
     ) async throws -> AuthorizationServer {
+        try configuration.validate()
         let now = environment.now()
         let ring: [SigningKey]
         if configuredKeys.isEmpty {

@@ -87,9 +87,13 @@ public struct OAuthPaths: Sendable {
     public var routes: [EndpointRoute] { self.table.map(\.route) }
 
     /// The endpoint served at `path` (without query), if any.
-    public func endpoint(at path: some StringProtocol) -> Endpoint? {
-        let path = String(path)
-        return self.table.first { $0.route.matches(path: path) }?.endpoint
+    public func endpoint(at path: some StringProtocol) -> Endpoint? { self.match(path)?.endpoint }
+
+    /// The route and endpoint that serve `path`, compared the way HTTP routers do: empty segments
+    /// (`//`, a trailing `/`) do not count.
+    func match(_ path: some StringProtocol) -> (route: EndpointRoute, endpoint: Endpoint)? {
+        let normalized = "/" + path.split(separator: "/").joined(separator: "/")
+        return self.table.first { $0.route.matches(path: normalized) }
     }
 
     /// The absolute URL of `endpoint`, as the metadata publishes it.

@@ -59,6 +59,7 @@ public struct MustachePageRenderer: SignInPageRenderer {
             return self.render("error", title: title, values: ["heading": .text(title), "message": .text(message)])
         case .step(let page):
             let values: [String: PageValue] = [
+                "formAction": .text(page.formAction),
                 "clientName": .text(page.clientName),
                 "resourceName": .text(page.resourceName),
                 "redirectHost": .text(page.redirectHost),

@@ -59,6 +59,7 @@ package enum PageTemplates {
         </html>
         """
 
+    /// The hidden fields every login form repeats: the CSRF token and the authorization request.
     private static let hidden = """
         <input type="hidden" name="csrf" value="{{{csrf}}}">
         {{#fields}}<input type="hidden" name="{{{name}}}" value="{{{value}}}">
@@ -72,7 +73,7 @@ package enum PageTemplates {
         <h1>Sign in</h1>
         <p><b>{{{clientName}}}</b> wants to use <b>{{{resourceName}}}</b>. Sign in with your e-mail address; we will send you a code.</p>
         {{#message}}<p class="message" role="alert">{{{message}}}</p>{{/message}}
-        <form method="post" action="/oauth/authorize">
+        <form method="post" action="{{{formAction}}}">
         <input type="hidden" name="step" value="email">
         \(hidden)
         <label for="email">E-mail address</label>
@@ -91,7 +92,7 @@ package enum PageTemplates {
         <p>We sent a 5-character code to <b>{{{email}}}</b>. It is valid for 10 minutes.</p>
         {{#demoCode}}<p class="demo">Demo mode: your code is <span id="demo-code">{{{demoCode}}}</span></p>{{/demoCode}}
         {{#message}}<p class="message" role="alert">{{{message}}}</p>{{/message}}
-        <form method="post" action="/oauth/authorize">
+        <form method="post" action="{{{formAction}}}">
         <input type="hidden" name="step" value="code">
         <input type="hidden" name="email" value="{{{email}}}">
         \(hidden)
@@ -99,7 +100,7 @@ package enum PageTemplates {
         <input type="text" class="code" id="code" name="code" autocomplete="one-time-code" autocapitalize="characters" spellcheck="false" maxlength="12" required autofocus>
         <button type="submit">Sign in</button>
         </form>
-        <form method="post" action="/oauth/authorize">
+        <form method="post" action="{{{formAction}}}">
         <input type="hidden" name="step" value="email">
         <input type="hidden" name="email" value="{{{email}}}">
         \(hidden)
@@ -118,7 +119,7 @@ package enum PageTemplates {
         <ul class="scopes">{{#scopes}}<li>{{{.}}}</li>{{/scopes}}</ul>
         <p>After you allow it, you are sent back to <b>{{{redirectHost}}}</b>.</p>
         {{#message}}<p class="message" role="alert">{{{message}}}</p>{{/message}}
-        <form method="post" action="/oauth/authorize">
+        <form method="post" action="{{{formAction}}}">
         <input type="hidden" name="step" value="consent">
         \(hidden)
         <div class="actions">
@@ -126,7 +127,7 @@ package enum PageTemplates {
         <button type="submit" name="approve" value="yes">Allow</button>
         </div>
         </form>
-        <form method="post" action="/oauth/authorize">
+        <form method="post" action="{{{formAction}}}">
         <input type="hidden" name="step" value="switch">
         \(hidden)
         <p class="hint">Signed in as {{{email}}}. <button type="submit" class="link">Not you?</button></p>

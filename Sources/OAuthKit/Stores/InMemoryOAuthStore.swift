@@ -5,7 +5,8 @@ import Synchronization
 public typealias OAuthStore = AccountStore & ClientStore & GrantStore & LoginCodeStore & SigningKeyStore
 
 /// An ``OAuthStore`` in memory, for tests and prototypes: everything is lost when the process
-/// ends. It keeps the same rules as a database store: login-code tries are counted atomically, a
+/// ends, and nothing expires before (expired rows are not purged, and lookups scan), so a
+/// long-running public server wants a database store. It keeps the same rules as a database store: login-code tries are counted atomically, a
 /// code is redeemed once, refresh-token decisions are taken under one lock.
 public final class InMemoryOAuthStore: OAuthStore {
     private struct State {
