@@ -64,6 +64,8 @@ struct OAuthFlowTests {
             #expect(created.structured?["title"] == "From OAuth")
             let session = try await client.initialize(token: access)
             #expect(try await client.legacy("ping", session: session, token: access).status == .ok)
+            let listed = try await client.legacy("tools/call", params: ["name": "list_todos"], session: session, token: access)
+            #expect(listed.structured?["todos"]?.arrayCount == 1, "the legacy era sees the todo the modern call created")
 
             // 7. Refresh rotates: a new pair, and the new access token works.
             let (refreshStatus, refreshed, _) = try await browser.refresh(refresh)
