@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "TodoDomain", targets: ["TodoDomain"]),
         .library(name: "TodoMCP", targets: ["TodoMCP"]),
         .library(name: "ClientMetadataFetching", targets: ["ClientMetadataFetching"]),
+        .library(name: "MailDelivery", targets: ["MailDelivery"]),
         .library(name: "Storage", targets: ["Storage"]),
         .library(name: "HTTPServer", targets: ["HTTPServer"]),
     ],
@@ -84,6 +85,11 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "MailDelivery",
+            dependencies: ["OAuthKit"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -192,6 +198,11 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MailDeliveryTests",
+            dependencies: ["MailDelivery", "OAuthKit", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -299,8 +299,21 @@ struct OAuthAuthorizeTests {
 @Suite("Login code delivery")
 struct LoginCodeDeliveryTests {
     final class Outbox: LoginCodeDelivery {
-        let sent = Mutex<[(code: String, email: String)]>([])
-        func deliver(code: String, to email: String) async throws { self.sent.withLock { $0.append((code, email)) } }
+        let sent = Mutex<[LoginCodeMessage]>([])
+        func deliver(_ message: LoginCodeMessage) async throws { self.sent.withLock { $0.append(message) } }
+    }
+
+    @Test("Demo mode says honestly that no e-mail is sent, and shows the code")
+    func demoModeIsHonest() async throws {
+        var fixture = OAuthFixture()
+        fixture.configuration.loginCodeLifetime = 300
+        try await fixture.app().test(.router) { client in
+            let codePage = try await ScriptedClient(client).codePage()
+            #expect(codePage.html.contains("Demo mode: no e-mail is sent."))
+            #expect(codePage.html.contains("valid for 5 minutes"))
+            #expect(!codePage.html.contains("We sent") && !codePage.html.contains("Check your e-mail"))
+            #expect(codePage.demoCode != nil)
+        }
     }
 
     @Test func codesAreDeliveredAndNotShown() async throws {
@@ -314,8 +327,12 @@ struct LoginCodeDeliveryTests {
             #expect(codePage.status == .ok)
             #expect(codePage.demoCode == nil)
             #expect(!codePage.html.contains(#"id="demo-code""#))
+            #expect(codePage.html.contains("Check your e-mail; the code is valid for 10 minutes."))
+            #expect(!codePage.html.contains("Demo mode"))
             let delivered = try #require(outbox.sent.withLock { $0.last })
             #expect(delivered.email == "ada@example.com")
+            #expect(delivered.clientName == "Test client" && delivered.serverHost == "todo.example.com")
+            #expect(delivered.expiresAt == fixture.clock.now().addingTimeInterval(600))
             let consent = try await browser.submit(codePage, [("code", delivered.code)])
             #expect(consent.html.contains(#"name="approve" value="yes""#))
         }

@@ -19,7 +19,11 @@ struct PageEscapingTests {
                     "clientName": .text(fill("clientName")), "resourceName": .text(fill("resourceName")), "email": .text(fill("email")),
                     "message": .text(fill("message")),
                 ]
-            case "code": ["email": .text(fill("email")), "demoCode": .text(fill("demoCode")), "message": .text(fill("message"))]
+            case "code":
+                [
+                    "email": .text(fill("email")), "demoCode": .text(fill("demoCode")), "codeMinutes": .text(fill("codeMinutes")),
+                    "message": .text(fill("message")),
+                ]
             case "consent":
                 [
                     "clientName": .text(fill("clientName")), "redirectHost": .text(fill("redirectHost")),

@@ -43,6 +43,8 @@ public struct AuthorizePage: Sendable {
     public var scopeDescriptions: [String]
     /// The e-mail address being logged in, on the code and consent steps.
     public var email: String?
+    /// How long a login code stays valid, in whole minutes.
+    public var codeLifetimeMinutes: Int
     /// The login code, shown only in demo mode.
     public var demoCode: String?
     /// A problem to report, such as a wrong code.

@@ -1,9 +1,33 @@
-import Foundation
+public import Foundation
+
+/// A login code on its way to the person who asked for it, with what the message should say.
+public struct LoginCodeMessage: Hashable, Sendable {
+    /// The code to type in.
+    public var code: String
+    /// The e-mail address, lowercased; it passed the sign-in form's address check.
+    public var email: String
+    /// The name of the app that asked for the sign-in, as it registered (untrusted text).
+    public var clientName: String
+    /// The host of the server the person signs in to, such as `todo.example.com`.
+    public var serverHost: String
+    /// When the code stops being accepted.
+    public var expiresAt: Date
+
+    /// A message for `email` carrying `code`.
+    public init(code: String, email: String, clientName: String, serverHost: String, expiresAt: Date) {
+        self.code = code
+        self.email = email
+        self.clientName = clientName
+        self.serverHost = serverHost
+        self.expiresAt = expiresAt
+    }
+}
 
 /// Sends a login code to the person who asked for it. E-mail sending plugs in here.
 public protocol LoginCodeDelivery: Sendable {
-    /// Sends `code` to `email`; a thrown error tells the person on the page that the code could not be sent.
-    func deliver(code: String, to email: String) async throws
+    /// Sends the code of `message`, or queues it to be sent; a thrown error tells the person on the
+    /// page that the code could not be sent.
+    func deliver(_ message: LoginCodeMessage) async throws
 }
 
 /// Delivers nothing: in demo mode the code is shown on the page instead.
@@ -11,7 +35,7 @@ public struct DemoCodeDelivery: LoginCodeDelivery {
     /// A delivery that sends nothing.
     public init() {}
 
-    public func deliver(code: String, to email: String) async throws {}
+    public func deliver(_ message: LoginCodeMessage) async throws {}
 }
 
 /// Login codes: 5 characters from an alphabet without look-alikes (no 0/O, 1/I/L).

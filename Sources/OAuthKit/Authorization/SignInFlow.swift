@@ -37,6 +37,7 @@ struct SignInFlow {
                 redirectHost: RedirectURI.displayHost(self.redirectURI),
                 scopeDescriptions: self.scopes.map(self.configuration.explanation(of:)),
                 email: email,
+                codeLifetimeMinutes: max(1, Int((self.configuration.loginCodeLifetime / 60).rounded())),
                 demoCode: demoCode,
                 message: message,
                 csrfToken: self.csrf,
@@ -81,7 +82,15 @@ struct SignInFlow {
         )
         do {
             try await self.server.loginCodes.replaceLoginCode(loginCode)
-            try await self.server.delivery.deliver(code: code, to: email)
+            try await self.server.delivery.deliver(
+                LoginCodeMessage(
+                    code: code,
+                    email: email,
+                    clientName: self.client.name,
+                    serverHost: URLComponents(string: self.configuration.issuer)?.host ?? self.configuration.issuer,
+                    expiresAt: loginCode.expiresAt
+                )
+            )
         } catch {
             self.server.logger.error("Login code could not be stored or delivered: \(error)")
             return self.page(.email, status: .internalServerError, message: "The code could not be sent. Please try again in a moment.")

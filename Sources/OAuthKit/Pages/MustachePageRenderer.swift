@@ -66,6 +66,7 @@ public struct MustachePageRenderer: SignInPageRenderer {
                 "scopes": .list(page.scopeDescriptions.map(PageValue.text)),
                 "email": .text(page.email ?? ""),
                 "demoCode": .optional(page.demoCode),
+                "codeMinutes": .text(String(page.codeLifetimeMinutes)),
                 "message": .optional(page.message),
                 "csrf": .text(page.csrfToken),
                 "fields": .list(page.requestFields.map { .object(["name": .text($0.name), "value": .text($0.value)]) }),

@@ -89,8 +89,8 @@ package enum PageTemplates {
         {{<layout}}{{$body}}
         <section class="card">
         <h1>Enter your code</h1>
-        <p>We sent a 5-character code to <b>{{{email}}}</b>. It is valid for 10 minutes.</p>
-        {{#demoCode}}<p class="demo">Demo mode: your code is <span id="demo-code">{{{demoCode}}}</span></p>{{/demoCode}}
+        {{^demoCode}}<p>We sent a 5-character code to <b>{{{email}}}</b>. Check your e-mail; the code is valid for {{{codeMinutes}}} minutes.</p>{{/demoCode}}
+        {{#demoCode}}<p class="demo">Demo mode: no e-mail is sent. The code for <b>{{{email}}}</b> is <span id="demo-code">{{{demoCode}}}</span>, valid for {{{codeMinutes}}} minutes.</p>{{/demoCode}}
         {{#message}}<p class="message" role="alert">{{{message}}}</p>{{/message}}
         <form method="post" action="{{{formAction}}}">
         <input type="hidden" name="step" value="code">
