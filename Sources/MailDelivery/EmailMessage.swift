@@ -69,7 +69,7 @@ public struct EmailMessage: Hashable, Sendable {
     }
 
     /// An address with everything that could end a header or an angle-bracket form removed.
-    static func address(_ text: String) -> String {
+    package static func address(_ text: String) -> String {
         String(String.UnicodeScalarView(text.unicodeScalars.filter { $0.value > 0x20 && $0.value < 0x7F && $0 != "<" && $0 != ">" }))
     }
 
