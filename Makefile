@@ -42,7 +42,7 @@ migrate: build
 
 ## make docs: API documentation of every library, as DocC archives in .build/plugins/Swift-DocC/outputs/
 docs: system-packages
-	for target in EndpointCore HummingbirdEndpoints MCPCore OAuthKit ClientMetadataFetching TodoDomain TodoMCP Storage HTTPServer; do \
+	for target in EndpointCore HummingbirdEndpoints MCPCore OAuthKit ClientMetadataFetching MailDelivery TodoDomain TodoMCP Storage HTTPServer; do \
 		$(SWIFT) package generate-documentation --target $$target || exit 1; \
 	done
 

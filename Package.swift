@@ -89,7 +89,11 @@ let package = Package(
         ),
         .target(
             name: "MailDelivery",
-            dependencies: ["OAuthKit"],
+            dependencies: [
+                "OAuthKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -100,7 +104,7 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: [
-                "TodoDomain", "MCPCore", "OAuthKit",
+                "TodoDomain", "MCPCore", "OAuthKit", "MailDelivery",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -202,13 +206,17 @@ let package = Package(
         ),
         .testTarget(
             name: "MailDeliveryTests",
-            dependencies: ["MailDelivery", "OAuthKit", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: [
+                "MailDelivery", "OAuthKit", "EndpointTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "Storage", "TodoDomain", "MCPCore", "OAuthKit", .product(name: "GRDB", package: "GRDB.swift"),
+                "Storage", "TodoDomain", "MCPCore", "OAuthKit", "MailDelivery", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],

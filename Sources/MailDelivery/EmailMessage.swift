@@ -8,7 +8,7 @@ public import OAuthKit
 /// cleaned of line breaks and control characters (no header can be injected through a client's
 /// name) and encoded as RFC 2047 words when they are not plain ASCII; a body that is not ASCII is
 /// sent in base64, so that no relay needs 8BITMIME and no line exceeds 76 characters.
-public struct EmailMessage: Hashable, Sendable {
+public struct EmailMessage: Hashable, Sendable, Codable {
     /// The sender's address, such as `login@todo.example.com`.
     public var from: String
     /// The sender's display name, if any.

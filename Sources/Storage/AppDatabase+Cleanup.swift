@@ -18,17 +18,20 @@ public struct CleanupReport: Hashable, Sendable {
     public var sessions = 0
     /// Clients registered a day ago or more that hold no refresh token, consent or authorization code.
     public var clients = 0
+    /// E-mails whose content expired before they could be sent.
+    public var mailOutbox = 0
 
     /// All rows removed, of every kind.
     public var total: Int {
-        self.loginCodes + self.authorizationCodes + self.refreshTokens + self.revokedAccessTokens + self.revokedGrants + self.sessions + self.clients
+        self.loginCodes + self.authorizationCodes + self.refreshTokens + self.revokedAccessTokens + self.revokedGrants + self.sessions + self.clients + self.mailOutbox
     }
 }
 
 extension AppDatabase {
     /// Deletes what can no longer be used at `now`: expired login and authorization codes, refresh
     /// tokens past their expiry (or revoked a day ago), expired revocation entries, idle MCP
-    /// sessions, and clients registered more than a day ago that hold no token, consent or code.
+    /// sessions, clients registered more than a day ago that hold no token, consent or code, and
+    /// e-mails in the outbox whose content expired.
     public func purgeExpired(now: Date, sessionIdleTimeout: TimeInterval) async throws -> CleanupReport {
         let time = now.millisecondsSince1970
         let dayAgo = time - 86_400_000
@@ -50,6 +53,8 @@ extension AppDatabase {
             report.revokedGrants = db.changesCount
             try db.execute(sql: "DELETE FROM mcp_sessions WHERE last_used_at < ?", arguments: [idleSince])
             report.sessions = db.changesCount
+            try db.execute(sql: "DELETE FROM mail_outbox WHERE expires_at <= ?", arguments: [time])
+            report.mailOutbox = db.changesCount
             try db.execute(
                 sql: """
                     DELETE FROM oauth_clients WHERE created_at <= ?

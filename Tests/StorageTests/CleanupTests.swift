@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import MailDelivery
 import MCPCore
 import OAuthKit
 import Testing
@@ -82,6 +83,19 @@ struct CleanupTests {
         #expect(try await sessions.session(id: "fresh") != nil)
         #expect(try await store.revokedAccessTokens(at: now).keys.sorted() == ["kept"])
         #expect(try await database.purgeExpired(now: now, sessionIdleTimeout: 86_400).total == 0, "nothing twice")
+    }
+
+    @Test("E-mails whose content expired leave the outbox; others stay")
+    func purgesExpiredMail() async throws {
+        let database = try AppDatabase.inMemory()
+        let outbox = SQLiteMailOutbox(database)
+        let now = Date(millisecondsSince1970: 1_800_000_000_000)
+        let message = EmailMessage(from: "l@example.com", to: "a@example.com", subject: "s", body: "b", date: now, messageID: "m@example.com")
+        try await outbox.enqueue(OutboxEntry(id: "old", message: message, nextAttemptAt: now, expiresAt: now.addingTimeInterval(-1)))
+        try await outbox.enqueue(OutboxEntry(id: "live", message: message, nextAttemptAt: now, expiresAt: now.addingTimeInterval(60)))
+        let report = try await database.purgeExpired(now: now, sessionIdleTimeout: 3600)
+        #expect(report.mailOutbox == 1)
+        #expect(try await outbox.claim(dueAt: now, leaseUntil: now.addingTimeInterval(60), limit: 10).map(\.id) == ["live"])
     }
 
     @Test("Saving a client again renews its creation time, so cleanup keeps a metadata-document client in use")
