@@ -6,6 +6,7 @@ BIN := .build/debug/todo-server
 
 ## make run: build, migrate and serve on http://127.0.0.1:8080 (settings: .env, see .env.example)
 run: build
+	@scripts/install-system-packages.sh msmtp
 	$(BIN) migrate
 	$(BIN) serve
 

@@ -125,12 +125,14 @@ let package = Package(
         .target(
             name: "HTTPServer",
             dependencies: [
-                "ClientMetadataFetching", "EndpointCore", "HummingbirdEndpoints", "MCPCore", "OAuthKit", "TodoDomain", "TodoMCP", "Storage",
+                "ClientMetadataFetching", "EndpointCore", "HummingbirdEndpoints", "MailDelivery", "MCPCore", "OAuthKit", "TodoDomain", "TodoMCP",
+                "Storage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
@@ -225,7 +227,7 @@ let package = Package(
         .testTarget(
             name: "HTTPServerTests",
             dependencies: [
-                "HTTPServer", "Storage", "TodoDomain", "TodoMCP", "MCPCore", "OAuthKit", "EndpointCore", "EndpointTestSupport", "OAuthTestSupport", "MCPTestSupport",
+                "HTTPServer", "Storage", "TodoDomain", "TodoMCP", "MCPCore", "OAuthKit", "MailDelivery", "EndpointCore", "EndpointTestSupport", "OAuthTestSupport", "MCPTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -235,6 +237,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],

@@ -3,6 +3,8 @@ public import Hummingbird
 import HummingbirdCore
 import ClientMetadataFetching
 import HummingbirdEndpoints
+import MailDelivery
+import ServiceLifecycle
 public import Logging
 public import MCPCore
 import NIOCore
@@ -37,6 +39,17 @@ public func buildApplication(
         now: dependencies.now,
         logger: logger
     )
+    var services: [any Service] = [cleanup, CheckpointService(database: database, interval: .milliseconds(100), logger: logger)]
+    if dependencies.loginCodeDelivery == nil, !configuration.demoMode, let smtp = configuration.smtp {
+        services.append(
+            MailOutboxWorker(outbox: SQLiteMailOutbox(database), sender: MsmtpSender(settings: smtp), now: dependencies.now, logger: logger)
+        )
+    }
+    if configuration.demoMode && !configuration.isLoopback {
+        logger.warning(
+            "Demo mode is on at a public URL: login codes are shown on the page, so anyone can sign in as anyone. Set SMTP_HOST and DEMO_MODE=false for real use."
+        )
+    }
     let readTimeout = TimeAmount.milliseconds(Int64(configuration.readTimeout * 1000))
     return Application(
         router: router,
@@ -50,7 +63,7 @@ public func buildApplication(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "todo-server"
         ),
-        services: [cleanup, CheckpointService(database: database, interval: .milliseconds(100), logger: logger)],
+        services: services,
         logger: logger
     )
 }
@@ -63,8 +76,9 @@ public struct AppDependencies: Sendable {
     public var now: @Sendable () -> Date
     /// The source of random bytes for codes, tokens and keys.
     public var randomBytes: @Sendable (Int) -> [UInt8]
-    /// Delivers login codes (in demo mode they are also shown on the page).
-    public var loginCodeDelivery: any LoginCodeDelivery
+    /// Delivers login codes; by default, the configuration decides: nothing in demo mode (the page
+    /// shows the code), else e-mail through the outbox and the configured relay.
+    public var loginCodeDelivery: (any LoginCodeDelivery)?
     /// Fetches Client ID Metadata Documents; by default over the network, with SSRF protection.
     public var metadataFetcher: (any ClientMetadataFetcher)?
     /// An already open database to use instead of the one the configuration names.
@@ -75,7 +89,7 @@ public struct AppDependencies: Sendable {
         authenticator: (any BearerAuthenticator)? = nil,
         now: @escaping @Sendable () -> Date = Date.init,
         randomBytes: @escaping @Sendable (Int) -> [UInt8] = OAuthEnvironment.systemRandomBytes,
-        loginCodeDelivery: any LoginCodeDelivery = DemoCodeDelivery(),
+        loginCodeDelivery: (any LoginCodeDelivery)? = nil,
         metadataFetcher: (any ClientMetadataFetcher)? = nil,
         database: AppDatabase? = nil
     ) {
@@ -119,7 +133,7 @@ func buildRouter(
         grants: oauthStore,
         keys: oauthStore,
         configuredKeys: configuration.signingKeys,
-        delivery: dependencies.loginCodeDelivery,
+        delivery: try dependencies.loginCodeDelivery ?? configuration.loginCodeDelivery(database: database, now: dependencies.now),
         metadataFetcher: dependencies.metadataFetcher ?? MetadataDocumentFetcher(allowLoopback: configuration.clientMetadataAllowLoopback),
         environment: OAuthEnvironment(now: dependencies.now, randomBytes: dependencies.randomBytes),
         logger: logger
@@ -167,6 +181,16 @@ let todoScopes = [
 let serverVersion = "0.1.0"
 
 extension ServerConfiguration {
+    /// How login codes reach people under this configuration: shown on the page in demo mode,
+    /// else e-mailed through the outbox.
+    func loginCodeDelivery(database: AppDatabase, now: @escaping @Sendable () -> Date) throws(ConfigurationError) -> any LoginCodeDelivery {
+        if self.demoMode { return DemoCodeDelivery() }
+        guard let smtp = self.smtp else {
+            throw ConfigurationError(variable: "SMTP_HOST", expected: "set when demo mode is off, so that login codes can be e-mailed", found: "")
+        }
+        return OutboxDelivery(outbox: SQLiteMailOutbox(database), from: smtp.from, now: now)
+    }
+
     /// The database this configuration names, opened and migrated.
     func openDatabase() throws -> AppDatabase {
         self.databasePath == ":memory:" ? try AppDatabase.inMemory() : try AppDatabase.open(path: self.databasePath)

@@ -4,6 +4,8 @@ import Foundation
 import GRDB
 import Hummingbird
 import HummingbirdTesting
+import MailDelivery
+import OAuthTestSupport
 import Storage
 import Testing
 
@@ -51,6 +53,27 @@ struct ApplicationTests {
                 #expect(String(buffer: response.body).contains("unsupported_grant_type"))
             }
         }
+    }
+
+    @Test("With a relay and demo mode off, a sign-in only queues the e-mail in the outbox; the page shows no code")
+    func deliveryModeQueuesMail() async throws {
+        var configuration = self.configuration
+        configuration.demoMode = false
+        configuration.smtp = MsmtpSender.Settings(host: "smtp.example.com", port: 587, from: "login@todo.example.com")
+        let database = try AppDatabase.inMemory()
+        let app = try await buildApplication(configuration, dependencies: AppDependencies(database: database))
+        try await app.test(.router) { client in
+            let page = try await ScriptedClient(client).codePage(email: "ada@example.com")
+            #expect(page.status == .ok && page.demoCode == nil)
+            #expect(page.html.contains("Check your e-mail") && !page.html.contains("demo-warning"))
+        }
+        let queued = try await SQLiteMailOutbox(database).claim(dueAt: Date.distantFuture, leaseUntil: Date.distantFuture, limit: 10)
+        #expect(queued.count == 1)
+        #expect(queued.first?.message.to == "ada@example.com")
+        #expect(queued.first?.message.subject.hasPrefix("Your sign-in code: ") == true)
+
+        configuration.smtp = nil
+        await #expect(throws: ConfigurationError.self) { try await buildApplication(configuration, dependencies: AppDependencies(database: database)) }
     }
 
     @Test func healthReportsAnUnusableDatabase() async throws {

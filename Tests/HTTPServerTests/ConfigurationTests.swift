@@ -1,6 +1,7 @@
 import Configuration
 import Foundation
 import Logging
+import MailDelivery
 import Testing
 
 @testable import HTTPServer
@@ -24,7 +25,7 @@ struct ConfigurationTests {
     @Test func readsEveryVariable() throws {
         let configuration = try self.configuration([
             "HOST": "0.0.0.0", "PORT": "9000", "PUBLIC_URL": "https://todo.example.com/",
-            "DATABASE_PATH": "/var/lib/todo/db.sqlite", "LOG_LEVEL": "DEBUG",
+            "DATABASE_PATH": "/var/lib/todo/db.sqlite", "LOG_LEVEL": "DEBUG", "DEMO_MODE": "true",
         ])
         #expect(configuration.host == "0.0.0.0")
         #expect(configuration.port == 9000)
@@ -48,13 +49,54 @@ struct ConfigurationTests {
     }
 
     @Test func metadataURLsFollowThePublicURL() throws {
-        let root = try self.configuration(["PUBLIC_URL": "https://todo.example.com"])
+        let root = try self.configuration(["PUBLIC_URL": "https://todo.example.com", "DEMO_MODE": "true"])
         #expect(root.publicOrigin == "https://todo.example.com")
         #expect(root.resourceMetadataURL == "https://todo.example.com/.well-known/oauth-protected-resource")
-        let prefixed = try self.configuration(["PUBLIC_URL": "https://example.com:8443/todo/"])
+        let prefixed = try self.configuration(["PUBLIC_URL": "https://example.com:8443/todo/", "DEMO_MODE": "true"])
         #expect(prefixed.mcpURL == "https://example.com:8443/todo")
         #expect(prefixed.publicOrigin == "https://example.com:8443")
         #expect(prefixed.resourceMetadataURL == "https://example.com:8443/.well-known/oauth-protected-resource/todo")
+    }
+
+    @Test("Demo mode is on by default only at a loopback URL; a public URL needs a relay or DEMO_MODE=true, and says so in one line")
+    func safeDefaults() throws {
+        #expect(try self.configuration([:]).demoMode)
+        #expect(try self.configuration(["PUBLIC_URL": "http://localhost:9000"]).demoMode)
+        let error = #expect(throws: ConfigurationError.self) { try self.configuration(["PUBLIC_URL": "https://todo.example.com"]) }
+        #expect(error?.variable == "SMTP_HOST")
+        #expect(error?.description.contains("DEMO_MODE=true") == true && error?.description.contains("\n") == false)
+        #expect(try self.configuration(["PUBLIC_URL": "https://todo.example.com", "DEMO_MODE": "true"]).demoMode)
+        #expect(throws: ConfigurationError.self) { try self.configuration(["DEMO_MODE": "false"]) }
+
+        let relay = try self.configuration([
+            "PUBLIC_URL": "https://todo.example.com", "SMTP_HOST": "smtp.example.com", "MAIL_FROM": "login@todo.example.com",
+            "SMTP_USERNAME": "login", "SMTP_PASSWORD": "\"s3cret\"",
+        ])
+        #expect(!relay.demoMode)
+        #expect(relay.smtp == MsmtpSender.Settings(host: "smtp.example.com", port: 587, security: .starttls, username: "login", password: "s3cret", from: "login@todo.example.com"))
+        let local = try self.configuration(["SMTP_HOST": "127.0.0.1", "SMTP_SECURITY": "none", "MAIL_FROM": "a@localhost.test"])
+        #expect(!local.demoMode, "a relay turns demo mode off by default, also on this machine")
+        #expect(local.smtp?.port == 25)
+        #expect(try self.configuration(["SMTP_HOST": "smtp.example.com", "SMTP_SECURITY": "TLS", "MAIL_FROM": "a@b.example"]).smtp?.port == 465)
+    }
+
+    @Test(
+        "Relay settings that cannot work stop start-up, and no password is ever printed",
+        arguments: [
+            (["SMTP_HOST": "smtp.example.com", "SMTP_SECURITY": "none", "MAIL_FROM": "a@b.example"], "SMTP_SECURITY"),
+            (["SMTP_HOST": "smtp.example.com", "SMTP_SECURITY": "ssl3", "MAIL_FROM": "a@b.example"], "SMTP_SECURITY"),
+            (["SMTP_HOST": "smtp.example.com"], "MAIL_FROM"),
+            (["SMTP_HOST": "smtp.example.com", "MAIL_FROM": "not an address"], "MAIL_FROM"),
+            (["SMTP_HOST": "smtp.example.com", "MAIL_FROM": "a@b.example", "SMTP_PASSWORD": "hunter2"], "SMTP_USERNAME"),
+            (["SMTP_HOST": "smtp.example.com", "MAIL_FROM": "a@b.example", "SMTP_PORT": "70000", "SMTP_PASSWORD": "hunter2", "SMTP_USERNAME": "u"], "SMTP_PORT"),
+            (["SMTP_HOST": "smtp.example.com", "MAIL_FROM": "a@b.example", "SMTP_CA_FILE": "/no/such/ca.pem"], "SMTP_CA_FILE"),
+            (["SMTP_HOST": "smtp example.com", "MAIL_FROM": "a@b.example"], "SMTP_HOST"),
+        ] as [([String: String], String)]
+    )
+    func badRelaySettings(_ environment: [String: String], _ variable: String) {
+        let error = #expect(throws: ConfigurationError.self) { try self.configuration(environment) }
+        #expect(error?.variable == variable)
+        #expect(error?.description.contains("hunter2") == false)
     }
 
     @Test func theDefaultPublicURLFollowsHostAndPort() throws {
@@ -63,7 +105,7 @@ struct ConfigurationTests {
     }
 
     @Test func quotedValuesAreUnquoted() throws {
-        let configuration = try self.configuration(["PORT": "\"9001\"", "PUBLIC_URL": "'https://a.example'", "DATABASE_PATH": "\"./x.sqlite\""])
+        let configuration = try self.configuration(["PORT": "\"9001\"", "PUBLIC_URL": "'https://a.example'", "DATABASE_PATH": "\"./x.sqlite\"", "DEMO_MODE": "'true'"])
         #expect(configuration.port == 9001)
         #expect(configuration.mcpURL == "https://a.example")
         #expect(configuration.databasePath == "./x.sqlite")

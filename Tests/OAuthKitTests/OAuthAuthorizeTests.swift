@@ -316,6 +316,23 @@ struct LoginCodeDeliveryTests {
         }
     }
 
+    @Test("Demo mode at an address others can reach warns on every sign-in page; at a loopback address it does not")
+    func demoWarning() async throws {
+        for (issuer, demo, warns) in [("https://todo.example.com", true, true), ("http://127.0.0.1:8080", true, false), ("https://todo.example.com", false, false)] {
+            var fixture = OAuthFixture()
+            fixture.configuration = OAuthConfiguration(issuer: issuer, resource: issuer + "/", scopes: OAuthFixture.scopes, demoMode: demo)
+            fixture.delivery = Outbox()
+            try await fixture.app().test(.router) { client in
+                let browser = ScriptedClient(client)
+                browser.resource = issuer + "/"
+                let email = try await browser.emailPage()
+                let code = try await browser.submit(email, [("email", "ada@example.com")])
+                #expect(email.html.contains(#"id="demo-warning""#) == warns, "\(issuer) demo \(demo)")
+                #expect(code.html.contains(#"id="demo-warning""#) == warns)
+            }
+        }
+    }
+
     @Test func codesAreDeliveredAndNotShown() async throws {
         var fixture = OAuthFixture()
         fixture.configuration.demoMode = false

@@ -1,6 +1,8 @@
 public import Configuration
+import EndpointCore
 import Foundation
 import Logging
+import MailDelivery
 import OAuthKit
 import SystemPackage
 
@@ -50,7 +52,15 @@ extension ServerConfiguration {
     /// - `max.request.bytes` (`MAX_REQUEST_BYTES`): the largest MCP request body, default 1048576.
     /// - `session.idle.timeout` (`SESSION_IDLE_TIMEOUT`): seconds a legacy MCP session lives
     ///   unused, default 86400.
-    /// - `demo.mode` (`DEMO_MODE`): `true` shows login codes on the page, default `true`.
+    /// - `demo.mode` (`DEMO_MODE`): `true` shows login codes on the page instead of e-mailing them
+    ///   (anyone can then sign in as anyone). Default: `true` only when the public URL is a loopback
+    ///   address and no relay is configured; otherwise `SMTP_HOST` is required.
+    /// - `smtp.host` (`SMTP_HOST`), `smtp.port` (`SMTP_PORT`, default 587, 465 for `tls`, 25 for
+    ///   `none`), `smtp.security` (`SMTP_SECURITY`: `starttls` (default, required to be offered),
+    ///   `tls`, or `none` for a relay on this machine only), `smtp.username` (`SMTP_USERNAME`),
+    ///   `smtp.password` (`SMTP_PASSWORD`), `mail.from` (`MAIL_FROM`, required with a relay) and
+    ///   `smtp.ca.file` (`SMTP_CA_FILE`: the certificate authorities to trust instead of the
+    ///   system's, for private relays and tests): the relay login codes are sent through.
     /// - `trusted.proxies` (`TRUSTED_PROXIES`): comma-separated IP addresses of reverse proxies
     ///   whose `X-Forwarded-For` is believed, default none.
     /// - `token.signing.keys` (`TOKEN_SIGNING_KEYS`): comma-separated `id:base64secret` pairs
@@ -143,7 +153,18 @@ extension ServerConfiguration {
             range: 60...(365 * 86_400)
         )
 
-        let demoMode = try reader.flag("demo.mode", variable: "DEMO_MODE", default: true)
+        let smtp = try reader.smtpSettings()
+        let publicHost = publicURL?.host ?? Self.defaultPublicURL(host: host, port: port).host ?? host
+        // Demo mode shows every code on the page: anyone could sign in as anyone. Only on by
+        // default where only this machine can reach the server and no relay is configured.
+        let demoMode = try reader.flag("demo.mode", variable: "DEMO_MODE", default: Loopback.isLoopback(publicHost) && smtp == nil)
+        if !demoMode && smtp == nil {
+            throw ConfigurationError(
+                variable: "SMTP_HOST",
+                expected: "set so that login codes can be e-mailed (or set DEMO_MODE=true to show codes on the page, for trying the server out only)",
+                found: ""
+            )
+        }
         let clientMetadataAllowLoopback = try reader.flag(
             "client.metadata.allow.loopback",
             variable: "CLIENT_METADATA_ALLOW_LOOPBACK",
@@ -206,6 +227,7 @@ extension ServerConfiguration {
             maxRequestBytes: maxRequestBytes,
             sessionIdleTimeout: TimeInterval(sessionIdleTimeout),
             demoMode: demoMode,
+            smtp: smtp,
             trustedProxies: trustedProxies,
             signingKeys: signingKeys,
             accessTokenLifetime: TimeInterval(accessTokenLifetime),
@@ -220,6 +242,49 @@ extension ServerConfiguration {
 }
 
 extension ConfigReader {
+    /// The mail relay from `SMTP_HOST`, `SMTP_PORT`, `SMTP_SECURITY`, `SMTP_USERNAME`,
+    /// `SMTP_PASSWORD`, `MAIL_FROM` and `SMTP_CA_FILE`; `nil` without `SMTP_HOST`. The password is
+    /// never printed, not even in an error.
+    fileprivate func smtpSettings() throws(ConfigurationError) -> MsmtpSender.Settings? {
+        guard let host = self.setting("smtp.host"), !host.isEmpty else { return nil }
+        guard !host.contains(where: { $0.isWhitespace || $0 == "/" }) else {
+            throw ConfigurationError(variable: "SMTP_HOST", expected: "a host name or IP address", found: host)
+        }
+        var security = MsmtpSender.Security.starttls
+        if let text = self.setting("smtp.security") {
+            guard let value = MsmtpSender.Security(rawValue: text.lowercased()) else {
+                throw ConfigurationError(variable: "SMTP_SECURITY", expected: "starttls, tls or none", found: text)
+            }
+            security = value
+        }
+        if security == .none, !Loopback.isLoopback(host) {
+            throw ConfigurationError(variable: "SMTP_SECURITY", expected: "starttls or tls for a relay that is not on this machine", found: "none")
+        }
+        let port = try self.positiveInteger(
+            "smtp.port",
+            variable: "SMTP_PORT",
+            default: security == .tls ? 465 : security == .starttls ? 587 : 25,
+            range: 1...65535
+        )
+        guard let from = self.setting("mail.from"), EmailMessage.address(from) == from, from.split(separator: "@").count == 2 else {
+            throw ConfigurationError(
+                variable: "MAIL_FROM",
+                expected: "the sender's e-mail address, such as login@todo.example.com, when SMTP_HOST is set",
+                found: self.setting("mail.from") ?? ""
+            )
+        }
+        let username = self.setting("smtp.username").flatMap { $0.isEmpty ? nil : $0 }
+        let password = self.setting("smtp.password").flatMap { $0.isEmpty ? nil : $0 }
+        if password != nil, username == nil {
+            throw ConfigurationError(variable: "SMTP_USERNAME", expected: "set when SMTP_PASSWORD is", found: "")
+        }
+        let caFile = self.setting("smtp.ca.file").flatMap { $0.isEmpty ? nil : $0 }
+        if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+            throw ConfigurationError(variable: "SMTP_CA_FILE", expected: "a readable PEM file of certificate authorities", found: caFile)
+        }
+        return MsmtpSender.Settings(host: host, port: port, security: security, username: username, password: password, from: from, caFile: caFile)
+    }
+
     /// The boolean at `key` (`true`/`false`, `1`/`0`, `yes`/`no`), or `defaultValue` when absent.
     fileprivate func flag(_ key: ConfigKey, variable: String, default defaultValue: Bool) throws(ConfigurationError) -> Bool {
         guard let text = self.setting(key) else { return defaultValue }

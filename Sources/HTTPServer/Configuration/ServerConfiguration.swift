@@ -1,5 +1,7 @@
+import EndpointCore
 public import Foundation
 public import Logging
+public import MailDelivery
 public import OAuthKit
 
 /// Everything the server needs to know at start-up. Every field has a safe default for local use.
@@ -28,6 +30,8 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var sessionIdleTimeout: TimeInterval
     /// Whether login codes are shown on the login page instead of being e-mailed.
     public var demoMode: Bool
+    /// The mail relay that login codes are sent through; without one, only demo mode can sign in.
+    public var smtp: MsmtpSender.Settings?
     /// Addresses of reverse proxies whose `X-Forwarded-For` is believed.
     public var trustedProxies: [String]
     /// Access-token signing keys, oldest first (the last signs); empty to use keys kept in the database.
@@ -61,6 +65,7 @@ public struct ServerConfiguration: Sendable, Hashable {
         maxRequestBytes: Int = 1 << 20,
         sessionIdleTimeout: TimeInterval = 24 * 60 * 60,
         demoMode: Bool = true,
+        smtp: MsmtpSender.Settings? = nil,
         trustedProxies: [String] = [],
         signingKeys: [SigningKey] = [],
         accessTokenLifetime: TimeInterval = 3600,
@@ -80,6 +85,7 @@ public struct ServerConfiguration: Sendable, Hashable {
         self.maxRequestBytes = maxRequestBytes
         self.sessionIdleTimeout = sessionIdleTimeout
         self.demoMode = demoMode
+        self.smtp = smtp
         self.trustedProxies = trustedProxies
         self.signingKeys = signingKeys
         self.accessTokenLifetime = accessTokenLifetime
@@ -110,6 +116,9 @@ public struct ServerConfiguration: Sendable, Hashable {
         let path = self.publicURL.path
         return self.publicOrigin + "/.well-known/oauth-protected-resource" + (path == "/" ? "" : path)
     }
+
+    /// Whether the public URL is a loopback address, so only this machine can reach the server.
+    public var isLoopback: Bool { Loopback.isLoopback(self.publicURL.host ?? "") }
 
     /// Whether clients reach the server over TLS, so cookies must be `Secure`.
     public var isHTTPS: Bool { self.publicURL.scheme == "https" }

@@ -45,6 +45,8 @@ public struct AuthorizePage: Sendable {
     public var email: String?
     /// How long a login code stays valid, in whole minutes.
     public var codeLifetimeMinutes: Int
+    /// Whether the page warns that demo mode is on at an address others can reach.
+    public var demoWarning: Bool
     /// The login code, shown only in demo mode.
     public var demoCode: String?
     /// A problem to report, such as a wrong code.

@@ -1,3 +1,4 @@
+import EndpointCore
 import Foundation
 import HTTPTypes
 import Logging
@@ -38,6 +39,7 @@ struct SignInFlow {
                 scopeDescriptions: self.scopes.map(self.configuration.explanation(of:)),
                 email: email,
                 codeLifetimeMinutes: max(1, Int((self.configuration.loginCodeLifetime / 60).rounded())),
+                demoWarning: self.configuration.demoMode && !Loopback.isLoopback(URLComponents(string: self.configuration.issuer)?.host ?? ""),
                 demoCode: demoCode,
                 message: message,
                 csrfToken: self.csrf,

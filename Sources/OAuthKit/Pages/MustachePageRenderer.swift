@@ -66,6 +66,7 @@ public struct MustachePageRenderer: SignInPageRenderer {
                 "scopes": .list(page.scopeDescriptions.map(PageValue.text)),
                 "email": .text(page.email ?? ""),
                 "demoCode": .optional(page.demoCode),
+                "demoWarning": .flag(page.demoWarning),
                 "codeMinutes": .text(String(page.codeLifetimeMinutes)),
                 "message": .optional(page.message),
                 "csrf": .text(page.csrfToken),

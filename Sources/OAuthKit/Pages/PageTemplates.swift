@@ -70,6 +70,7 @@ package enum PageTemplates {
     static let email = """
         {{<layout}}{{$body}}
         <section class="card">
+        {{#demoWarning}}<p class="message" role="alert" id="demo-warning">Demo mode: this server shows sign-in codes on the page, so anyone can sign in with any e-mail address. Keep nothing private here.</p>{{/demoWarning}}
         <h1>Sign in</h1>
         <p><b>{{{clientName}}}</b> wants to use <b>{{{resourceName}}}</b>. Sign in with your e-mail address; we will send you a code.</p>
         {{#message}}<p class="message" role="alert">{{{message}}}</p>{{/message}}
@@ -88,6 +89,7 @@ package enum PageTemplates {
     static let code = """
         {{<layout}}{{$body}}
         <section class="card">
+        {{#demoWarning}}<p class="message" role="alert" id="demo-warning">Demo mode: this server shows sign-in codes on the page, so anyone can sign in with any e-mail address. Keep nothing private here.</p>{{/demoWarning}}
         <h1>Enter your code</h1>
         {{^demoCode}}<p>We sent a 5-character code to <b>{{{email}}}</b>. Check your e-mail; the code is valid for {{{codeMinutes}}} minutes.</p>{{/demoCode}}
         {{#demoCode}}<p class="demo">Demo mode: no e-mail is sent. The code for <b>{{{email}}}</b> is <span id="demo-code">{{{demoCode}}}</span>, valid for {{{codeMinutes}}} minutes.</p>{{/demoCode}}
@@ -114,6 +116,7 @@ package enum PageTemplates {
     static let consent = """
         {{<layout}}{{$body}}
         <section class="card">
+        {{#demoWarning}}<p class="message" role="alert" id="demo-warning">Demo mode: this server shows sign-in codes on the page, so anyone can sign in with any e-mail address. Keep nothing private here.</p>{{/demoWarning}}
         <h1>Allow access?</h1>
         <p><b>{{{clientName}}}</b> wants to:</p>
         <ul class="scopes">{{#scopes}}<li>{{{.}}}</li>{{/scopes}}</ul>
