@@ -28,10 +28,10 @@ class Server:
     """The binary on a loopback port chosen at run time, with a fresh database.
 
     `arguments` start it (`serve` for todo-server); it is up once `ready_path` answers 200; its MCP
-    endpoint is at `mcp_path`.
+    endpoint is at `mcp_path`; `extra_environment` adds settings (such as a mail relay).
     """
 
-    def __init__(self, binary: str, arguments=("serve",), ready_path="/health", mcp_path="/"):
+    def __init__(self, binary: str, arguments=("serve",), ready_path="/health", mcp_path="/", extra_environment=None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.mcp_url = self.base + mcp_path
@@ -45,6 +45,7 @@ class Server:
             DATABASE_PATH=os.path.join(self.folder, "todo.sqlite"),
             LOG_LEVEL="info",
         )
+        environment.update(extra_environment or {})
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen([binary, *arguments], env=environment, stdout=self.log, stderr=subprocess.STDOUT, cwd=self.folder)
         deadline = time.time() + 30
@@ -130,12 +131,15 @@ def form_action(page: str) -> str:
     return html.unescape(re.search(r'<form method="post" action="([^"]*)">', page).group(1))
 
 
-def sign_in(http: Http, authorize_url: str, email: str) -> dict:
-    """Goes through the e-mail, code and consent forms; returns the redirect's query parameters."""
+def sign_in(http: Http, authorize_url: str, email: str, code_for=None) -> dict:
+    """Goes through the e-mail, code and consent forms; returns the redirect's query parameters.
+
+    The code is read from the page (demo mode), or from `code_for(email)`, such as a mailbox."""
     page = http.request("GET", authorize_url)
     if page.status == 200:  # not signed in yet in this browser
         page = http.form(form_action(page.body), form_fields(page.body) + [("email", email)])
-        page = http.form(form_action(page.body), form_fields(page.body) + [("code", demo_code(page.body))])
+        code = code_for(email) if code_for else demo_code(page.body)
+        page = http.form(form_action(page.body), form_fields(page.body) + [("code", code)])
     if page.status == 200:  # not approved yet
         page = http.form(form_action(page.body), form_fields(page.body) + [("approve", "yes")])
     assert page.status in (302, 303), (page.status, page.body[:300])

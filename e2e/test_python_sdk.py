@@ -32,7 +32,7 @@ class MemoryStorage(TokenStorage):
         self.client_info = client_info
 
 
-def sdk_client(server, email: str, mode: str):
+def sdk_client(server, email: str, mode: str, code_for=None):
     """An SDK client that signs `email` in through the HTML forms when the server asks."""
     storage = MemoryStorage()
     result = {}
@@ -41,7 +41,7 @@ def sdk_client(server, email: str, mode: str):
     async def redirect_handler(url: str):
         parsed = urllib.parse.urlparse(url)
         assert f"{parsed.scheme}://{parsed.netloc}" == server.base
-        parameters = sign_in(browser, parsed.path + "?" + parsed.query, email)
+        parameters = sign_in(browser, parsed.path + "?" + parsed.query, email, code_for)
         result["code"] = AuthorizationCodeResult(code=parameters["code"], state=parameters.get("state"), iss=parameters.get("iss"))
 
     async def callback_handler():
@@ -64,8 +64,8 @@ def sdk_client(server, email: str, mode: str):
     return http, Client(streamable_http_client(server.mcp_url, http_client=http), mode=mode), storage
 
 
-async def exercise_every_tool(server, email: str, mode: str) -> str:
-    http, client, _ = sdk_client(server, email, mode)
+async def exercise_every_tool(server, email: str, mode: str, code_for=None) -> str:
+    http, client, _ = sdk_client(server, email, mode, code_for)
     async with http, client:
         names = [tool.name for tool in (await client.list_tools()).tools]
         assert names == ["list_todos", "get_todo", "create_todo", "update_todo", "complete_todo", "delete_todo"]
