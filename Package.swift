@@ -211,6 +211,7 @@ let package = Package(
             dependencies: [
                 "MailDelivery", "OAuthKit", "EndpointTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: swiftSettings

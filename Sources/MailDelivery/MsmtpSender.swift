@@ -103,6 +103,11 @@ public struct MsmtpSender: MailSender {
     }
 
     public func send(_ message: EmailMessage) async throws(MailSendError) {
+        // Never a cleaned-up version of the address: that could be someone else's mailbox.
+        let recipient = message.to
+        guard !recipient.isEmpty, !recipient.hasPrefix("-"), EmailMessage.address(recipient) == recipient else {
+            throw MailSendError(temporary: false, "the recipient address is not usable")
+        }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("msmtp-" + UUID().uuidString)
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
@@ -114,8 +119,6 @@ public struct MsmtpSender: MailSender {
         guard FileManager.default.createFile(atPath: file.path, contents: Data(self.configuration.utf8), attributes: [.posixPermissions: 0o600]) else {
             throw MailSendError(temporary: true, "could not prepare the mail client's configuration")
         }
-        let recipient = EmailMessage.address(message.to)
-        guard !recipient.isEmpty, !recipient.hasPrefix("-") else { throw MailSendError(temporary: false, "the recipient address is not usable") }
         let status = try await self.run(arguments: ["--file=" + file.path, "--", recipient], input: message.rendered)
         switch status {
         case 0: return

@@ -76,6 +76,21 @@ struct ApplicationTests {
         await #expect(throws: ConfigurationError.self) { try await buildApplication(configuration, dependencies: AppDependencies(database: database)) }
     }
 
+    @Test("Demo mode at a public URL warns in the log at start; at a loopback URL, or with a relay, it does not")
+    func demoModeWarnsAtAPublicURL() async throws {
+        var loopback = self.configuration
+        loopback.publicURL = URL(string: "http://127.0.0.1:8080")!
+        var relay = self.configuration
+        relay.demoMode = false
+        relay.smtp = MsmtpSender.Settings(host: "smtp.example.com", port: 587, password: "hunter2", from: "login@todo.example.com")
+        for (configuration, warns) in [(self.configuration, true), (loopback, false), (relay, false)] {
+            let log = CapturedLog()
+            _ = try await buildApplication(configuration, logger: log.logger())
+            #expect(log.text.contains("Demo mode is on at a public URL") == warns, "\(configuration.publicURL)")
+            #expect(!log.text.contains("hunter2"))
+        }
+    }
+
     @Test func healthReportsAnUnusableDatabase() async throws {
         let database = try AppDatabase.inMemory()
         try await database.writer.write { try $0.execute(sql: "DROP TABLE grdb_migrations") }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MailDelivery
 import OAuthKit
+import ServiceLifecycleTestKit
 import Synchronization
 import Testing
 
@@ -101,5 +102,23 @@ struct MailOutboxTests {
         #expect(await outbox.claim(dueAt: clock.now(), leaseUntil: clock.now().addingTimeInterval(120), limit: 10).isEmpty)
         clock.advance(seconds: 121)
         #expect(await outbox.claim(dueAt: clock.now(), leaseUntil: clock.now().addingTimeInterval(120), limit: 10).count == 1)
+    }
+
+    @Test("The worker sends what is due at once when it starts, and stops on graceful shutdown", .timeLimit(.minutes(1)))
+    func runsAndStops() async throws {
+        let clock = TestClock()
+        let outbox = InMemoryMailOutbox()
+        let relay = ScriptedRelay()
+        try await OutboxDelivery(outbox: outbox, from: "login@todo.example.com", now: clock.now).deliver(Self.code(expiresIn: 600, clock: clock))
+        let worker = MailOutboxWorker(outbox: outbox, sender: relay, now: clock.now, pollInterval: .seconds(3600), logger: Logger(label: "test"))
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await worker.run() }
+                while relay.delivered.withLock({ $0.isEmpty }) { await Task.yield() }
+                trigger.triggerGracefulShutdown()
+                try await group.waitForAll()
+            }
+        }
+        #expect(await outbox.all.isEmpty)
     }
 }

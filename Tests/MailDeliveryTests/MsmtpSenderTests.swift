@@ -93,11 +93,33 @@ struct MsmtpSenderTests {
         #expect(missing?.isTemporary == false)
     }
 
-    @Test("A recipient that looks like an option is refused before anything runs")
-    func optionLikeRecipient() async throws {
+    @Test(
+        "A recipient that looks like an option, or is not a plain address, is refused before anything runs",
+        arguments: ["--host=evil.example", "\u{430}da@example.com", "ada@example.com\r\nbcc", "a da@example.com", ""]
+    )
+    func unusableRecipients(_ recipient: String) async throws {
+        let (program, folder) = try Self.standIn(exiting: 0)
+        defer { try? FileManager.default.removeItem(at: folder) }
         var message = Self.message
-        message.to = "--host=evil.example"
-        let error = await #expect(throws: MailSendError.self) { try await MsmtpSender(settings: Self.settings, executable: "/bin/false").send(message) }
+        message.to = recipient
+        let error = await #expect(throws: MailSendError.self) { try await MsmtpSender(settings: Self.settings, executable: program).send(message) }
         #expect(error?.isTemporary == false)
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("arguments").path), "the client never ran")
+    }
+
+    @Test("A client that hangs is stopped at the timeout, as a temporary failure")
+    func hangingClient() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("slow-msmtp-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let program = folder.appendingPathComponent("msmtp")
+        try "#!/bin/sh\ncat > /dev/null\nexec sleep 30\n".write(to: program, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: program.path)
+        let started = ContinuousClock.now
+        let error = await #expect(throws: MailSendError.self) {
+            try await MsmtpSender(settings: Self.settings, executable: program.path, timeout: .milliseconds(300)).send(Self.message)
+        }
+        #expect(error?.isTemporary == true)
+        #expect(ContinuousClock.now - started < .seconds(10))
     }
 }

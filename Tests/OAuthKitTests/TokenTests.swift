@@ -107,6 +107,7 @@ struct TokenTests {
         arguments: [
             ("Ada@Example.COM", "ada@example.com"), (" bob@mail.example.org ", "bob@mail.example.org"),
             ("no-at-sign", nil), ("a@b", nil), ("@example.com", nil), ("a b@example.com", nil), ("a@example.com>", nil), ("a@@example.com", nil),
+            ("\u{430}da@example.com", nil), ("ada\u{200B}@example.com", nil), ("ad\u{E4}@example.com", nil), ("ada@ex\u{0430}mple.com", nil),
         ] as [(String, String?)]
     )
     func emailAddresses(_ raw: String, _ expected: String?) {

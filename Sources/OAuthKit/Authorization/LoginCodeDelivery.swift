@@ -57,12 +57,16 @@ enum LoginCodes {
 /// A person's e-mail address as the login form accepts it.
 enum EmailAddress {
     /// The address lowercased and trimmed, or `nil` when it is not a plausible address.
+    ///
+    /// Only printable ASCII is accepted: an account is its address, so a look-alike (a Cyrillic
+    /// `а`, a zero-width space) must not make a second account that reads like someone else's,
+    /// and mail is sent without SMTPUTF8, so such an address could not be written to anyway.
     static func normalize(_ raw: String) -> String? {
         let email = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard email.utf8.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
             !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
-            !email.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || "<>\"(),;:\\[]".unicodeScalars.contains($0) })
+            email.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) && !"<>\"(),;:\\[]".unicodeScalars.contains($0) })
         else { return nil }
         return email
     }

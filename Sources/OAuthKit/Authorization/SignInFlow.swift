@@ -39,7 +39,7 @@ struct SignInFlow {
                 scopeDescriptions: self.scopes.map(self.configuration.explanation(of:)),
                 email: email,
                 codeLifetimeMinutes: max(1, Int((self.configuration.loginCodeLifetime / 60).rounded())),
-                demoWarning: self.configuration.demoMode && !Loopback.isLoopback(URLComponents(string: self.configuration.issuer)?.host ?? ""),
+                demoWarning: self.configuration.demoMode && !Loopback.isLoopback(self.configuration.issuerHost),
                 demoCode: demoCode,
                 message: message,
                 csrfToken: self.csrf,
@@ -89,7 +89,7 @@ struct SignInFlow {
                     code: code,
                     email: email,
                     clientName: self.client.name,
-                    serverHost: URLComponents(string: self.configuration.issuer)?.host ?? self.configuration.issuer,
+                    serverHost: self.configuration.issuerHost,
                     expiresAt: loginCode.expiresAt
                 )
             )

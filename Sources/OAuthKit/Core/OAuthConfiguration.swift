@@ -84,6 +84,9 @@ public struct OAuthConfiguration: Sendable {
         self.secureCookies = secureCookies ?? issuer.hasPrefix("https://")
     }
 
+    /// The issuer's host, such as `todo.example.com`: what a person signs in to.
+    public var issuerHost: String { URLComponents(string: self.issuer)?.host ?? self.issuer }
+
     /// The scopes offered, without their explanations.
     public var supportedScopes: [Scope] { self.scopes.map(\.scope) }
 
