@@ -1,9 +1,11 @@
 """A person in headless Chromium: the setup page, then login, code and consent at phone width."""
 
+import asyncio
 import http.server
 import json
 import os
 import threading
+import time
 import urllib.parse
 
 import pytest
@@ -13,6 +15,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from server import Http, pkce_pair
+from test_python_sdk import sdk_client
 
 PHONE = (390, 844)
 
@@ -129,3 +132,88 @@ def test_login_code_and_consent_as_a_person(server, browser, callback, screensho
     )
     assert tokens.status == 200, tokens.body
     assert json.loads(tokens.body)["token_type"] == "Bearer"
+
+
+def test_account_page_walk(server, browser, screenshots, tmp_path):
+    """A person at phone width on the account page: signs in, sees the app the SDK client
+    connected, disconnects it (its token and refresh stop working), downloads the data, deletes
+    the account, and the address then signs up anew with nothing in it."""
+    email = "walker@example.com"
+
+    async def connect_and_create():
+        http, client, storage = sdk_client(server, email, "auto")
+        async with http, client:
+            created = await client.call_tool("create_todo", {"title": "Walk the <dog>", "priority": "high"})
+            assert not created.is_error, created.content
+        return storage.tokens, storage.client_info
+
+    tokens, client_info = asyncio.run(connect_and_create())
+
+    browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path), "eventsEnabled": True})
+    browser.get(server.base + "/account")
+    check_page(browser, "account-1-sign-in", screenshots)
+    browser.find_element(By.NAME, "email").send_keys(email)
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(browser, 'id="demo-code"')
+    check_page(browser, "account-2-code", screenshots)
+    browser.find_element(By.NAME, "code").send_keys(browser.find_element(By.ID, "demo-code").text)
+    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+
+    wait_for(browser, "Connected apps")
+    assert browser.find_element(By.ID, "account-email").text == email
+    app = browser.find_element(By.CSS_SELECTOR, "article.app")
+    assert "python-sdk-e2e" in app.text and "127.0.0.1:9" in app.text and "Read your todos" in app.text
+    assert "Walk the <dog>" in browser.find_element(By.ID, "data").text
+    check_page(browser, "account-3-overview", screenshots)
+
+    # Disconnect: the SDK client's access token is refused at once and its refresh fails.
+    app.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(browser, "No apps are connected.")
+    assert "disconnected" in browser.find_element(By.ID, "notice").text
+    check_page(browser, "account-4-disconnected", screenshots)
+    call = Http(server.base).request(
+        "POST",
+        "/",
+        json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "list_todos", "arguments": {}}}).encode(),
+        {
+            "Authorization": f"Bearer {tokens.access_token}", "Content-Type": "application/json", "Accept": "application/json, text/event-stream",
+            "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call", "Mcp-Name": "list_todos",
+        },
+    )
+    assert call.status == 401, call.body
+    refresh = Http(server.base).form(
+        "/oauth/token", [("grant_type", "refresh_token"), ("refresh_token", tokens.refresh_token), ("client_id", client_info.client_id)]
+    )
+    assert refresh.status == 400 and refresh.json()["error"] == "invalid_grant"
+
+    # Download my data: a JSON file with the todo and the account.
+    browser.find_element(By.ID, "download").click()
+    deadline = time.time() + 15
+    files = []
+    while time.time() < deadline and not files:
+        files = [name for name in os.listdir(tmp_path) if name.endswith(".json")]
+        time.sleep(0.1)
+    assert files and files[0].startswith("account-data-"), os.listdir(tmp_path)
+    with open(os.path.join(tmp_path, files[0])) as handle:
+        data = json.load(handle)
+    assert data["account"]["email"] == email
+    assert [todo["title"] for todo in data["todos"]] == ["Walk the <dog>"]
+    assert data["connectedApps"] == []
+
+    # Delete my account: the typed confirmation, then everything is gone.
+    browser.find_element(By.ID, "confirm").send_keys("not-my-address@example.com")
+    browser.find_element(By.ID, "delete").click()
+    wait_for(browser, "Nothing was deleted.")
+    check_page(browser, "account-5-delete-refused", screenshots, expected_status=400)
+    browser.find_element(By.ID, "confirm").send_keys(email)
+    browser.find_element(By.ID, "delete").click()
+    wait_for(browser, "are deleted")
+    assert browser.find_elements(By.NAME, "email"), "signed out: the sign-in form is back"
+    check_page(browser, "account-6-deleted", screenshots)
+
+    async def sign_up_anew():
+        http, client, _ = sdk_client(server, email, "auto")
+        async with http, client:
+            return (await client.call_tool("list_todos", {"status": "all"})).structured_content["todos"]
+
+    assert asyncio.run(sign_up_anew()) == []

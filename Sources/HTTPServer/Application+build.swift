@@ -116,6 +116,7 @@ func buildRouter(
     HealthController(database: database).addRoutes(to: router)
 
     let oauthStore = SQLiteOAuthStore(database)
+    let todoRepository = SQLiteTodoRepository(database)
     let authorizationServer = try await AuthorizationServer.make(
         configuration: OAuthConfiguration(
             issuer: configuration.mcpURL,
@@ -135,6 +136,7 @@ func buildRouter(
         configuredKeys: configuration.signingKeys,
         delivery: try dependencies.loginCodeDelivery ?? configuration.loginCodeDelivery(database: database, now: dependencies.now),
         metadataFetcher: dependencies.metadataFetcher ?? MetadataDocumentFetcher(allowLoopback: configuration.clientMetadataAllowLoopback),
+        accountData: TodoAccountData(repository: todoRepository),
         environment: OAuthEnvironment(now: dependencies.now, randomBytes: dependencies.randomBytes),
         logger: logger
     )
@@ -142,7 +144,7 @@ func buildRouter(
     router.mount(authorizationServer, clientAddress: { clientAddresses.address(of: $0, context: $1) })
 
     let todos = TodoService(
-        repository: SQLiteTodoRepository(database),
+        repository: todoRepository,
         now: dependencies.now,
         maxTodosPerOwner: configuration.maxTodosPerUser
     )

@@ -20,7 +20,11 @@ struct SetupPageController: Sendable {
         let html = self.pages.render(
             "setup",
             title: "Todo MCP server",
-            values: ["mcpURL": .text(self.configuration.mcpURL), "publicURL": .text(self.configuration.publicURL.absoluteString)]
+            values: [
+                "mcpURL": .text(self.configuration.mcpURL),
+                "publicURL": .text(self.configuration.publicURL.absoluteString),
+                "accountURL": .text(self.configuration.accountURL),
+            ]
         )
         return Response(EndpointResponse.html(html))
     }
@@ -75,6 +79,11 @@ struct SetupPageController: Sendable {
         <section aria-labelledby="other">
         <h2 id="other">Other clients</h2>
         <p>Any client that speaks MCP over Streamable HTTP with OAuth can connect: give it the server URL. The server publishes its OAuth metadata at <code>{{{publicURL}}}/.well-known/oauth-protected-resource</code>.</p>
+        </section>
+
+        <section aria-labelledby="account">
+        <h2 id="account">Your account</h2>
+        <p>See the apps you connected and what they can do, disconnect them, and download or delete your data on <a href="{{{accountURL}}}" id="account-link">your account page</a>.</p>
         </section>
 
         <footer>Tools: list, get, create, update, complete and delete todos. Your todos are visible only to you.</footer>

@@ -123,12 +123,16 @@ extension EmailMessage {
     public static func loginCode(_ message: LoginCodeMessage, from: String, date: Date, messageID: String) -> EmailMessage {
         let minutes = max(1, Int((message.expiresAt.timeIntervalSince(date) / 60).rounded()))
         let expiry = Self.dateFormatter.string(from: message.expiresAt)
+        let asker =
+            message.isAccountSignIn
+            ? "Someone asked to open your account page at \(message.serverHost)."
+            : "\(Self.headerText(message.clientName)) asked to use \(message.serverHost) on your behalf."
         let body = """
             Your sign-in code is:
 
                 \(message.code)
 
-            \(Self.headerText(message.clientName)) asked to use \(message.serverHost) on your behalf.
+            \(asker)
             Type the code on the sign-in page within \(minutes) minutes (it expires \(expiry)).
 
             If you did not try to sign in, ignore this message: without the code nobody can sign in.

@@ -38,6 +38,8 @@ public protocol MailOutbox: Sendable {
     func remove(id: String) async throws
     /// When the earliest entry is due, if there is one.
     func nextDue() async throws -> Date?
+    /// Removes every entry addressed to `address` (a deleted account's).
+    func removeAll(to address: String) async throws
 }
 
 /// A ``MailOutbox`` in memory, for tests and servers that keep nothing.
@@ -66,4 +68,6 @@ public actor InMemoryMailOutbox: MailOutbox {
     public func remove(id: String) { self.entries[id] = nil }
 
     public func nextDue() -> Date? { self.entries.values.map(\.nextAttemptAt).min() }
+
+    public func removeAll(to address: String) { self.entries = self.entries.filter { $0.value.message.to != address } }
 }

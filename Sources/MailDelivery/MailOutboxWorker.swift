@@ -24,6 +24,10 @@ public struct OutboxDelivery: LoginCodeDelivery {
         let email = EmailMessage.loginCode(message, from: self.from, date: date, messageID: id + "@" + domain)
         try await self.outbox.enqueue(OutboxEntry(id: id, message: email, nextAttemptAt: date, expiresAt: message.expiresAt))
     }
+
+    public func discardPending(for email: String) async throws {
+        try await self.outbox.removeAll(to: email)
+    }
 }
 
 /// Sends what waits in the outbox: every `pollInterval`, it claims the entries that are due and

@@ -22,6 +22,7 @@ enum Migrations {
         ("013_refresh_token_successors", PackageResources._13_refresh_token_successors_sql),
         ("014_revoked_grants", PackageResources._14_revoked_grants_sql),
         ("015_mail_outbox", PackageResources._15_mail_outbox_sql),
+        ("016_accounts", PackageResources._16_accounts_sql),
     ]
 
     /// A migrator that applies every migration not yet applied, each in its own transaction.

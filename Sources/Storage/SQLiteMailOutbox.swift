@@ -57,6 +57,12 @@ public struct SQLiteMailOutbox: MailOutbox {
         try await self.database.writer.write { db in try db.execute(sql: "DELETE FROM mail_outbox WHERE id = ?", arguments: [id]) }
     }
 
+    public func removeAll(to address: String) async throws {
+        try await self.database.writer.write { db in
+            try db.execute(sql: "DELETE FROM mail_outbox WHERE json_extract(message, '$.to') = ?", arguments: [address])
+        }
+    }
+
     public func nextDue() async throws -> Date? {
         try await self.database.read { db in
             try Int64.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM mail_outbox").map(Date.init(millisecondsSince1970:))

@@ -57,6 +57,30 @@ public struct SQLiteTodoRepository: TodoRepository {
         }
     }
 
+    public func recent(owner: UserID, after: TodoRecencyKey?, limit: Int) async throws -> [Todo] {
+        // Rare (the account page, exports): the owner's rows come from the listing index and are
+        // sorted, rather than every write paying for one more index.
+        var sql = "SELECT \(Self.columns) FROM todos WHERE owner_id = ?"
+        var arguments: StatementArguments = [owner.rawValue]
+        if let after {
+            sql += " AND (created_at, id) < (?, ?)"
+            arguments += [after.createdAt.millisecondsSince1970, after.id.rawValue]
+        }
+        sql += " ORDER BY created_at DESC, id DESC LIMIT ?"
+        arguments += [limit]
+        let (statement, bound) = (sql, arguments)
+        return try await self.database.writer.read { db in
+            try Row.fetchAll(db, sql: statement, arguments: bound).map(Self.todo(from:))
+        }
+    }
+
+    public func deleteAll(owner: UserID) async throws -> Int {
+        try await self.database.write { db in
+            try db.execute(sql: "DELETE FROM todos WHERE owner_id = ?", arguments: [owner.rawValue])
+            return db.changesCount
+        }
+    }
+
     /// The query of ``list(owner:filter:after:limit:)``: a keyset page over the `todos_listing` index.
     static func listingStatement(
         owner: UserID,

@@ -1,3 +1,5 @@
+public import Foundation
+
 /// Where todos are kept. Every read and write names the owner, and an implementation must never
 /// return or change a todo of another owner.
 public protocol TodoRepository: Sendable {
@@ -12,6 +14,36 @@ public protocol TodoRepository: Sendable {
     func delete(id: TodoID, owner: UserID) async throws -> Bool
     /// Up to `limit` todos of `owner` that pass `filter`, in ``TodoSortKey`` order, starting after `after`.
     func list(owner: UserID, filter: TodoFilter, after: TodoSortKey?, limit: Int) async throws -> [Todo]
+    /// Up to `limit` todos of `owner`, open and completed, newest first (by creation time, then id),
+    /// starting after `after`: the account page and the data export.
+    func recent(owner: UserID, after: TodoRecencyKey?, limit: Int) async throws -> [Todo]
+    /// Deletes every todo of `owner`; returns how many there were.
+    func deleteAll(owner: UserID) async throws -> Int
+}
+
+/// Where a newest-first page of todos ends: the creation time and id of its last todo.
+public struct TodoRecencyKey: Hashable, Sendable, Comparable {
+    /// The creation time of the last todo shown.
+    public var createdAt: Date
+    /// Its id, which orders todos made in the same millisecond.
+    public var id: TodoID
+
+    /// The key of `todo`.
+    public init(_ todo: Todo) {
+        self.createdAt = todo.createdAt
+        self.id = todo.id
+    }
+
+    /// A key from its parts, such as a cursor read back.
+    public init(createdAt: Date, id: TodoID) {
+        self.createdAt = createdAt
+        self.id = id
+    }
+
+    /// Newer sorts first: `a < b` when `a` comes before `b` in a newest-first listing.
+    public static func < (lhs: TodoRecencyKey, rhs: TodoRecencyKey) -> Bool {
+        lhs.createdAt != rhs.createdAt ? lhs.createdAt > rhs.createdAt : lhs.id.rawValue > rhs.id.rawValue
+    }
 }
 
 extension TodoRepository {
@@ -57,5 +89,18 @@ public actor InMemoryTodoRepository: TodoRepository {
             return after < TodoSortKey(todo)
         }
         return Array(selected.sorted { TodoSortKey($0) < TodoSortKey($1) }.prefix(limit))
+    }
+
+    public func recent(owner: UserID, after: TodoRecencyKey?, limit: Int) -> [Todo] {
+        let selected = self.todos.values.filter { todo in
+            todo.owner == owner && after.map { $0 < TodoRecencyKey(todo) } ?? true
+        }
+        return Array(selected.sorted { TodoRecencyKey($0) < TodoRecencyKey($1) }.prefix(limit))
+    }
+
+    public func deleteAll(owner: UserID) -> Int {
+        let doomed = self.todos.values.filter { $0.owner == owner }.map(\.id)
+        for id in doomed { self.todos[id] = nil }
+        return doomed.count
     }
 }

@@ -58,6 +58,26 @@ struct EmailMessageTests {
         #expect(body.contains("within 10 minutes (it expires Wed, 02 Dec 2026 08:25:00 +0000)"))
     }
 
+    @Test("A code for the account page says so, and names no app")
+    func accountPageMessage() {
+        let message = EmailMessage.loginCode(
+            LoginCodeMessage(
+                code: "QWERT",
+                email: "ada@example.com",
+                clientName: "Account page",
+                serverHost: "todo.example.com",
+                expiresAt: Self.date.addingTimeInterval(600),
+                isAccountSignIn: true
+            ),
+            from: "login@todo.example.com",
+            date: Self.date,
+            messageID: "m2@todo.example.com"
+        )
+        #expect(message.subject == "Your sign-in code: QWERT")
+        #expect(message.body.contains("Someone asked to open your account page at todo.example.com."))
+        #expect(!message.body.contains("on your behalf"))
+    }
+
     @Test("A client name cannot add headers or lines: line breaks and controls become spaces")
     func headerInjection() {
         for name in ["Evil\r\nBcc: victim@example.com", "Evil\nSubject: pwned", "Evil\u{2028}X: y", "Evil\u{0}\u{1B}[31m"] {

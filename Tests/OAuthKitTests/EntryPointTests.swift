@@ -173,6 +173,7 @@ struct EntryPointTests {
             switch page {
             case .error(let title, _): "custom error: " + HTMLEscaping.escape(title)
             case .step(let page): "custom \(page.step.rawValue) for " + HTMLEscaping.escape(page.clientName)
+            case .account(let page): "custom \(page.step.rawValue)"
             }
         }
     }

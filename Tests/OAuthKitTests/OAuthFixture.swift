@@ -19,6 +19,7 @@ struct OAuthFixture {
     var signingKeys: [SigningKey] = []
     var metadataFetcher: (any ClientMetadataFetcher)?
     var delivery: any LoginCodeDelivery = DemoCodeDelivery()
+    var accountData: (any AccountDataProvider)?
     let store = InMemoryOAuthStore()
 
     /// The server, built anew on the same store (as after a restart).
@@ -29,6 +30,7 @@ struct OAuthFixture {
             configuredKeys: self.signingKeys,
             delivery: self.delivery,
             metadataFetcher: self.metadataFetcher,
+            accountData: self.accountData,
             environment: OAuthEnvironment(now: self.clock.now)
         )
     }

@@ -100,6 +100,11 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// The MCP endpoint as clients type it: the public URL itself.
     public var mcpURL: String { self.publicURL.absoluteString }
 
+    /// The account page, where the authorization server (its issuer is the MCP URL) serves it.
+    public var accountURL: String {
+        (self.mcpURL.hasSuffix("/") ? String(self.mcpURL.dropLast()) : self.mcpURL) + "/account"
+    }
+
     /// The origin (`scheme://host[:port]`) of the public URL.
     public var publicOrigin: String {
         var components = URLComponents(url: self.publicURL, resolvingAgainstBaseURL: false)

@@ -12,14 +12,18 @@ public struct LoginCodeMessage: Hashable, Sendable {
     public var serverHost: String
     /// When the code stops being accepted.
     public var expiresAt: Date
+    /// Whether the code signs in to the account page rather than for an app (`clientName` then
+    /// names the page).
+    public var isAccountSignIn: Bool
 
     /// A message for `email` carrying `code`.
-    public init(code: String, email: String, clientName: String, serverHost: String, expiresAt: Date) {
+    public init(code: String, email: String, clientName: String, serverHost: String, expiresAt: Date, isAccountSignIn: Bool = false) {
         self.code = code
         self.email = email
         self.clientName = clientName
         self.serverHost = serverHost
         self.expiresAt = expiresAt
+        self.isAccountSignIn = isAccountSignIn
     }
 }
 
@@ -28,6 +32,13 @@ public protocol LoginCodeDelivery: Sendable {
     /// Sends the code of `message`, or queues it to be sent; a thrown error tells the person on the
     /// page that the code could not be sent.
     func deliver(_ message: LoginCodeMessage) async throws
+    /// Drops every message still waiting to be sent to `email`, when its account is deleted.
+    func discardPending(for email: String) async throws
+}
+
+extension LoginCodeDelivery {
+    /// Nothing waits: a delivery that sends at once keeps nothing to discard.
+    public func discardPending(for email: String) async throws {}
 }
 
 /// Delivers nothing: in demo mode the code is shown on the page instead.

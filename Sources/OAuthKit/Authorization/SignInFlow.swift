@@ -49,69 +49,34 @@ struct SignInFlow {
         )
     }
 
-    /// The sign-in flow of this browser: a keyed hash of its flow (CSRF) cookie, which login codes
-    /// are bound to.
-    var flowID: String { self.server.authority.keyedHash("flow|" + self.csrf) }
+    /// E-mail codes for this browser's flow.
+    var emailCodes: EmailCodeSignIn { EmailCodeSignIn(server: self.server, csrf: self.csrf, clientAddress: self.clientAddress, now: self.now) }
 
     /// Step 1: an e-mail address arrives; a code is made, stored as a hash and delivered.
     func submitEmail(_ raw: String) async -> AuthorizeOutcome {
-        guard let email = EmailAddress.normalize(raw) else {
+        switch await self.emailCodes.requestCode(raw, clientName: self.client.name) {
+        case .invalidAddress:
             return self.page(.email, status: .badRequest, message: "Please enter a valid e-mail address, such as ada@example.com.")
-        }
-        let limits = self.server.limits
-        let wait = self.server.limiter.hit(
-            [
-                .init("email-from", key: "\(email)|\(ClientNetwork.site(of: self.clientAddress))", limits.emailPerAddressAndClient),
-                .init("email", key: email, limits.emailPerAddress),
-            ] + RateLimits.perClient("email-client", clientAddress: self.clientAddress, limits.emailPerClient),
-            now: self.now
-        )
-        if let wait {
+        case .limited(let wait):
             return self.page(
                 .email,
                 status: .tooManyRequests,
                 message: "Too many codes were requested. Please wait \(wait) seconds and try again.",
                 retryAfter: wait
             )
-        }
-        let code = LoginCodes.make(randomBytes: self.server.environment.randomBytes(LoginCodes.length))
-        let loginCode = LoginCode(
-            id: self.server.environment.randomToken(bytes: 12),
-            email: email,
-            flowID: self.flowID,
-            codeHash: self.server.authority.keyedHash(email + "|" + code),
-            expiresAt: self.now.addingTimeInterval(self.configuration.loginCodeLifetime)
-        )
-        do {
-            try await self.server.loginCodes.replaceLoginCode(loginCode)
-            try await self.server.delivery.deliver(
-                LoginCodeMessage(
-                    code: code,
-                    email: email,
-                    clientName: self.client.name,
-                    serverHost: self.configuration.issuerHost,
-                    expiresAt: loginCode.expiresAt
-                )
-            )
-        } catch {
-            self.server.logger.error("Login code could not be stored or delivered: \(error)")
+        case .failed:
             return self.page(.email, status: .internalServerError, message: "The code could not be sent. Please try again in a moment.")
+        case .sent(let email, let code):
+            return self.page(.code, email: email, demoCode: self.configuration.demoMode ? code : nil)
         }
-        return self.page(.code, email: email, demoCode: self.configuration.demoMode ? code : nil)
     }
 
     /// Step 2: the code arrives; a right one logs the person in (creating the user on first login).
-    ///
-    /// Each try is counted before it is compared, in one conditional update, so parallel tries can
-    /// never exceed the limit; and only the flow that asked for the code can try it.
     func submitCode(_ typed: String, email raw: String) async -> AuthorizeOutcome {
-        guard let email = EmailAddress.normalize(raw) else {
+        switch await self.emailCodes.verify(typed, email: raw) {
+        case .invalidAddress:
             return self.page(.email, status: .badRequest, message: "Please enter your e-mail address again.")
-        }
-        if let wait = self.server.limiter.hit(
-            RateLimits.perClient("code", clientAddress: self.clientAddress, self.server.limits.codeAttempts),
-            now: self.now
-        ) {
+        case .limited(let wait, let email):
             return self.page(
                 .code,
                 status: .tooManyRequests,
@@ -119,42 +84,17 @@ struct SignInFlow {
                 email: email,
                 retryAfter: wait
             )
-        }
-        let maxAttempts = self.configuration.loginCodeAttempts
-        do {
-            guard
-                let stored = try await self.server.loginCodes.countLoginCodeAttempt(
-                    email: email,
-                    flowID: self.flowID,
-                    at: self.now,
-                    maxAttempts: maxAttempts
-                )
-            else {
-                return self.page(.email, status: .badRequest, message: "That code has expired or was used up. Please ask for a new one.", email: email)
-            }
-            let code = LoginCodes.normalize(typed)
-            guard code.count == LoginCodes.length, constantTimeEqual(self.server.authority.keyedHash(email + "|" + code), stored.codeHash) else {
-                let left = maxAttempts - stored.attempts
-                if left <= 0 {
-                    _ = try await self.server.loginCodes.deleteLoginCode(id: stored.id)
-                    return self.page(.email, status: .badRequest, message: "Too many wrong codes. Please ask for a new one.", email: email)
-                }
-                return self.page(.code, status: .badRequest, message: "That code is not right. \(left) \(left == 1 ? "try" : "tries") left.", email: email)
-            }
-            // Only one of several parallel right tries consumes the code.
-            guard try await self.server.loginCodes.deleteLoginCode(id: stored.id) else {
-                return self.page(.email, status: .badRequest, message: "That code was already used. Please ask for a new one.", email: email)
-            }
-            let subject = try await self.server.accounts.findOrCreateUser(email: email, at: self.now)
-            let session = LoginSession(
-                subject: subject,
-                email: email,
-                expiresAt: Int64(self.now.addingTimeInterval(self.configuration.loginSessionLifetime).timeIntervalSince1970)
-            )
-            let sealed = self.server.authority.seal(String(decoding: try JSONEncoder().encode(session), as: UTF8.self))
+        case .noCode(let message, let email):
+            return self.page(.email, status: .badRequest, message: message, email: email)
+        case .wrong(let left, let email):
+            return self.page(.code, status: .badRequest, message: "That code is not right. \(left) \(left == 1 ? "try" : "tries") left.", email: email)
+        case .failed(let email):
+            return self.page(.code, status: .internalServerError, message: "Something went wrong. Please try again.", email: email)
+        case .signedIn(let account):
+            let session = LoginSession(account: account, expiresAt: self.now.addingTimeInterval(self.configuration.loginSessionLifetime))
             let cookie = Cookie(
                 name: self.server.cookieName(AuthorizationServer.sessionCookie),
-                value: sealed,
+                value: self.server.seal(session),
                 maxAge: Int(self.configuration.loginSessionLifetime),
                 secure: self.configuration.secureCookies
             )
@@ -163,9 +103,6 @@ struct SignInFlow {
             case .redirect(let location, let cookies): return .redirect(location, cookies: cookies + [cookie])
             case let other: return other
             }
-        } catch {
-            self.server.logger.error("Login failed: \(error)")
-            return self.page(.code, status: .internalServerError, message: "Something went wrong. Please try again.", email: email)
         }
     }
 

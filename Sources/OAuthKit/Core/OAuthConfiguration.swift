@@ -38,6 +38,9 @@ public struct OAuthConfiguration: Sendable {
     public var refreshGracePeriod: TimeInterval
     /// How long the browser stays logged in to the authorization pages.
     public var loginSessionLifetime: TimeInterval
+    /// How long the account page stays signed in (it can disconnect apps and delete the account,
+    /// so it is shorter).
+    public var accountSessionLifetime: TimeInterval
     /// Whether login codes are shown on the page (for local use) instead of only being delivered.
     public var demoMode: Bool
     /// Whether cookies are `Secure` (the public URL is https).
@@ -61,6 +64,7 @@ public struct OAuthConfiguration: Sendable {
         loginCodeAttempts: Int = 5,
         refreshGracePeriod: TimeInterval = 60,
         loginSessionLifetime: TimeInterval = 7 * 86_400,
+        accountSessionLifetime: TimeInterval = 3600,
         demoMode: Bool = true,
         secureCookies: Bool? = nil
     ) {
@@ -80,8 +84,20 @@ public struct OAuthConfiguration: Sendable {
         self.loginCodeAttempts = loginCodeAttempts
         self.refreshGracePeriod = refreshGracePeriod
         self.loginSessionLifetime = loginSessionLifetime
+        self.accountSessionLifetime = accountSessionLifetime
         self.demoMode = demoMode
         self.secureCookies = secureCookies ?? issuer.hasPrefix("https://")
+    }
+
+    /// The issuer's origin (`https://todo.example.com`), which the browser names in the `Origin`
+    /// header of the pages' forms.
+    public var issuerOrigin: String {
+        guard let url = URLComponents(string: self.issuer), let scheme = url.scheme?.lowercased(), let host = url.host?.lowercased() else {
+            return self.issuer
+        }
+        let defaultPort = scheme == "https" ? 443 : 80
+        let port = url.port.flatMap { $0 == defaultPort ? nil : ":\($0)" } ?? ""
+        return "\(scheme)://\(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host)\(port)"
     }
 
     /// The issuer's host, such as `todo.example.com`: what a person signs in to.

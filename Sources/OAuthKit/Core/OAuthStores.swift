@@ -16,6 +16,56 @@ public protocol ClientStore: Sendable {
 public protocol AccountStore: Sendable {
     /// The subject (user id) who logs in with `email`, created on first login.
     func findOrCreateUser(email: String, at date: Date) async throws -> String
+    /// The account of `subject`, or `nil` when there is none (any more).
+    func account(subject: String) async throws -> Account?
+    /// Raises the session generation of `subject`, which ends every browser session issued before.
+    func endSessions(subject: String) async throws
+    /// Deletes the account of `subject` and everything the authorization server keeps of it: its
+    /// e-mail addresses, consents, authorization codes, refresh tokens and pending login codes.
+    func deleteAccount(subject: String) async throws
+}
+
+/// A person who signs in.
+public struct Account: Hashable, Sendable {
+    /// The user id that tokens carry.
+    public var subject: String
+    /// The e-mail address they sign in with.
+    public var email: String
+    /// When they first signed in.
+    public var createdAt: Date
+    /// Raised by "Sign out everywhere": a browser session of an older generation is over.
+    public var sessionGeneration: Int
+
+    /// Makes an account.
+    public init(subject: String, email: String, createdAt: Date, sessionGeneration: Int) {
+        self.subject = subject
+        self.email = email
+        self.createdAt = createdAt
+        self.sessionGeneration = sessionGeneration
+    }
+}
+
+/// A client a person approved, as the account page shows it.
+public struct AppConnection: Hashable, Sendable {
+    /// The client's id.
+    public var clientID: String
+    /// Every scope the person approved for it.
+    public var scopes: [String]
+    /// When the person first approved it.
+    public var firstAuthorizedAt: Date
+    /// When it last got tokens (signing in or refreshing); `nil` when none are kept any more.
+    public var lastUsedAt: Date?
+    /// Whether it holds a refresh token that still works.
+    public var isSignedIn: Bool
+
+    /// Makes a connection.
+    public init(clientID: String, scopes: [String], firstAuthorizedAt: Date, lastUsedAt: Date?, isSignedIn: Bool) {
+        self.clientID = clientID
+        self.scopes = scopes
+        self.firstAuthorizedAt = firstAuthorizedAt
+        self.lastUsedAt = lastUsedAt
+        self.isSignedIn = isSignedIn
+    }
 }
 
 /// A login code waiting to be typed in: stored only as a hash, and bound to the sign-in flow (the
@@ -200,6 +250,15 @@ public protocol GrantStore: Sendable {
     ) async throws -> RefreshDecision
     /// Revokes every refresh token of the family that is not revoked yet.
     func revokeFamily(_ familyID: String, at date: Date) async throws
+
+    /// The clients `subject` approved, oldest approval first.
+    func connections(subject: String, at date: Date) async throws -> [AppConnection]
+    /// In one transaction: revokes every refresh token `subject` holds for the client (every
+    /// client when `clientID` is `nil`), uses up their unused authorization codes, and, when
+    /// `forgetConsent` is set, forgets what the person approved for the client.
+    /// - Returns: the grants (refresh-token families) that may still have live access tokens, so
+    ///   that those can be refused too.
+    func revokeGrants(subject: String, clientID: String?, forgetConsent: Bool, at date: Date) async throws -> [String]
 }
 
 /// The keys that sign access tokens, and access tokens revoked before they expire.

@@ -35,13 +35,6 @@ struct AuthorizationRequest {
     }
 }
 
-/// The browser's login, kept in a sealed cookie.
-struct LoginSession: Codable {
-    var subject: String
-    var email: String
-    var expiresAt: Int64
-}
-
 extension AuthorizationServer {
     static let csrfCookie = "oauth_csrf"
     static let sessionCookie = "oauth_session"
@@ -59,12 +52,13 @@ extension AuthorizationServer {
     ///   - path: the path that served the request, where the pages' forms post back to.
     func authorize(query: String?, formBody: [UInt8]?, cookieHeader: String?, clientAddress: String, path: String) async -> AuthorizeOutcome {
         let fields = formBody.map { FormData.parse(String(decoding: $0, as: UTF8.self)) } ?? FormData.parse(query ?? "")
-        var cookies: [String: String] = [:]
-        for pair in (cookieHeader ?? "").split(separator: ";") {
-            let parts = pair.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1).map(String.init)
-            if parts.count == 2, cookies[parts[0]] == nil { cookies[parts[0]] = parts[1] }
-        }
-        return await self.authorize(fields: fields, isPost: formBody != nil, cookies: cookies, clientAddress: clientAddress, path: path)
+        return await self.authorize(
+            fields: fields,
+            isPost: formBody != nil,
+            cookies: Self.cookies(cookieHeader),
+            clientAddress: clientAddress,
+            path: path
+        )
     }
 
     /// `GET` and `POST /oauth/authorize`.
@@ -151,7 +145,7 @@ extension AuthorizationServer {
             formAction: path,
             now: now
         )
-        let session = self.loginSession(cookies[self.cookieName(Self.sessionCookie)], now: now)
+        let session = await self.activeSession(cookies[self.cookieName(Self.sessionCookie)], now: now)
 
         var outcome: AuthorizeOutcome
         if isPost {
@@ -197,14 +191,5 @@ extension AuthorizationServer {
         fields.append(("iss", self.configuration.issuer))
         let separator = uri.contains("?") ? "&" : "?"
         return uri + separator + FormData.encode(fields)
-    }
-
-    /// The login session in a cookie value, if it is intact and unexpired.
-    func loginSession(_ value: String?, now: Date) -> LoginSession? {
-        guard let value, let text = self.authority.unseal(value),
-            let session = try? JSONDecoder().decode(LoginSession.self, from: Data(text.utf8)),
-            Double(session.expiresAt) > now.timeIntervalSince1970
-        else { return nil }
-        return session
     }
 }

@@ -40,6 +40,14 @@ extension AuthorizationServer: HTTPEndpoint {
             case .token: return await self.token(body: bytes, contentType: contentType, clientAddress: clientAddress)
             default: return await self.revoke(body: bytes, contentType: contentType, clientAddress: clientAddress)
             }
+        case .account:
+            return await self.accountPage(
+                request,
+                query: queryStart.map { String(target[target.index(after: $0)...]) },
+                body: body,
+                clientAddress: clientAddress,
+                path: route.path
+            )
         case .authorization:
             let isPost = request.method == .post
             var formBody: [UInt8]?

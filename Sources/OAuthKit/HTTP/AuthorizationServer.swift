@@ -39,6 +39,7 @@ public struct AuthorizationServer: Sendable {
     let authority: AccessTokenAuthority
     let documents: ClientMetadataDocuments?
     let pages: any SignInPageRenderer
+    let accountData: (any AccountDataProvider)?
     let paths: OAuthPaths
     let logger: Logger
 
@@ -58,6 +59,8 @@ public struct AuthorizationServer: Sendable {
     ///   - metadataFetcher: fetches Client ID Metadata Documents; without one, only registered
     ///     clients are known.
     ///   - pages: renders the sign-in pages; ``MustachePageRenderer`` by default.
+    ///   - accountData: what the host keeps for a person, which the account page lists, exports
+    ///     and deletes with the account.
     ///   - environment: time and randomness.
     ///   - limits: the rate limits.
     ///   - logger: where failures of storage and delivery are logged.
@@ -72,6 +75,7 @@ public struct AuthorizationServer: Sendable {
         delivery: any LoginCodeDelivery = DemoCodeDelivery(),
         metadataFetcher: (any ClientMetadataFetcher)? = nil,
         pages: (any SignInPageRenderer)? = nil,
+        accountData: (any AccountDataProvider)? = nil,
         environment: OAuthEnvironment = OAuthEnvironment(),
         limits: RateLimits = RateLimits(),
         logger: Logger = Logger(label: "oauth")
@@ -104,6 +108,7 @@ public struct AuthorizationServer: Sendable {
             ),
             documents: metadataFetcher.map(ClientMetadataDocuments.init(fetcher:)),
             pages: try pages ?? MustachePageRenderer(),
+            accountData: accountData,
             paths: OAuthPaths(configuration),
             logger: logger
         )
@@ -117,6 +122,7 @@ public struct AuthorizationServer: Sendable {
         delivery: any LoginCodeDelivery = DemoCodeDelivery(),
         metadataFetcher: (any ClientMetadataFetcher)? = nil,
         pages: (any SignInPageRenderer)? = nil,
+        accountData: (any AccountDataProvider)? = nil,
         environment: OAuthEnvironment = OAuthEnvironment(),
         limits: RateLimits = RateLimits(),
         logger: Logger = Logger(label: "oauth")
@@ -132,6 +138,7 @@ public struct AuthorizationServer: Sendable {
             delivery: delivery,
             metadataFetcher: metadataFetcher,
             pages: pages,
+            accountData: accountData,
             environment: environment,
             limits: limits,
             logger: logger

@@ -23,6 +23,8 @@ public struct OAuthPaths: Sendable {
         case token
         /// RFC 7009 revocation.
         case revocation
+        /// The account page: connected apps, the person's data, sign-out and deletion.
+        case account
 
         /// The path below the mount point (metadata lives under `/.well-known/` at the root instead).
         var suffix: String {
@@ -33,6 +35,7 @@ public struct OAuthPaths: Sendable {
             case .authorization: "/oauth/authorize"
             case .token: "/oauth/token"
             case .revocation: "/oauth/revoke"
+            case .account: "/account"
             }
         }
 
@@ -41,7 +44,7 @@ public struct OAuthPaths: Sendable {
             switch self {
             case .protectedResourceMetadata, .authorizationServerMetadata: [.get, .options]
             case .registration, .token, .revocation: [.post, .options]
-            case .authorization: [.get, .post]
+            case .authorization, .account: [.get, .post]
             }
         }
 

@@ -7,13 +7,16 @@ public enum SignInPage: Sendable {
     /// A request that cannot go on and must not redirect anywhere (unknown client, unregistered
     /// redirect URI, a body too large).
     case error(title: String, message: String)
+    /// A page of the account page: its sign-in, or the signed-in overview.
+    case account(AccountPage)
 }
 
 /// Renders the sign-in pages as HTML.
 ///
 /// ``MustachePageRenderer`` is the default. Supply your own to give the pages your look; it must
 /// keep the form contract (field names `email`, `code`, `step`, `csrf`, the request's hidden fields
-/// and the `approve` button) and escape every value, for example with ``HTMLEscaping/escape(_:)``.
+/// and the `approve` button; on the account page `action`, `email`, `code`, `client_id`,
+/// `confirm` and `csrf`) and escape every value, for example with ``HTMLEscaping/escape(_:)``.
 public protocol SignInPageRenderer: Sendable {
     /// The HTML of `page`.
     func render(_ page: SignInPage) -> String
@@ -35,7 +38,8 @@ public struct MustachePageRenderer: SignInPageRenderer {
     /// The built-in templates, each a page but `layout`.
     package static let templates: [(name: String, template: String)] = [
         ("layout", PageTemplates.layout), ("email", PageTemplates.email), ("code", PageTemplates.code),
-        ("consent", PageTemplates.consent), ("error", PageTemplates.error),
+        ("consent", PageTemplates.consent), ("error", PageTemplates.error), ("account-email", PageTemplates.accountEmail),
+        ("account-code", PageTemplates.accountCode), ("account", PageTemplates.account),
     ]
 
     /// The built-in templates plus `additionalTemplates`, which print values with `{{{ }}}` (the
@@ -79,6 +83,51 @@ public struct MustachePageRenderer: SignInPageRenderer {
                 case .consent: "Allow access?"
                 }
             return self.render(page.step.rawValue, title: title, values: values)
+        case .account(let page):
+            return self.render(page.step.rawValue, title: page.step == .overview ? "Your account" : "Sign in to your account", values: Self.values(of: page))
         }
+    }
+
+    private static func values(of page: AccountPage) -> [String: PageValue] {
+        var values: [String: PageValue] = [
+            "formAction": .text(page.formAction),
+            "resourceName": .text(page.resourceName),
+            "email": .text(page.email ?? ""),
+            "codeMinutes": .text(String(page.codeLifetimeMinutes)),
+            "demoWarning": .flag(page.demoWarning),
+            "demoCode": .optional(page.demoCode),
+            "message": .optional(page.message),
+            "notice": .optional(page.notice),
+            "csrf": .text(page.csrfToken),
+            "apps": .list(
+                page.apps.map { app in
+                    .object([
+                        "clientID": .text(app.clientID),
+                        "name": .text(app.name),
+                        "redirectHosts": .list(app.redirectHosts.map(PageValue.text)),
+                        "scopes": .list(app.scopeDescriptions.map(PageValue.text)),
+                        "firstAuthorized": .text(app.firstAuthorized),
+                        "lastUsed": .text(app.lastUsed),
+                        "isSignedIn": .flag(app.isSignedIn),
+                    ])
+                }
+            ),
+            "firstPageLink": .optional(page.firstPageLink),
+            "nextPageLink": .optional(page.nextPageLink),
+            "section": .flag(false),
+        ]
+        if let section = page.section {
+            values["section"] = .object([
+                "title": .text(section.title),
+                "emptyText": .text(section.emptyText),
+                "hasItems": .flag(!section.items.isEmpty),
+                "items": .list(
+                    section.items.map { item in
+                        .object(["title": .text(item.title), "detail": .optional(item.detail), "isDone": .flag(item.isDone)])
+                    }
+                ),
+            ])
+        }
+        return values
     }
 }

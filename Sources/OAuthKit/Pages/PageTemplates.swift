@@ -49,6 +49,24 @@ package enum PageTemplates {
         .demo { border: 1px dashed var(--line); border-radius: 8px; padding: .6rem .8rem; margin: .75rem 0; }
         #demo-code { font: 1.3rem ui-monospace, Menlo, Consolas, monospace; letter-spacing: .25em; }
         ul.scopes { padding-left: 1.2rem; }
+        .notice { background: #e7f4ea; color: #135c2a; border-radius: 8px; padding: .6rem .8rem; margin: .75rem 0; }
+        @media (prefers-color-scheme: dark) { .notice { background: #17301f; color: #a6e3b5; } }
+        .bar { display: flex; align-items: baseline; justify-content: space-between; gap: 1rem; }
+        .bar form { flex: none; }
+        .app { border-top: 1px solid var(--line); padding-top: .75rem; margin-top: .75rem; }
+        .app:first-of-type { border-top: none; margin-top: 0; padding-top: 0; }
+        h3 { font-size: 1.05rem; margin: 0 0 .25rem; overflow-wrap: anywhere; }
+        .facts { display: grid; grid-template-columns: max-content 1fr; gap: .15rem .75rem; margin: .5rem 0; font-size: .9rem; }
+        .facts dt { color: var(--muted); }
+        .facts dd { margin: 0; }
+        ul.items { list-style: none; padding: 0; margin: .25rem 0; }
+        ul.items li { padding: .45rem 0; border-bottom: 1px solid var(--line); display: flex; flex-direction: column; overflow-wrap: anywhere; }
+        ul.items li.done .title { text-decoration: line-through; color: var(--muted); }
+        .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+        .pages { display: flex; gap: 1rem; margin-top: .5rem; }
+        .danger { border-color: #d93025; }
+        button.destructive { background: #c5221f; border-color: #c5221f; }
+        button:focus-visible, a:focus-visible, input:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
         </style>
         </head>
         <body>

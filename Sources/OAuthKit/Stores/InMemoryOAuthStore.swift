@@ -12,9 +12,11 @@ public final class InMemoryOAuthStore: OAuthStore {
     private struct State {
         var clients: [String: (client: OAuthClient, metadataHash: String)] = [:]
         var users: [String: String] = [:]
+        var accounts: [String: Account] = [:]
         var loginCodes: [String: LoginCode] = [:]
         var codes: [String: (code: AuthorizationCode, used: Bool)] = [:]
-        var consents: [String: Set<String>] = [:]
+        /// Approved scopes and the first approval, by subject and client.
+        var consents: [String: [String: (scopes: Set<String>, firstGrantedAt: Date)]] = [:]
         var refreshTokens: [String: RefreshToken] = [:]
         var keys: [SigningKey] = []
         var revokedAccessTokens: [String: Date] = [:]
@@ -66,7 +68,27 @@ public final class InMemoryOAuthStore: OAuthStore {
             if let subject = state.users[email] { return subject }
             let subject = "u_" + UUID().uuidString.lowercased()
             state.users[email] = subject
+            state.accounts[subject] = Account(subject: subject, email: email, createdAt: date, sessionGeneration: 0)
             return subject
+        }
+    }
+
+    public func account(subject: String) async throws -> Account? {
+        self.state.withLock { $0.accounts[subject] }
+    }
+
+    public func endSessions(subject: String) async throws {
+        self.state.withLock { $0.accounts[subject]?.sessionGeneration += 1 }
+    }
+
+    public func deleteAccount(subject: String) async throws {
+        self.state.withLock { state in
+            guard let account = state.accounts.removeValue(forKey: subject) else { return }
+            state.users = state.users.filter { $0.value != subject }
+            state.loginCodes = state.loginCodes.filter { $0.value.email != account.email }
+            state.codes = state.codes.filter { $0.value.code.subject != subject }
+            state.consents[subject] = nil
+            state.refreshTokens = state.refreshTokens.filter { $0.value.subject != subject }
         }
     }
 
@@ -117,16 +139,57 @@ public final class InMemoryOAuthStore: OAuthStore {
         }
     }
 
-    private static func consentKey(_ subject: String, _ clientID: String) -> String { subject + "\n" + clientID }
-
     public func hasConsent(subject: String, clientID: String, scopes: [String]) async throws -> Bool {
         self.state.withLock { state in
-            state.consents[Self.consentKey(subject, clientID)].map { Set(scopes).isSubset(of: $0) } ?? false
+            state.consents[subject]?[clientID].map { Set(scopes).isSubset(of: $0.scopes) } ?? false
         }
     }
 
     public func recordConsent(subject: String, clientID: String, scopes: [String], at date: Date) async throws {
-        self.state.withLock { $0.consents[Self.consentKey(subject, clientID), default: []].formUnion(scopes) }
+        self.state.withLock { state in
+            let earlier = state.consents[subject]?[clientID]
+            state.consents[subject, default: [:]][clientID] = (
+                (earlier?.scopes ?? []).union(scopes), earlier?.firstGrantedAt ?? date
+            )
+        }
+    }
+
+    public func connections(subject: String, at date: Date) async throws -> [AppConnection] {
+        self.state.withLock { state in
+            (state.consents[subject] ?? [:]).map { clientID, consent in
+                let tokens = state.refreshTokens.values.filter { $0.subject == subject && $0.clientID == clientID }
+                return AppConnection(
+                    clientID: clientID,
+                    scopes: consent.scopes.sorted(),
+                    firstAuthorizedAt: consent.firstGrantedAt,
+                    lastUsedAt: tokens.map(\.issuedAt).max(),
+                    isSignedIn: tokens.contains { $0.revokedAt == nil && $0.rotatedAt == nil && $0.expiresAt > date }
+                )
+            }
+            .sorted { ($0.firstAuthorizedAt, $0.clientID) < ($1.firstAuthorizedAt, $1.clientID) }
+        }
+    }
+
+    public func revokeGrants(subject: String, clientID: String?, forgetConsent: Bool, at date: Date) async throws -> [String] {
+        self.state.withLock { state in
+            let matches = { (owner: String, client: String) in owner == subject && (clientID == nil || client == clientID) }
+            var families: Set<String> = []
+            for (hash, var token) in state.refreshTokens where matches(token.subject, token.clientID) && token.expiresAt > date {
+                families.insert(token.familyID)
+                if token.revokedAt == nil {
+                    token.revokedAt = date
+                    state.refreshTokens[hash] = token
+                }
+            }
+            for (hash, var entry) in state.codes where matches(entry.code.subject, entry.code.clientID) && !entry.used {
+                entry.used = true
+                state.codes[hash] = entry
+            }
+            if forgetConsent {
+                if let clientID { state.consents[subject]?[clientID] = nil } else { state.consents[subject] = nil }
+            }
+            return families.sorted()
+        }
     }
 
     // MARK: Refresh tokens

@@ -1,0 +1,176 @@
+import EndpointCore
+import Foundation
+import Logging
+
+/// Signing in with a code sent by e-mail, shared by the authorization flow and the account page:
+/// rate limits, codes stored as keyed hashes and bound to the browser's flow, counted tries.
+struct EmailCodeSignIn {
+    let server: AuthorizationServer
+    /// The browser's flow (CSRF) cookie, which codes are bound to.
+    let csrf: String
+    let clientAddress: String
+    let now: Date
+
+    /// The sign-in flow of this browser: a keyed hash of its flow cookie.
+    var flowID: String { self.server.authority.keyedHash("flow|" + self.csrf) }
+
+    /// What became of a request for a code.
+    enum Requested {
+        /// The code was stored and handed to the delivery; `code` is for demo mode's page.
+        case sent(email: String, code: String)
+        case invalidAddress
+        case limited(wait: Int)
+        case failed
+    }
+
+    /// Makes a code for the address typed in, stores its hash and delivers it.
+    func requestCode(_ raw: String, clientName: String, isAccountSignIn: Bool = false) async -> Requested {
+        guard let email = EmailAddress.normalize(raw) else { return .invalidAddress }
+        let limits = self.server.limits
+        if let wait = self.server.limiter.hit(
+            [
+                .init("email-from", key: "\(email)|\(ClientNetwork.site(of: self.clientAddress))", limits.emailPerAddressAndClient),
+                .init("email", key: email, limits.emailPerAddress),
+            ] + RateLimits.perClient("email-client", clientAddress: self.clientAddress, limits.emailPerClient),
+            now: self.now
+        ) {
+            return .limited(wait: wait)
+        }
+        let code = LoginCodes.make(randomBytes: self.server.environment.randomBytes(LoginCodes.length))
+        let loginCode = LoginCode(
+            id: self.server.environment.randomToken(bytes: 12),
+            email: email,
+            flowID: self.flowID,
+            codeHash: self.server.authority.keyedHash(email + "|" + code),
+            expiresAt: self.now.addingTimeInterval(self.server.configuration.loginCodeLifetime)
+        )
+        do {
+            try await self.server.loginCodes.replaceLoginCode(loginCode)
+            try await self.server.delivery.deliver(
+                LoginCodeMessage(
+                    code: code,
+                    email: email,
+                    clientName: clientName,
+                    serverHost: self.server.configuration.issuerHost,
+                    expiresAt: loginCode.expiresAt,
+                    isAccountSignIn: isAccountSignIn
+                )
+            )
+        } catch {
+            self.server.logger.error("Login code could not be stored or delivered: \(error)")
+            return .failed
+        }
+        return .sent(email: email, code: code)
+    }
+
+    /// What became of a typed code.
+    enum Verified {
+        /// The code was right: the person behind `account` is signed in.
+        case signedIn(Account)
+        case invalidAddress
+        case limited(wait: Int, email: String)
+        /// A wrong code, with the tries left.
+        case wrong(left: Int, email: String)
+        /// No code to try any more (expired, used, or its tries used up); ask for a new one.
+        case noCode(message: String, email: String)
+        case failed(email: String)
+    }
+
+    /// Checks a typed code. Each try is counted before it is compared, in one conditional update,
+    /// so parallel tries can never exceed the limit; and only the flow that asked for the code can
+    /// try it. A right code creates the account on first sign-in.
+    func verify(_ typed: String, email raw: String) async -> Verified {
+        guard let email = EmailAddress.normalize(raw) else { return .invalidAddress }
+        if let wait = self.server.limiter.hit(
+            RateLimits.perClient("code", clientAddress: self.clientAddress, self.server.limits.codeAttempts),
+            now: self.now
+        ) {
+            return .limited(wait: wait, email: email)
+        }
+        let maxAttempts = self.server.configuration.loginCodeAttempts
+        do {
+            guard
+                let stored = try await self.server.loginCodes.countLoginCodeAttempt(
+                    email: email,
+                    flowID: self.flowID,
+                    at: self.now,
+                    maxAttempts: maxAttempts
+                )
+            else {
+                return .noCode(message: "That code has expired or was used up. Please ask for a new one.", email: email)
+            }
+            let code = LoginCodes.normalize(typed)
+            guard code.count == LoginCodes.length, constantTimeEqual(self.server.authority.keyedHash(email + "|" + code), stored.codeHash) else {
+                let left = maxAttempts - stored.attempts
+                if left <= 0 {
+                    _ = try await self.server.loginCodes.deleteLoginCode(id: stored.id)
+                    return .noCode(message: "Too many wrong codes. Please ask for a new one.", email: email)
+                }
+                return .wrong(left: left, email: email)
+            }
+            // Only one of several parallel right tries consumes the code.
+            guard try await self.server.loginCodes.deleteLoginCode(id: stored.id) else {
+                return .noCode(message: "That code was already used. Please ask for a new one.", email: email)
+            }
+            let subject = try await self.server.accounts.findOrCreateUser(email: email, at: self.now)
+            guard let account = try await self.server.accounts.account(subject: subject) else { return .failed(email: email) }
+            return .signedIn(account)
+        } catch {
+            self.server.logger.error("Login failed: \(error)")
+            return .failed(email: email)
+        }
+    }
+}
+
+/// A browser's sign-in, kept in a sealed cookie: the authorization flow's and the account page's.
+struct LoginSession: Codable {
+    var subject: String
+    var email: String
+    var expiresAt: Int64
+    /// The account's session generation when the session began; "Sign out everywhere" raises
+    /// the account's, which ends this session. Absent in sessions sealed before generations existed.
+    var generation: Int?
+
+    init(account: Account, expiresAt: Date) {
+        self.subject = account.subject
+        self.email = account.email
+        self.expiresAt = Int64(expiresAt.timeIntervalSince1970)
+        self.generation = account.sessionGeneration
+    }
+}
+
+extension AuthorizationServer {
+    /// The cookie value that carries `session`.
+    func seal(_ session: LoginSession) -> String {
+        // Encoding a struct of strings and integers cannot fail.
+        self.authority.seal(String(decoding: (try? JSONEncoder().encode(session)) ?? Data(), as: UTF8.self))
+    }
+
+    /// The session in a cookie value, if it is intact, unexpired, and its account still exists
+    /// and has not signed out everywhere since.
+    func activeSession(_ value: String?, now: Date) async -> LoginSession? {
+        guard let value, let text = self.authority.unseal(value),
+            let session = try? JSONDecoder().decode(LoginSession.self, from: Data(text.utf8)),
+            Double(session.expiresAt) > now.timeIntervalSince1970
+        else { return nil }
+        do {
+            guard let account = try await self.accounts.account(subject: session.subject),
+                account.sessionGeneration == session.generation ?? 0
+            else { return nil }
+            return session
+        } catch {
+            self.logger.error("Session lookup failed: \(error)")
+            return nil
+        }
+    }
+
+    /// The cookies of a `Cookie` header by name; the first of a repeated name counts.
+    static func cookies(_ header: String?) -> [String: String] {
+        var cookies: [String: String] = [:]
+        for pair in (header ?? "").split(separator: ";") {
+            let parts = pair.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1).map(String.init)
+            if parts.count == 2, cookies[parts[0]] == nil { cookies[parts[0]] = parts[1] }
+        }
+        return cookies
+    }
+}
