@@ -14,7 +14,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from server import Http, pkce_pair
+from server import Http, Server, pkce_pair
 from test_python_sdk import sdk_client
 
 PHONE = (390, 844)
@@ -134,10 +134,20 @@ def test_login_code_and_consent_as_a_person(server, browser, callback, screensho
     assert json.loads(tokens.body)["token_type"] == "Bearer"
 
 
-def test_account_page_walk(server, browser, screenshots, tmp_path):
+@pytest.fixture
+def own_server():
+    """A server of its own: sign-in limits count per client address, and every test here signs in from 127.0.0.1."""
+    binary = os.environ.get("TODO_SERVER_BINARY", os.path.join(os.path.dirname(__file__), "..", ".build", "debug", "todo-server"))
+    running = Server(os.path.abspath(binary))
+    yield running
+    assert running.stop() == 0
+
+
+def test_account_page_walk(own_server, browser, screenshots, tmp_path):
     """A person at phone width on the account page: signs in, sees the app the SDK client
     connected, disconnects it (its token and refresh stop working), downloads the data, deletes
     the account, and the address then signs up anew with nothing in it."""
+    server = own_server
     email = "walker@example.com"
 
     async def connect_and_create():
@@ -165,6 +175,9 @@ def test_account_page_walk(server, browser, screenshots, tmp_path):
     assert "python-sdk-e2e" in app.text and "127.0.0.1:9" in app.text and "Read your todos" in app.text
     assert "Walk the <dog>" in browser.find_element(By.ID, "data").text
     check_page(browser, "account-3-overview", screenshots)
+    browser.set_window_size(PHONE[0], 2000)
+    browser.save_screenshot(os.path.join(screenshots, "account-3-overview-whole.png"))
+    browser.set_window_size(*PHONE)
 
     # Disconnect: the SDK client's access token is refused at once and its refresh fails.
     app.find_element(By.CSS_SELECTOR, "button[type=submit]").click()

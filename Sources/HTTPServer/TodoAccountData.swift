@@ -52,7 +52,11 @@ struct TodoAccountData: AccountDataProvider {
 
     static func key(from cursor: String) throws -> TodoRecencyKey {
         let parts = cursor.split(separator: ".", maxSplits: 1)
-        guard parts.count == 2, let milliseconds = Int64(parts[0]), let id = TodoID(String(parts[1])) else {
+        // Times from 1970 to the year 9999 only: a bigger number would not survive the round trip
+        // through a Date.
+        guard parts.count == 2, let milliseconds = Int64(parts[0]), (0...253_402_300_799_999).contains(milliseconds),
+            let id = TodoID(String(parts[1]))
+        else {
             throw TodoError.invalidCursor
         }
         return TodoRecencyKey(createdAt: Date(millisecondsSince1970: milliseconds), id: id)

@@ -142,12 +142,12 @@ public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, Grant
             try db.execute(
                 sql: """
                     INSERT INTO authorization_codes
-                        (code_hash, client_id, user_id, redirect_uri, code_challenge, resource, scopes, expires_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        (code_hash, client_id, user_id, redirect_uri, code_challenge, resource, scopes, expires_at, session_generation)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     code.codeHash, code.clientID, code.subject, code.redirectURI, code.codeChallenge, code.resource,
-                    code.scopes.joined(separator: " "), code.expiresAt.millisecondsSince1970,
+                    code.scopes.joined(separator: " "), code.expiresAt.millisecondsSince1970, code.sessionGeneration,
                 ]
             )
         }
@@ -158,7 +158,8 @@ public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, Grant
             try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT code_hash, client_id, user_id, redirect_uri, code_challenge, resource, scopes, expires_at, family_id
+                    SELECT code_hash, client_id, user_id, redirect_uri, code_challenge, resource, scopes, expires_at, family_id,
+                        session_generation
                     FROM authorization_codes WHERE code_hash = ?
                     """,
                 arguments: [hash]
@@ -172,7 +173,8 @@ public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, Grant
                     resource: row[5],
                     scopes: Self.scopes(row[6]),
                     expiresAt: Date(millisecondsSince1970: row[7]),
-                    familyID: row[8]
+                    familyID: row[8],
+                    sessionGeneration: row[9]
                 )
             }
         }
@@ -181,7 +183,12 @@ public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, Grant
     public func redeemCode(hash: String, at date: Date, refreshToken: RefreshToken) async throws -> Bool {
         try await self.database.writer.write { db in
             try db.execute(
-                sql: "UPDATE authorization_codes SET used_at = ?, family_id = ? WHERE code_hash = ? AND used_at IS NULL",
+                sql: """
+                    UPDATE authorization_codes SET used_at = ?, family_id = ? WHERE code_hash = ? AND used_at IS NULL
+                    AND EXISTS (SELECT 1 FROM consents
+                        WHERE consents.user_id = authorization_codes.user_id AND consents.client_id = authorization_codes.client_id)
+                    AND session_generation = (SELECT session_generation FROM users WHERE users.id = authorization_codes.user_id)
+                    """,
                 arguments: [date.millisecondsSince1970, refreshToken.familyID, hash]
             )
             guard db.changesCount == 1 else { return false }
@@ -245,27 +252,30 @@ public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, Grant
     }
 
     public func revokeGrants(subject: String, clientID: String?, forgetConsent: Bool, at date: Date) async throws -> [String] {
-        let clientFilter = clientID == nil ? "" : " AND client_id = ?3"
-        var bound: StatementArguments = [subject, date.millisecondsSince1970]
-        if let clientID { bound += [clientID] }
-        let arguments = bound
+        let clientFilter = clientID == nil ? "" : " AND client_id = ?"
+        let now = date.millisecondsSince1970
+        /// `leading` followed by the client id, when there is one.
+        func arguments(_ leading: [any DatabaseValueConvertible]) -> StatementArguments {
+            StatementArguments(leading + (clientID.map { [$0] } ?? []))
+        }
+        let (forSubject, forUpdate) = (arguments([subject]), arguments([now, subject]))
         return try await self.database.writer.write { db in
+            // Every family, expired or not: an access token may outlive its refresh token.
             let families = try String.fetchAll(
                 db,
-                sql: "SELECT DISTINCT family_id FROM refresh_tokens WHERE user_id = ?1 AND expires_at > ?2\(clientFilter) ORDER BY 1",
-                arguments: arguments
+                sql: "SELECT DISTINCT family_id FROM refresh_tokens WHERE user_id = ?\(clientFilter) ORDER BY 1",
+                arguments: forSubject
             )
             try db.execute(
-                sql: "UPDATE refresh_tokens SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL\(clientFilter)",
-                arguments: arguments
+                sql: "UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL\(clientFilter)",
+                arguments: forUpdate
             )
             try db.execute(
-                sql: "UPDATE authorization_codes SET used_at = ?2 WHERE user_id = ?1 AND used_at IS NULL\(clientFilter)",
-                arguments: arguments
+                sql: "UPDATE authorization_codes SET used_at = ? WHERE user_id = ? AND used_at IS NULL\(clientFilter)",
+                arguments: forUpdate
             )
             if forgetConsent {
-                // Without a client the statement names ?1 only, so it takes the subject alone.
-                try db.execute(sql: "DELETE FROM consents WHERE user_id = ?1\(clientFilter)", arguments: clientID == nil ? [subject] : arguments)
+                try db.execute(sql: "DELETE FROM consents WHERE user_id = ?\(clientFilter)", arguments: forSubject)
             }
             return families
         }

@@ -21,8 +21,13 @@ package struct WallClock: Sendable {
 
 extension Date {
     /// Whole milliseconds since 1970, rounded to the nearest (so that a date made from milliseconds
-    /// gives them back exactly, despite floating point).
-    package var millisecondsSince1970: Int64 { Int64((self.timeIntervalSince1970 * 1000).rounded()) }
+    /// gives them back exactly, despite floating point); dates beyond what 64 bits hold give the
+    /// nearest bound instead of trapping.
+    package var millisecondsSince1970: Int64 {
+        let milliseconds = (self.timeIntervalSince1970 * 1000).rounded()
+        guard milliseconds.isFinite else { return milliseconds.isNaN ? 0 : (milliseconds > 0 ? .max : .min) }
+        return Int64(exactly: milliseconds) ?? (milliseconds > 0 ? .max : .min)
+    }
 
     /// The date `milliseconds` after 1970.
     package init(millisecondsSince1970 milliseconds: Int64) {

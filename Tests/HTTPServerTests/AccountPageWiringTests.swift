@@ -58,7 +58,11 @@ struct AccountPageWiringTests {
             let second = try await browser.browse(.get, older)
             #expect(second.html.contains("todo &lt;1&gt;") && second.html.contains("todo &lt;0&gt;") && !second.html.contains("todo &lt;2&gt;"))
             #expect(second.html.contains(#"<li class="done"><span class="title"><span class="sr">Done: </span>todo &lt;0&gt;"#))
-            #expect(try await browser.browse(.get, "/account?after=123.t_nope").status == .badRequest)
+            let validID = "t_" + String(repeating: "0", count: 26)
+            for cursor in ["123.t_nope", "9223372036854775807.\(validID)", "-9223372036854775808.\(validID)", "253402300800000.\(validID)"] {
+                #expect(try await browser.browse(.get, "/account?after=" + cursor).status == .badRequest, "\(cursor)")
+            }
+            #expect(try await browser.browse(.get, "/account?after=253402300799999.\(validID)").status == .ok, "the year 9999 is still a time")
 
             let download = try await client.execute(
                 uri: "/account",

@@ -248,6 +248,115 @@ struct AccountPageTests {
         }
     }
 
+    @Test("Browsers send Origin: null for the pages' own forms (no-referrer); Sec-Fetch-Site decides when it is sent")
+    func originHeaders() async throws {
+        let setup = Setup(issuer: "https://todo.example.com:443/base")
+        try await setup.fixture.app().test(.router) { client in
+            let browser = ScriptedClient(client)
+            let page = try await Self.signIn(browser)
+            let token = try Self.token(page)
+            func post(_ headers: HTTPFields) async throws -> HTTPResponse.Status {
+                var all: HTTPFields = [.contentType: "application/x-www-form-urlencoded", .cookie: browser.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")]
+                all.append(contentsOf: headers)
+                return try await client.execute(uri: "/account", method: .post, headers: all, body: formEncode([("action", "nothing"), ("csrf", token)])) {
+                    $0.status
+                }
+            }
+            let origin = HTTPField.Name("Origin")!
+            let site = HTTPField.Name("Sec-Fetch-Site")!
+            // An accepted form reaches the action (unknown here: 400); a refused one is 403.
+            #expect(try await post([origin: "null"]) == .badRequest)
+            #expect(try await post([origin: "https://todo.example.com"]) == .badRequest, "the default port is not named")
+            #expect(try await post([origin: "https://TODO.example.com"]) == .badRequest)
+            #expect(try await post([site: "same-origin", origin: "null"]) == .badRequest)
+            #expect(try await post([site: "none"]) == .badRequest)
+            #expect(try await post([origin: "https://todo.example.com:8443"]) == .forbidden)
+            #expect(try await post([origin: "http://todo.example.com"]) == .forbidden)
+            #expect(try await post([site: "cross-site", origin: "null"]) == .forbidden)
+            #expect(try await post([site: "same-site"]) == .forbidden, "a sibling subdomain is another site for this page")
+        }
+    }
+
+    @Test("A sign-in session is not an account session, and a code asked for one sign-in does not work for the other")
+    func purposesAreSeparate() async throws {
+        let setup = Setup()
+        try await setup.fixture.app().test(.router) { client in
+            let app = ScriptedClient(client)
+            _ = try await app.tokens()
+            let signInSession = try #require(app.cookies["__Host-oauth_session"])
+            let thief = ScriptedClient(client)
+            thief.cookies["__Host-account_session"] = signInSession
+            #expect(try await thief.browse(.get, "/account").html.contains(#"value="email""#), "a 7-day sign-in cookie does not open the account page")
+
+            let browser = ScriptedClient(client)
+            _ = try await Self.signIn(browser)
+            let accountSession = try #require(browser.cookies["__Host-account_session"])
+            let other = ScriptedClient(client)
+            _ = try await other.register()
+            other.cookies["__Host-oauth_session"] = accountSession
+            #expect(try await other.browse(.get, other.authorizeURI(pkce: PKCEPair())).html.contains(#"name="step" value="email""#))
+
+            // One browser asks the authorization pages for a code, then types it on the account page.
+            setup.fixture.clock.advance(seconds: 61)
+            let same = ScriptedClient(client)
+            _ = try await same.register()
+            let codePage = try await same.codePage()
+            let code = try #require(codePage.demoCode)
+            let accountCode = try await same.browse(.get, "/account")
+            let tried = try await same.browse(
+                .post,
+                "/account",
+                form: [("action", "code"), ("email", "ada@example.com"), ("code", code), ("csrf", try #require(accountCode.firstFormFields.first { $0.0 == "csrf" }?.1))]
+            )
+            #expect(tried.status == .badRequest && same.cookies["__Host-account_session"] == nil)
+            // The authorization pages' code still works there (the client was approved: straight back).
+            #expect(try await same.submit(codePage, [("code", code)]).redirectParameters["code"] != nil)
+        }
+    }
+
+    @Test("A code issued before Sign out everywhere cannot start a grant afterwards")
+    func codeAfterSignOutEverywhere() async throws {
+        let setup = Setup()
+        try await setup.fixture.app().test(.router) { client in
+            let app = ScriptedClient(client)
+            _ = try await app.tokens()
+            let (pending, pkce) = try await app.authorizationCode()
+            let browser = ScriptedClient(client)
+            let page = try await Self.signIn(browser)
+            _ = try await Self.act(browser, page, "signout-everywhere")
+            let (status, answer, _) = try await app.exchange(code: pending, pkce: pkce)
+            #expect(status == .badRequest && answer["error"] as? String == "invalid_grant")
+        }
+    }
+
+    @Test("Download my data is limited per account")
+    func downloadLimit() async throws {
+        var setup = Setup()
+        setup.fixture.limits = RateLimits(accountExports: [.init(seconds: 60, limit: 2)])
+        try await setup.fixture.app().test(.router) { client in
+            let browser = ScriptedClient(client)
+            let page = try await Self.signIn(browser)
+            for _ in 0..<2 { #expect(try await Self.act(browser, page, "download").status == .ok) }
+            let limited = try await Self.act(browser, page, "download")
+            #expect(limited.status == .tooManyRequests && limited.headers[.retryAfter] != nil && limited.html.contains("Please wait"))
+            setup.fixture.clock.advance(seconds: 60)
+            #expect(try await Self.act(browser, page, "download").status == .ok)
+        }
+    }
+
+    @Test("A host's export key cannot take one of the file's own keys")
+    func reservedExportKey() async throws {
+        struct Clash: AccountDataProvider {
+            let exportKey = "account"
+            func section(subject: String, after cursor: String?) async throws -> AccountSection { AccountSection(title: "", items: [], emptyText: "") }
+            func export(subject: String) async throws -> any Encodable & Sendable { 1 }
+            func deleteAll(subject: String) async throws {}
+        }
+        var fixture = OAuthFixture()
+        fixture.accountData = Clash()
+        await #expect(throws: OAuthConfigurationError.self) { _ = try await fixture.server() }
+    }
+
     // MARK: Signing out
 
     @Test("Sign out ends this browser's session only")
@@ -263,6 +372,10 @@ struct AccountPageTests {
             #expect(first.cookies["__Host-account_session"] == nil)
             #expect(try await first.browse(.get, "/account").html.contains(#"value="email""#))
             #expect(try await second.browse(.get, "/account").html.contains(#"id="account-email""#))
+            // With a session that has already ended, Sign out still clears the cookie.
+            setup.fixture.clock.advance(seconds: 3601)
+            let stale = try await second.browse(.post, "/account", form: [("action", "signout"), ("csrf", "anything")])
+            #expect(stale.status == .seeOther && second.cookies["__Host-account_session"] == nil)
         }
     }
 
@@ -369,6 +482,8 @@ struct AccountPageTests {
             #expect(refused.status == .badRequest && refused.html.contains("Nothing was deleted."))
             #expect(setup.notes.of(subject) == ["secret"] && client.accepts(access))
 
+            let savedCookies = browser.cookies
+            let appCookies = app.cookies
             let done = try await Self.act(browser, page, "delete", [("confirm", " ADA@example.com ")])
             #expect(done.location == "/account?notice=deleted")
             #expect(setup.notes.of(subject).isEmpty && setup.notes.of(bob) == ["bob's"])
@@ -379,7 +494,14 @@ struct AccountPageTests {
             #expect(snapshot.users["ada@example.com"] == nil && snapshot.users["bob@example.com"] == bob)
             #expect(!snapshot.refreshTokens.contains { $0.subject == subject })
             #expect(!snapshot.loginCodes.contains { $0.email == "ada@example.com" })
-            // The old session cookie is dead, and the address signs up as a new, empty account.
+            // The old session cookies are dead even when a browser sends them again, and the address
+            // signs up as a new, empty account.
+            let replay = ScriptedClient(client)
+            replay.cookies = savedCookies
+            #expect(try await replay.browse(.get, "/account").html.contains(#"value="email""#))
+            let replayedApp = ScriptedClient(client)
+            (replayedApp.cookies, replayedApp.clientID) = (appCookies, app.clientID)
+            #expect(try await replayedApp.browse(.get, replayedApp.authorizeURI(pkce: PKCEPair())).html.contains(#"name="step" value="email""#))
             let gone = try await browser.browse(.get, "/account?notice=deleted")
             #expect(gone.html.contains(#"value="email""#) && gone.html.contains("Your account and everything kept with it are deleted."))
             let fresh = try await Self.signIn(ScriptedClient(client))

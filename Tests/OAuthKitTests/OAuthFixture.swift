@@ -20,6 +20,7 @@ struct OAuthFixture {
     var metadataFetcher: (any ClientMetadataFetcher)?
     var delivery: any LoginCodeDelivery = DemoCodeDelivery()
     var accountData: (any AccountDataProvider)?
+    var limits = RateLimits()
     let store = InMemoryOAuthStore()
 
     /// The server, built anew on the same store (as after a restart).
@@ -31,7 +32,8 @@ struct OAuthFixture {
             delivery: self.delivery,
             metadataFetcher: self.metadataFetcher,
             accountData: self.accountData,
-            environment: OAuthEnvironment(now: self.clock.now)
+            environment: OAuthEnvironment(now: self.clock.now),
+            limits: self.limits
         )
     }
 

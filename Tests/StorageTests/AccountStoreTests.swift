@@ -131,6 +131,28 @@ struct AccountStoreTests {
         #expect(try await store.connections(subject: ada, at: Self.t0).isEmpty)
     }
 
+    @Test("A code is redeemed only while its client is approved and under the generation it was issued with", arguments: Kind.allCases)
+    func redeemNeedsApprovalAndGeneration(kind: Kind) async throws {
+        let (store, ada, bob) = try await Self.populated(kind)
+        func attempt(_ hash: String, subject: String, client: String, generation: Int) async throws -> Bool {
+            var code = Self.code(hash, client: client, subject: subject)
+            code.sessionGeneration = generation
+            try await store.insertCode(code)
+            return try await store.redeemCode(
+                hash: hash,
+                at: Self.t0,
+                refreshToken: Self.token("rt-" + hash, family: "f-" + hash, client: client, subject: subject, issued: Self.t0)
+            )
+        }
+        #expect(try await attempt("fine", subject: ada, client: "c_one", generation: 0))
+        #expect(try await attempt("no-consent", subject: bob, client: "c_two", generation: 0) == false)
+        try await store.endSessions(subject: ada)
+        #expect(try await attempt("old-generation", subject: ada, client: "c_one", generation: 0) == false)
+        #expect(try await attempt("new-generation", subject: ada, client: "c_one", generation: 1))
+        #expect(try await store.code(hash: "new-generation")?.sessionGeneration == 1)
+        #expect(try await store.refreshToken(hash: "rt-old-generation") == nil)
+    }
+
     @Test("Deleting an account removes its address, grants, consents and login codes, and nobody else's", arguments: Kind.allCases)
     func deleteAccount(kind: Kind) async throws {
         let (store, ada, bob) = try await Self.populated(kind)

@@ -55,7 +55,10 @@ struct CleanupTests {
             expiresAt: now.addingTimeInterval(-2 * 86_400)
         )
         try await store.insertCode(code)
-        _ = try await store.redeemCode(hash: "ac", at: now, refreshToken: refresh("live", expires: 3600))
+        // Redeeming needs the approval; without it afterwards, only the live token keeps the client.
+        try await store.recordConsent(subject: user, clientID: "c_used", scopes: [], at: now)
+        #expect(try await store.redeemCode(hash: "ac", at: now, refreshToken: refresh("live", expires: 3600)))
+        try await database.writer.write { try $0.execute(sql: "DELETE FROM consents") }
         let expired = refresh("expired", expires: -1)
         let revoked = refresh("revoked", expires: 3600)
         _ = try await store.exchangeRefreshToken(hash: "none", at: now) { _, _ in .rotate(successor: expired) }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import TodoDomain
@@ -159,5 +160,18 @@ struct IdentifierTests {
     @Test func calendarDatesOrderByDay() throws {
         let dates = try ["2026-01-02", "2025-12-31", "2026-01-10"].map { try #require(CalendarDate($0)) }
         #expect(dates.sorted().map(\.description) == ["2025-12-31", "2026-01-02", "2026-01-10"])
+    }
+}
+
+@Suite("Milliseconds")
+struct MillisecondsTests {
+    @Test("Dates beyond 64-bit milliseconds give the nearest bound instead of trapping")
+    func clamps() {
+        #expect(Date(millisecondsSince1970: .max).millisecondsSince1970 == .max)
+        #expect(Date(millisecondsSince1970: .min).millisecondsSince1970 == .min)
+        #expect(Date.distantFuture.millisecondsSince1970 == 64_092_211_200_000)
+        #expect(Date(timeIntervalSince1970: .infinity).millisecondsSince1970 == .max)
+        #expect(Date(timeIntervalSince1970: .nan).millisecondsSince1970 == 0)
+        #expect(Date(millisecondsSince1970: 1_800_000_000_123).millisecondsSince1970 == 1_800_000_000_123)
     }
 }

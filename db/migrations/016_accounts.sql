@@ -9,3 +9,8 @@ UPDATE consents SET first_granted_at = granted_at;
 
 -- A user's connected apps: their refresh tokens per client.
 CREATE INDEX refresh_tokens_by_user ON refresh_tokens(user_id, client_id);
+
+-- An authorization code names the session generation it was issued under: redeeming it needs the
+-- account's generation unchanged and the client still approved, so a code issued while "Sign out
+-- everywhere" or "Disconnect" runs can never start a grant afterwards.
+ALTER TABLE authorization_codes ADD COLUMN session_generation INTEGER NOT NULL DEFAULT 0;

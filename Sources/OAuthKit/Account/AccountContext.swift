@@ -65,12 +65,12 @@ struct AccountContext {
     }
 
     private var emailCodes: EmailCodeSignIn {
-        EmailCodeSignIn(server: self.server, csrf: self.csrf, clientAddress: self.clientAddress, now: self.now)
+        EmailCodeSignIn(server: self.server, purpose: .account, csrf: self.csrf, clientAddress: self.clientAddress, now: self.now)
     }
 
     /// Sign-in step 1: a code for the address typed in.
     func requestCode(_ raw: String) async -> EndpointResponse {
-        switch await self.emailCodes.requestCode(raw, clientName: "Account page", isAccountSignIn: true) {
+        switch await self.emailCodes.requestCode(raw, clientName: "Account page") {
         case .invalidAddress:
             return self.signInPage(.email, status: .badRequest, message: "Please enter a valid e-mail address, such as ada@example.com.")
         case .limited(let wait):
@@ -108,7 +108,7 @@ struct AccountContext {
             return self.signInPage(.code, status: .internalServerError, message: "Something went wrong. Please try again.", email: email)
         case .signedIn(let account):
             let lifetime = self.configuration.accountSessionLifetime
-            let session = LoginSession(account: account, expiresAt: self.now.addingTimeInterval(lifetime))
+            let session = LoginSession(account: account, expiresAt: self.now.addingTimeInterval(lifetime), purpose: .account)
             let cookie = Cookie(
                 name: self.server.cookieName(AuthorizationServer.accountCookie),
                 value: self.server.seal(session),

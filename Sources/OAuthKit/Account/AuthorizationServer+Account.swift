@@ -40,7 +40,7 @@ extension AuthorizationServer {
             setCookies.append(Cookie(name: self.cookieName(Self.csrfCookie), value: csrf, maxAge: 3600, secure: self.configuration.secureCookies))
         }
         let sealedSession = cookies[self.cookieName(Self.accountCookie)]
-        let session = await self.activeSession(sealedSession, now: now)
+        let session = await self.activeSession(sealedSession, purpose: .account, now: now)
         let context = AccountContext(
             server: self,
             path: path,
@@ -72,7 +72,7 @@ extension AuthorizationServer {
         session: LoginSession?,
         context: AccountContext
     ) async -> EndpointResponse {
-        if let origin = request.headerFields[.origin], origin != self.configuration.issuerOrigin {
+        guard self.isSameSite(request) else {
             return context.signInPage(.email, status: .forbidden, message: "This form was sent from another site, so it was refused.")
         }
         guard let bytes = try? await body.collect(upTo: self.configuration.maxBodyBytes) else {
@@ -91,6 +91,10 @@ extension AuthorizationServer {
                 : await context.verifyCode(fields["code"] ?? "", email: fields["email"] ?? "")
         }
 
+        // Signing out clears this browser's cookies whatever state its session is in.
+        if action == "signout" {
+            return context.redirect(notice: "signed-out", cookies: self.signedOutCookies)
+        }
         // Signed in: the forms carry a token derived from the session cookie.
         guard let session, let token = context.sessionToken else {
             return context.signInPage(.email, status: .forbidden, message: "You are not signed in (or your session ended). Please sign in again.")
@@ -105,15 +109,26 @@ extension AuthorizationServer {
                     return await context.overview(session, status: .badRequest, message: "Choose the app to disconnect.")
                 }
                 try await self.endGrants(of: session.subject, clientID: clientID, forgetConsent: true)
-                self.logger.notice("An app was disconnected from the account page", metadata: ["oauth.client": "\(clientID)"])
+                self.logger.notice("An app was disconnected from the account page")
                 return context.redirect(notice: "disconnected")
-            case "signout":
-                return context.redirect(notice: "signed-out", cookies: self.signedOutCookies)
             case "signout-everywhere":
-                try await self.endGrants(of: session.subject, clientID: nil, forgetConsent: false)
+                // Sessions first: from then on no browser can start a new grant.
                 try await self.accounts.endSessions(subject: session.subject)
+                try await self.endGrants(of: session.subject, clientID: nil, forgetConsent: false)
                 return context.redirect(notice: "signed-out-everywhere", cookies: self.signedOutCookies)
             case "download":
+                if let wait = self.limiter.hit(
+                    [.init("account-export", key: session.subject, self.limits.accountExports)],
+                    now: context.now
+                ) {
+                    var page = await context.overview(
+                        session,
+                        status: .tooManyRequests,
+                        message: "You downloaded your data a moment ago. Please wait \(wait) seconds and try again."
+                    )
+                    page.headerFields[.retryAfter] = String(wait)
+                    return page
+                }
                 return try await self.download(session)
             case "delete":
                 guard EmailAddress.normalize(fields["confirm"] ?? "") == session.email else {
@@ -134,6 +149,19 @@ extension AuthorizationServer {
         }
     }
 
+    /// Whether a form POST comes from the page itself, as far as the browser says: `Sec-Fetch-Site`
+    /// when it is sent (`same-origin`, or `none` for a person's own action such as a bookmark), else
+    /// `Origin` when it names one. Browsers send `Origin: null` for the pages' own forms (the pages'
+    /// `Referrer-Policy` is `no-referrer`), so `null` and an absent header leave the decision to the
+    /// CSRF token, which every form needs anyway.
+    func isSameSite(_ request: HTTPRequest) -> Bool {
+        if let site = request.headerFields[Self.secFetchSite] { return site == "same-origin" || site == "none" }
+        guard let origin = request.headerFields[.origin], origin != "null" else { return true }
+        return origin.lowercased() == self.configuration.issuerOrigin
+    }
+
+    static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!
+
     /// Cookies that end both the account page's and the sign-in pages' session in this browser.
     private var signedOutCookies: [Cookie] {
         [Self.accountCookie, Self.sessionCookie].map {
@@ -143,9 +171,15 @@ extension AuthorizationServer {
 
     /// Revokes the person's grants for one client (or all), and refuses their access tokens at once.
     func endGrants(of subject: String, clientID: String?, forgetConsent: Bool) async throws {
+        let families = try await self.grants.revokeGrants(
+            subject: subject,
+            clientID: clientID,
+            forgetConsent: forgetConsent,
+            at: self.environment.now()
+        )
+        // Counted from after the revocation, so that a token refreshed just before it is covered.
         let now = self.environment.now()
-        let families = try await self.grants.revokeGrants(subject: subject, clientID: clientID, forgetConsent: forgetConsent, at: now)
-        let until = now.addingTimeInterval(self.configuration.accessTokenLifetime)
+        let until = now.addingTimeInterval(self.configuration.accessTokenLifetime + 1)
         for family in families {
             try await self.keys.revokeGrant(id: family, expiresAt: until)
             self.authority.revokeGrant(id: family, until: until, now: now)
@@ -211,7 +245,10 @@ extension AuthorizationServer {
 }
 
 /// The file "Download my data" saves.
-private struct AccountExport: Encodable {
+struct AccountExport: Encodable {
+    /// The keys of the file itself, which the host's data cannot take.
+    static let reservedKeys: Set<String> = ["exportedAt", "server", "account", "connectedApps"]
+
     struct AccountFacts: Encodable {
         var email: String
         var createdAt: Date
@@ -242,7 +279,7 @@ private struct AccountExport: Encodable {
     }
 }
 
-private struct ExportedApp: Encodable {
+struct ExportedApp: Encodable {
     var clientId: String
     var name: String?
     var redirectUris: [String]

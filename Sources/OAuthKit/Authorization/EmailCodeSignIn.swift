@@ -6,13 +6,17 @@ import Logging
 /// rate limits, codes stored as keyed hashes and bound to the browser's flow, counted tries.
 struct EmailCodeSignIn {
     let server: AuthorizationServer
+    /// What the code signs in to: a code asked for by one never works for the other.
+    let purpose: LoginSession.Purpose
     /// The browser's flow (CSRF) cookie, which codes are bound to.
     let csrf: String
     let clientAddress: String
     let now: Date
 
-    /// The sign-in flow of this browser: a keyed hash of its flow cookie.
-    var flowID: String { self.server.authority.keyedHash("flow|" + self.csrf) }
+    /// The sign-in flow of this browser for this purpose: a keyed hash of its flow cookie.
+    var flowID: String {
+        self.server.authority.keyedHash((self.purpose == .account ? "account-flow|" : "flow|") + self.csrf)
+    }
 
     /// What became of a request for a code.
     enum Requested {
@@ -24,7 +28,7 @@ struct EmailCodeSignIn {
     }
 
     /// Makes a code for the address typed in, stores its hash and delivers it.
-    func requestCode(_ raw: String, clientName: String, isAccountSignIn: Bool = false) async -> Requested {
+    func requestCode(_ raw: String, clientName: String) async -> Requested {
         guard let email = EmailAddress.normalize(raw) else { return .invalidAddress }
         let limits = self.server.limits
         if let wait = self.server.limiter.hit(
@@ -53,7 +57,7 @@ struct EmailCodeSignIn {
                     clientName: clientName,
                     serverHost: self.server.configuration.issuerHost,
                     expiresAt: loginCode.expiresAt,
-                    isAccountSignIn: isAccountSignIn
+                    isAccountSignIn: self.purpose == .account
                 )
             )
         } catch {
@@ -124,18 +128,29 @@ struct EmailCodeSignIn {
 
 /// A browser's sign-in, kept in a sealed cookie: the authorization flow's and the account page's.
 struct LoginSession: Codable {
+    /// What a session (or a login code) is for: one never stands in for the other.
+    enum Purpose: String, Codable {
+        /// The authorization pages: approving apps (7 days).
+        case signIn = "sign-in"
+        /// The account page, which can disconnect apps and delete the account (an hour).
+        case account
+    }
+
     var subject: String
     var email: String
     var expiresAt: Int64
     /// The account's session generation when the session began; "Sign out everywhere" raises
     /// the account's, which ends this session. Absent in sessions sealed before generations existed.
     var generation: Int?
+    /// Absent in sessions sealed before purposes existed, which were all sign-in sessions.
+    var purpose: Purpose?
 
-    init(account: Account, expiresAt: Date) {
+    init(account: Account, expiresAt: Date, purpose: Purpose) {
         self.subject = account.subject
         self.email = account.email
         self.expiresAt = Int64(expiresAt.timeIntervalSince1970)
         self.generation = account.sessionGeneration
+        self.purpose = purpose
     }
 }
 
@@ -146,11 +161,12 @@ extension AuthorizationServer {
         self.authority.seal(String(decoding: (try? JSONEncoder().encode(session)) ?? Data(), as: UTF8.self))
     }
 
-    /// The session in a cookie value, if it is intact, unexpired, and its account still exists
-    /// and has not signed out everywhere since.
-    func activeSession(_ value: String?, now: Date) async -> LoginSession? {
+    /// The session in a cookie value, if it is intact, unexpired, for `purpose`, and its account
+    /// still exists and has not signed out everywhere since.
+    func activeSession(_ value: String?, purpose: LoginSession.Purpose, now: Date) async -> LoginSession? {
         guard let value, let text = self.authority.unseal(value),
             let session = try? JSONDecoder().decode(LoginSession.self, from: Data(text.utf8)),
+            session.purpose ?? .signIn == purpose,
             Double(session.expiresAt) > now.timeIntervalSince1970
         else { return nil }
         do {

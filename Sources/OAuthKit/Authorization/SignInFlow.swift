@@ -50,7 +50,7 @@ struct SignInFlow {
     }
 
     /// E-mail codes for this browser's flow.
-    var emailCodes: EmailCodeSignIn { EmailCodeSignIn(server: self.server, csrf: self.csrf, clientAddress: self.clientAddress, now: self.now) }
+    var emailCodes: EmailCodeSignIn { EmailCodeSignIn(server: self.server, purpose: .signIn, csrf: self.csrf, clientAddress: self.clientAddress, now: self.now) }
 
     /// Step 1: an e-mail address arrives; a code is made, stored as a hash and delivered.
     func submitEmail(_ raw: String) async -> AuthorizeOutcome {
@@ -91,7 +91,11 @@ struct SignInFlow {
         case .failed(let email):
             return self.page(.code, status: .internalServerError, message: "Something went wrong. Please try again.", email: email)
         case .signedIn(let account):
-            let session = LoginSession(account: account, expiresAt: self.now.addingTimeInterval(self.configuration.loginSessionLifetime))
+            let session = LoginSession(
+                account: account,
+                expiresAt: self.now.addingTimeInterval(self.configuration.loginSessionLifetime),
+                purpose: .signIn
+            )
             let cookie = Cookie(
                 name: self.server.cookieName(AuthorizationServer.sessionCookie),
                 value: self.server.seal(session),
@@ -110,7 +114,7 @@ struct SignInFlow {
     func consentOrCode(session: LoginSession) async -> AuthorizeOutcome {
         do {
             if try await self.server.grants.hasConsent(subject: session.subject, clientID: self.client.id, scopes: self.scopes.map(\.rawValue)) {
-                return try await self.issueCode(subject: session.subject)
+                return try await self.issueCode(for: session)
             }
         } catch {
             self.server.logger.error("Consent lookup failed: \(error)")
@@ -137,25 +141,27 @@ struct SignInFlow {
                 scopes: self.scopes.map(\.rawValue),
                 at: self.now
             )
-            return try await self.issueCode(subject: session.subject)
+            return try await self.issueCode(for: session)
         } catch {
             self.server.logger.error("Approval failed: \(error)")
             return self.page(.consent, status: .internalServerError, message: "Something went wrong. Please try again.", email: session.email)
         }
     }
 
-    private func issueCode(subject: String) async throws -> AuthorizeOutcome {
+    /// A code for the signed-in person, bound to the session generation it was issued under.
+    private func issueCode(for session: LoginSession) async throws -> AuthorizeOutcome {
         let code = "ac1_" + self.server.environment.randomToken()
         try await self.server.grants.insertCode(
             AuthorizationCode(
                 codeHash: sha256Hex(code),
                 clientID: self.client.id,
-                subject: subject,
+                subject: session.subject,
                 redirectURI: self.redirectURI,
                 codeChallenge: self.request.codeChallenge ?? "",
                 resource: self.configuration.resource,
                 scopes: self.scopes.map(\.rawValue),
-                expiresAt: self.now.addingTimeInterval(self.configuration.authorizationCodeLifetime)
+                expiresAt: self.now.addingTimeInterval(self.configuration.authorizationCodeLifetime),
+                sessionGeneration: session.generation ?? 0
             )
         )
         return .redirect(self.server.redirect(self.redirectURI, ["code": code], state: self.request.state), cookies: [])

@@ -127,6 +127,8 @@ public struct AuthorizationCode: Hashable, Sendable {
     public var expiresAt: Date
     /// The refresh-token family issued when the code was redeemed; `nil` while unused.
     public var familyID: String?
+    /// The account's session generation when the code was issued (see ``Account/sessionGeneration``).
+    public var sessionGeneration: Int
 
     /// Makes an unused code; `familyID` is set by the store when the code is redeemed.
     public init(
@@ -138,7 +140,8 @@ public struct AuthorizationCode: Hashable, Sendable {
         resource: String,
         scopes: [String],
         expiresAt: Date,
-        familyID: String? = nil
+        familyID: String? = nil,
+        sessionGeneration: Int = 0
     ) {
         self.codeHash = codeHash
         self.clientID = clientID
@@ -149,6 +152,7 @@ public struct AuthorizationCode: Hashable, Sendable {
         self.scopes = scopes
         self.expiresAt = expiresAt
         self.familyID = familyID
+        self.sessionGeneration = sessionGeneration
     }
 }
 
@@ -230,8 +234,9 @@ public protocol GrantStore: Sendable {
     func insertCode(_ code: AuthorizationCode) async throws
     /// The code with the SHA-256 `hash`, used or not (a used one has a `familyID`), or `nil` when there is none.
     func code(hash: String) async throws -> AuthorizationCode?
-    /// In one transaction: marks the code used, if it was unused, and stores `refreshToken`.
-    /// - Returns: whether the code was unused.
+    /// In one transaction: marks the code used, if it was unused, its client is still approved by
+    /// its subject and the subject's session generation is still the code's, and stores `refreshToken`.
+    /// - Returns: whether the code was redeemed.
     func redeemCode(hash: String, at date: Date, refreshToken: RefreshToken) async throws -> Bool
 
     /// Whether the user has already approved every scope in `scopes` for the client, so that the consent page can be skipped.

@@ -164,6 +164,8 @@ public struct RateLimits: Sendable {
     public var metadataFetches: [RateLimiter.Window]
     /// Revocation requests per client address.
     public var revocation: [RateLimiter.Window]
+    /// "Download my data" per account: each one reads everything the person keeps.
+    public var accountExports: [RateLimiter.Window]
 
     /// Makes the limits; each defaults to ``layers(_:_:_:_:)`` with the counts in the signature.
     public init(
@@ -174,7 +176,8 @@ public struct RateLimits: Sendable {
         registration: [RateLimiter.Window] = Self.layers(10, 50, 100, 500),
         token: [RateLimiter.Window] = Self.layers(60, 300, 600, 5_000),
         metadataFetches: [RateLimiter.Window] = Self.layers(10, 30, 60, 300),
-        revocation: [RateLimiter.Window] = Self.layers(60, 300, 600, 5_000)
+        revocation: [RateLimiter.Window] = Self.layers(60, 300, 600, 5_000),
+        accountExports: [RateLimiter.Window] = Self.layers(2, 5, 10, 30)
     ) {
         self.emailPerAddressAndClient = emailPerAddressAndClient
         self.emailPerAddress = emailPerAddress
@@ -184,6 +187,7 @@ public struct RateLimits: Sendable {
         self.token = token
         self.metadataFetches = metadataFetches
         self.revocation = revocation
+        self.accountExports = accountExports
     }
 
     /// How many times a client's own limit its /48 site may use altogether.

@@ -145,7 +145,7 @@ extension AuthorizationServer {
             formAction: path,
             now: now
         )
-        let session = await self.activeSession(cookies[self.cookieName(Self.sessionCookie)], now: now)
+        let session = await self.activeSession(cookies[self.cookieName(Self.sessionCookie)], purpose: .signIn, now: now)
 
         var outcome: AuthorizeOutcome
         if isPost {

@@ -81,6 +81,11 @@ public struct AuthorizationServer: Sendable {
         logger: Logger = Logger(label: "oauth")
     ) async throws -> AuthorizationServer {
         try configuration.validate()
+        if let key = accountData?.exportKey, key.isEmpty || AccountExport.reservedKeys.contains(key) {
+            throw OAuthConfigurationError(
+                "the account data's exportKey '\(key)' must be a name of its own, not one of \(AccountExport.reservedKeys.sorted())"
+            )
+        }
         let now = environment.now()
         let ring: [SigningKey]
         if configuredKeys.isEmpty {

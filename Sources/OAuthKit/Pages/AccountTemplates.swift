@@ -87,7 +87,7 @@ extension PageTemplates {
         <input type="hidden" name="action" value="disconnect">
         <input type="hidden" name="client_id" value="{{{clientID}}}">
         \(accountCSRF)
-        <button type="submit" class="secondary">Disconnect</button>
+        <button type="submit" class="secondary" aria-label="Disconnect {{{name}}}">Disconnect</button>
         </form>
         </article>
         {{/apps}}

@@ -130,7 +130,10 @@ public final class InMemoryOAuthStore: OAuthStore {
 
     public func redeemCode(hash: String, at date: Date, refreshToken: RefreshToken) async throws -> Bool {
         self.state.withLock { state in
-            guard var entry = state.codes[hash], !entry.used else { return false }
+            guard var entry = state.codes[hash], !entry.used,
+                state.consents[entry.code.subject]?[entry.code.clientID] != nil,
+                state.accounts[entry.code.subject]?.sessionGeneration == entry.code.sessionGeneration
+            else { return false }
             entry.used = true
             entry.code.familyID = refreshToken.familyID
             state.codes[hash] = entry
@@ -174,7 +177,8 @@ public final class InMemoryOAuthStore: OAuthStore {
         self.state.withLock { state in
             let matches = { (owner: String, client: String) in owner == subject && (clientID == nil || client == clientID) }
             var families: Set<String> = []
-            for (hash, var token) in state.refreshTokens where matches(token.subject, token.clientID) && token.expiresAt > date {
+            // Every family, expired or not: an access token may outlive its refresh token.
+            for (hash, var token) in state.refreshTokens where matches(token.subject, token.clientID) {
                 families.insert(token.familyID)
                 if token.revokedAt == nil {
                     token.revokedAt = date
