@@ -71,41 +71,27 @@ struct AccountContext {
     /// Sign-in step 1: a code for the address typed in.
     func requestCode(_ raw: String) async -> EndpointResponse {
         switch await self.emailCodes.requestCode(raw, clientName: "Account page") {
-        case .invalidAddress:
-            return self.signInPage(.email, status: .badRequest, message: "Please enter a valid e-mail address, such as ada@example.com.")
-        case .limited(let wait):
-            return self.signInPage(
-                .email,
-                status: .tooManyRequests,
-                message: "Too many codes were requested. Please wait \(wait) seconds and try again.",
-                retryAfter: wait
-            )
-        case .failed:
-            return self.signInPage(.email, status: .internalServerError, message: "The code could not be sent. Please try again in a moment.")
-        case .sent(let email, let code):
-            return self.signInPage(.code, email: email, demoCode: self.configuration.demoMode ? code : nil)
+        case .problem(let problem): return self.page(problem)
+        case .sent(let email, let code): return self.signInPage(.code, email: email, demoCode: self.configuration.demoMode ? code : nil)
         }
+    }
+
+    /// The sign-in page that reports `problem`.
+    private func page(_ problem: SignInProblem) -> EndpointResponse {
+        self.signInPage(
+            problem.step == .email ? .email : .code,
+            status: problem.status,
+            message: problem.message,
+            email: problem.email,
+            retryAfter: problem.retryAfter
+        )
     }
 
     /// Sign-in step 2: a right code sets the account session cookie and shows the page.
     func verifyCode(_ typed: String, email raw: String) async -> EndpointResponse {
         switch await self.emailCodes.verify(typed, email: raw) {
-        case .invalidAddress:
-            return self.signInPage(.email, status: .badRequest, message: "Please enter your e-mail address again.")
-        case .limited(let wait, let email):
-            return self.signInPage(
-                .code,
-                status: .tooManyRequests,
-                message: "Too many attempts. Please wait \(wait) seconds and try again.",
-                email: email,
-                retryAfter: wait
-            )
-        case .noCode(let message, let email):
-            return self.signInPage(.email, status: .badRequest, message: message, email: email)
-        case .wrong(let left, let email):
-            return self.signInPage(.code, status: .badRequest, message: "That code is not right. \(left) \(left == 1 ? "try" : "tries") left.", email: email)
-        case .failed(let email):
-            return self.signInPage(.code, status: .internalServerError, message: "Something went wrong. Please try again.", email: email)
+        case .problem(let problem):
+            return self.page(problem)
         case .signedIn(let account):
             let lifetime = self.configuration.accountSessionLifetime
             let session = LoginSession(account: account, expiresAt: self.now.addingTimeInterval(lifetime), purpose: .account)

@@ -31,14 +31,8 @@ extension AuthorizationServer {
     ) async -> EndpointResponse {
         let now = self.environment.now()
         let cookies = Self.cookies(request.headerFields[.cookie])
-        var setCookies: [Cookie] = []
-        let csrf: String
-        if let existing = cookies[self.cookieName(Self.csrfCookie)], existing.utf8.count >= 32 {
-            csrf = existing
-        } else {
-            csrf = self.environment.randomToken()
-            setCookies.append(Cookie(name: self.cookieName(Self.csrfCookie), value: csrf, maxAge: 3600, secure: self.configuration.secureCookies))
-        }
+        let (csrf, flowCookie) = self.flowCookie(cookies)
+        let setCookies = flowCookie.map { [$0] } ?? []
         let sealedSession = cookies[self.cookieName(Self.accountCookie)]
         let session = await self.activeSession(sealedSession, purpose: .account, now: now)
         let context = AccountContext(

@@ -1,5 +1,6 @@
 import EndpointCore
 import Foundation
+import HTTPTypes
 import Logging
 
 /// Signing in with a code sent by e-mail, shared by the authorization flow and the account page:
@@ -22,14 +23,14 @@ struct EmailCodeSignIn {
     enum Requested {
         /// The code was stored and handed to the delivery; `code` is for demo mode's page.
         case sent(email: String, code: String)
-        case invalidAddress
-        case limited(wait: Int)
-        case failed
+        case problem(SignInProblem)
     }
 
     /// Makes a code for the address typed in, stores its hash and delivers it.
     func requestCode(_ raw: String, clientName: String) async -> Requested {
-        guard let email = EmailAddress.normalize(raw) else { return .invalidAddress }
+        guard let email = EmailAddress.normalize(raw) else {
+            return .problem(.init(.email, .badRequest, "Please enter a valid e-mail address, such as ada@example.com."))
+        }
         let limits = self.server.limits
         if let wait = self.server.limiter.hit(
             [
@@ -38,7 +39,7 @@ struct EmailCodeSignIn {
             ] + RateLimits.perClient("email-client", clientAddress: self.clientAddress, limits.emailPerClient),
             now: self.now
         ) {
-            return .limited(wait: wait)
+            return .problem(.init(.email, .tooManyRequests, "Too many codes were requested. Please wait \(wait) seconds and try again.", retryAfter: wait))
         }
         let code = LoginCodes.make(randomBytes: self.server.environment.randomBytes(LoginCodes.length))
         let loginCode = LoginCode(
@@ -62,7 +63,7 @@ struct EmailCodeSignIn {
             )
         } catch {
             self.server.logger.error("Login code could not be stored or delivered: \(error)")
-            return .failed
+            return .problem(.init(.email, .internalServerError, "The code could not be sent. Please try again in a moment."))
         }
         return .sent(email: email, code: code)
     }
@@ -71,26 +72,24 @@ struct EmailCodeSignIn {
     enum Verified {
         /// The code was right: the person behind `account` is signed in.
         case signedIn(Account)
-        case invalidAddress
-        case limited(wait: Int, email: String)
-        /// A wrong code, with the tries left.
-        case wrong(left: Int, email: String)
-        /// No code to try any more (expired, used, or its tries used up); ask for a new one.
-        case noCode(message: String, email: String)
-        case failed(email: String)
+        case problem(SignInProblem)
     }
 
     /// Checks a typed code. Each try is counted before it is compared, in one conditional update,
     /// so parallel tries can never exceed the limit; and only the flow that asked for the code can
     /// try it. A right code creates the account on first sign-in.
     func verify(_ typed: String, email raw: String) async -> Verified {
-        guard let email = EmailAddress.normalize(raw) else { return .invalidAddress }
+        guard let email = EmailAddress.normalize(raw) else {
+            return .problem(.init(.email, .badRequest, "Please enter your e-mail address again."))
+        }
         if let wait = self.server.limiter.hit(
             RateLimits.perClient("code", clientAddress: self.clientAddress, self.server.limits.codeAttempts),
             now: self.now
         ) {
-            return .limited(wait: wait, email: email)
+            return .problem(.init(.code, .tooManyRequests, "Too many attempts. Please wait \(wait) seconds and try again.", email: email, retryAfter: wait))
         }
+        /// No code to try any more: back to the e-mail step to ask for a new one.
+        func askAgain(_ message: String) -> Verified { .problem(.init(.email, .badRequest, message, email: email)) }
         let maxAttempts = self.server.configuration.loginCodeAttempts
         do {
             guard
@@ -101,28 +100,50 @@ struct EmailCodeSignIn {
                     maxAttempts: maxAttempts
                 )
             else {
-                return .noCode(message: "That code has expired or was used up. Please ask for a new one.", email: email)
+                return askAgain("That code has expired or was used up. Please ask for a new one.")
             }
             let code = LoginCodes.normalize(typed)
             guard code.count == LoginCodes.length, constantTimeEqual(self.server.authority.keyedHash(email + "|" + code), stored.codeHash) else {
                 let left = maxAttempts - stored.attempts
                 if left <= 0 {
                     _ = try await self.server.loginCodes.deleteLoginCode(id: stored.id)
-                    return .noCode(message: "Too many wrong codes. Please ask for a new one.", email: email)
+                    return askAgain("Too many wrong codes. Please ask for a new one.")
                 }
-                return .wrong(left: left, email: email)
+                return .problem(.init(.code, .badRequest, "That code is not right. \(left) \(left == 1 ? "try" : "tries") left.", email: email))
             }
             // Only one of several parallel right tries consumes the code.
             guard try await self.server.loginCodes.deleteLoginCode(id: stored.id) else {
-                return .noCode(message: "That code was already used. Please ask for a new one.", email: email)
+                return askAgain("That code was already used. Please ask for a new one.")
             }
             let subject = try await self.server.accounts.findOrCreateUser(email: email, at: self.now)
-            guard let account = try await self.server.accounts.account(subject: subject) else { return .failed(email: email) }
-            return .signedIn(account)
+            if let account = try await self.server.accounts.account(subject: subject) { return .signedIn(account) }
+            self.server.logger.error("Login failed: the account just signed in to is missing")
         } catch {
             self.server.logger.error("Login failed: \(error)")
-            return .failed(email: email)
         }
+        return .problem(.init(.code, .internalServerError, "Something went wrong. Please try again.", email: email))
+    }
+}
+
+/// A sign-in step that did not go through, the same on every page that signs people in: which
+/// step to show again, with what status and message.
+struct SignInProblem {
+    enum Step { case email, code }
+
+    var step: Step
+    var status: HTTPResponse.Status
+    var message: String
+    /// The address to fill in again, when it was valid.
+    var email: String?
+    /// Seconds to wait, for a rate limit.
+    var retryAfter: Int?
+
+    init(_ step: Step, _ status: HTTPResponse.Status, _ message: String, email: String? = nil, retryAfter: Int? = nil) {
+        self.step = step
+        self.status = status
+        self.message = message
+        self.email = email
+        self.retryAfter = retryAfter
     }
 }
 
@@ -178,6 +199,14 @@ extension AuthorizationServer {
             self.logger.error("Session lookup failed: \(error)")
             return nil
         }
+    }
+
+    /// The browser's flow cookie, which the sign-in forms carry as their CSRF token and login codes
+    /// are bound to, and the `Set-Cookie` to send when the browser had none (or a malformed one).
+    func flowCookie(_ cookies: [String: String]) -> (csrf: String, set: Cookie?) {
+        if let existing = cookies[self.cookieName(Self.csrfCookie)], existing.utf8.count >= 32 { return (existing, nil) }
+        let csrf = self.environment.randomToken()
+        return (csrf, Cookie(name: self.cookieName(Self.csrfCookie), value: csrf, maxAge: 3600, secure: self.configuration.secureCookies))
     }
 
     /// The cookies of a `Cookie` header by name; the first of a repeated name counts.

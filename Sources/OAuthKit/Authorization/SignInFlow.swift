@@ -55,41 +55,27 @@ struct SignInFlow {
     /// Step 1: an e-mail address arrives; a code is made, stored as a hash and delivered.
     func submitEmail(_ raw: String) async -> AuthorizeOutcome {
         switch await self.emailCodes.requestCode(raw, clientName: self.client.name) {
-        case .invalidAddress:
-            return self.page(.email, status: .badRequest, message: "Please enter a valid e-mail address, such as ada@example.com.")
-        case .limited(let wait):
-            return self.page(
-                .email,
-                status: .tooManyRequests,
-                message: "Too many codes were requested. Please wait \(wait) seconds and try again.",
-                retryAfter: wait
-            )
-        case .failed:
-            return self.page(.email, status: .internalServerError, message: "The code could not be sent. Please try again in a moment.")
-        case .sent(let email, let code):
-            return self.page(.code, email: email, demoCode: self.configuration.demoMode ? code : nil)
+        case .problem(let problem): return self.page(problem)
+        case .sent(let email, let code): return self.page(.code, email: email, demoCode: self.configuration.demoMode ? code : nil)
         }
+    }
+
+    /// The page that reports `problem`.
+    private func page(_ problem: SignInProblem) -> AuthorizeOutcome {
+        self.page(
+            problem.step == .email ? .email : .code,
+            status: problem.status,
+            message: problem.message,
+            email: problem.email,
+            retryAfter: problem.retryAfter
+        )
     }
 
     /// Step 2: the code arrives; a right one logs the person in (creating the user on first login).
     func submitCode(_ typed: String, email raw: String) async -> AuthorizeOutcome {
         switch await self.emailCodes.verify(typed, email: raw) {
-        case .invalidAddress:
-            return self.page(.email, status: .badRequest, message: "Please enter your e-mail address again.")
-        case .limited(let wait, let email):
-            return self.page(
-                .code,
-                status: .tooManyRequests,
-                message: "Too many attempts. Please wait \(wait) seconds and try again.",
-                email: email,
-                retryAfter: wait
-            )
-        case .noCode(let message, let email):
-            return self.page(.email, status: .badRequest, message: message, email: email)
-        case .wrong(let left, let email):
-            return self.page(.code, status: .badRequest, message: "That code is not right. \(left) \(left == 1 ? "try" : "tries") left.", email: email)
-        case .failed(let email):
-            return self.page(.code, status: .internalServerError, message: "Something went wrong. Please try again.", email: email)
+        case .problem(let problem):
+            return self.page(problem)
         case .signedIn(let account):
             let session = LoginSession(
                 account: account,

@@ -126,14 +126,8 @@ extension AuthorizationServer {
         if scopes.isEmpty { scopes = self.configuration.defaultScopes ?? self.configuration.supportedScopes }
 
         // 3. The browser: CSRF cookie and login.
-        var setCookies: [Cookie] = []
-        let csrf: String
-        if let existing = cookies[self.cookieName(Self.csrfCookie)], existing.utf8.count >= 32 {
-            csrf = existing
-        } else {
-            csrf = self.environment.randomToken()
-            setCookies.append(Cookie(name: self.cookieName(Self.csrfCookie), value: csrf, maxAge: 3600, secure: self.configuration.secureCookies))
-        }
+        let (csrf, flowCookie) = self.flowCookie(cookies)
+        var setCookies = flowCookie.map { [$0] } ?? []
         let flow = SignInFlow(
             server: self,
             request: request,

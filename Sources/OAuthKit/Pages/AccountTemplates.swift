@@ -4,10 +4,6 @@ extension PageTemplates {
     /// What every form of the account page sends back.
     private static let accountCSRF = #"<input type="hidden" name="csrf" value="{{{csrf}}}">"#
 
-    private static let demoBanner = """
-        {{#demoWarning}}<p class="message" role="alert" id="demo-warning">Demo mode: this server shows sign-in codes on the page, so anyone can sign in with any e-mail address. Keep nothing private here.</p>{{/demoWarning}}
-        """
-
     private static let notices = """
         {{#notice}}<p class="notice" role="status" id="notice">{{{notice}}}</p>{{/notice}}
         {{#message}}<p class="message" role="alert">{{{message}}}</p>{{/message}}
@@ -38,15 +34,13 @@ extension PageTemplates {
         <section class="card">
         \(demoBanner)
         <h1>Enter your code</h1>
-        {{^demoCode}}<p>We sent a 5-character code to <b>{{{email}}}</b>. Check your e-mail; the code is valid for {{{codeMinutes}}} minutes.</p>{{/demoCode}}
-        {{#demoCode}}<p class="demo">Demo mode: no e-mail is sent. The code for <b>{{{email}}}</b> is <span id="demo-code">{{{demoCode}}}</span>, valid for {{{codeMinutes}}} minutes.</p>{{/demoCode}}
+        \(codeIntro)
         \(notices)
         <form method="post" action="{{{formAction}}}">
         <input type="hidden" name="action" value="code">
         <input type="hidden" name="email" value="{{{email}}}">
         \(accountCSRF)
-        <label for="code">Code</label>
-        <input type="text" class="code" id="code" name="code" autocomplete="one-time-code" autocapitalize="characters" spellcheck="false" maxlength="12" required autofocus>
+        \(codeField)
         <button type="submit">Sign in</button>
         </form>
         <form method="post" action="{{{formAction}}}">

@@ -77,6 +77,23 @@ package enum PageTemplates {
         </html>
         """
 
+    /// The warning that demo mode is on at an address others can reach.
+    static let demoBanner = """
+        {{#demoWarning}}<p class="message" role="alert" id="demo-warning">Demo mode: this server shows sign-in codes on the page, so anyone can sign in with any e-mail address. Keep nothing private here.</p>{{/demoWarning}}
+        """
+
+    /// What the code step says: where the code went, or (demo mode) the code itself.
+    static let codeIntro = """
+        {{^demoCode}}<p>We sent a 5-character code to <b>{{{email}}}</b>. Check your e-mail; the code is valid for {{{codeMinutes}}} minutes.</p>{{/demoCode}}
+        {{#demoCode}}<p class="demo">Demo mode: no e-mail is sent. The code for <b>{{{email}}}</b> is <span id="demo-code">{{{demoCode}}}</span>, valid for {{{codeMinutes}}} minutes.</p>{{/demoCode}}
+        """
+
+    /// The code input of the code step.
+    static let codeField = """
+        <label for="code">Code</label>
+        <input type="text" class="code" id="code" name="code" autocomplete="one-time-code" autocapitalize="characters" spellcheck="false" maxlength="12" required autofocus>
+        """
+
     /// The hidden fields every login form repeats: the CSRF token and the authorization request.
     private static let hidden = """
         <input type="hidden" name="csrf" value="{{{csrf}}}">
@@ -88,7 +105,7 @@ package enum PageTemplates {
     static let email = """
         {{<layout}}{{$body}}
         <section class="card">
-        {{#demoWarning}}<p class="message" role="alert" id="demo-warning">Demo mode: this server shows sign-in codes on the page, so anyone can sign in with any e-mail address. Keep nothing private here.</p>{{/demoWarning}}
+        \(demoBanner)
         <h1>Sign in</h1>
         <p><b>{{{clientName}}}</b> wants to use <b>{{{resourceName}}}</b>. Sign in with your e-mail address; we will send you a code.</p>
         {{#message}}<p class="message" role="alert">{{{message}}}</p>{{/message}}
@@ -107,17 +124,15 @@ package enum PageTemplates {
     static let code = """
         {{<layout}}{{$body}}
         <section class="card">
-        {{#demoWarning}}<p class="message" role="alert" id="demo-warning">Demo mode: this server shows sign-in codes on the page, so anyone can sign in with any e-mail address. Keep nothing private here.</p>{{/demoWarning}}
+        \(demoBanner)
         <h1>Enter your code</h1>
-        {{^demoCode}}<p>We sent a 5-character code to <b>{{{email}}}</b>. Check your e-mail; the code is valid for {{{codeMinutes}}} minutes.</p>{{/demoCode}}
-        {{#demoCode}}<p class="demo">Demo mode: no e-mail is sent. The code for <b>{{{email}}}</b> is <span id="demo-code">{{{demoCode}}}</span>, valid for {{{codeMinutes}}} minutes.</p>{{/demoCode}}
+        \(codeIntro)
         {{#message}}<p class="message" role="alert">{{{message}}}</p>{{/message}}
         <form method="post" action="{{{formAction}}}">
         <input type="hidden" name="step" value="code">
         <input type="hidden" name="email" value="{{{email}}}">
         \(hidden)
-        <label for="code">Code</label>
-        <input type="text" class="code" id="code" name="code" autocomplete="one-time-code" autocapitalize="characters" spellcheck="false" maxlength="12" required autofocus>
+        \(codeField)
         <button type="submit">Sign in</button>
         </form>
         <form method="post" action="{{{formAction}}}">
@@ -134,7 +149,7 @@ package enum PageTemplates {
     static let consent = """
         {{<layout}}{{$body}}
         <section class="card">
-        {{#demoWarning}}<p class="message" role="alert" id="demo-warning">Demo mode: this server shows sign-in codes on the page, so anyone can sign in with any e-mail address. Keep nothing private here.</p>{{/demoWarning}}
+        \(demoBanner)
         <h1>Allow access?</h1>
         <p><b>{{{clientName}}}</b> wants to:</p>
         <ul class="scopes">{{#scopes}}<li>{{{.}}}</li>{{/scopes}}</ul>
