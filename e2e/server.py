@@ -89,10 +89,11 @@ class Answer:
 class Http:
     """A tiny cookie-keeping HTTP client that never follows redirects."""
 
-    def __init__(self, base: str):
+    def __init__(self, base: str, context=None):
         self.base = base
         self.cookies = urllib.request.HTTPCookieProcessor()
-        self.opener = urllib.request.build_opener(self.cookies, NoRedirect)
+        handlers = [self.cookies, NoRedirect] + ([urllib.request.HTTPSHandler(context=context)] if context else [])
+        self.opener = urllib.request.build_opener(*handlers)
 
     def request(self, method, path, body=None, headers=None) -> Answer:
         url = path if path.startswith("http") else self.base + path
@@ -157,10 +158,11 @@ class OAuthSession:
     client_id: str = ""
     access_token: str = ""
     refresh_token: str = ""
+    context: object = None  # an ssl.SSLContext for an https server with its own authority
     http: Http = field(init=False)
 
     def __post_init__(self):
-        self.http = Http(self.server_base)
+        self.http = Http(self.server_base, self.context)
         registration = self.http.json_post("/oauth/register", {"client_name": "e2e", "redirect_uris": [self.redirect_uri]})
         assert registration.status == 201, registration.body
         self.client_id = registration.json()["client_id"]

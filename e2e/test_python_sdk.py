@@ -36,7 +36,9 @@ def sdk_client(server, email: str, mode: str, code_for=None):
     """An SDK client that signs `email` in through the HTML forms when the server asks."""
     storage = MemoryStorage()
     result = {}
-    browser = Http(server.base)
+    # A server behind a TLS proxy carries the context that trusts the proxy's certificate authority.
+    context = getattr(server, "ssl_context", None)
+    browser = Http(server.base, context)
 
     async def redirect_handler(url: str):
         parsed = urllib.parse.urlparse(url)
@@ -60,7 +62,7 @@ def sdk_client(server, email: str, mode: str, code_for=None):
         redirect_handler=redirect_handler,
         callback_handler=callback_handler,
     )
-    http = httpx2.AsyncClient(auth=provider, timeout=30)
+    http = httpx2.AsyncClient(auth=provider, timeout=30, verify=context or True)
     return http, Client(streamable_http_client(server.mcp_url, http_client=http), mode=mode), storage
 
 

@@ -5,7 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/install-system-packages.sh chromium chromium-driver msmtp openssl || exit 1
+scripts/install-system-packages.sh chromium chromium-driver msmtp openssl caddy nginx libnss3-tools || exit 1
 
 venv=.venv-e2e
 stamp="$venv/requirements.sha"

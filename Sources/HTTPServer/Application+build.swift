@@ -109,9 +109,10 @@ func buildRouter(
     logger: Logger = Logger(label: "todo-server")
 ) async throws -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    let clientAddresses = ClientAddressResolver(trustedProxies: Set(configuration.trustedProxies))
     router.addMiddleware {
         RequestIDMiddleware()
-        RequestLogMiddleware(level: .info)
+        RequestLogMiddleware(level: .info) { clientAddresses.address(of: $0, context: $1) }
     }
     HealthController(database: database).addRoutes(to: router)
 
@@ -140,7 +141,6 @@ func buildRouter(
         environment: OAuthEnvironment(now: dependencies.now, randomBytes: dependencies.randomBytes),
         logger: logger
     )
-    let clientAddresses = ClientAddressResolver(trustedProxies: Set(configuration.trustedProxies))
     router.mount(authorizationServer, clientAddress: { clientAddresses.address(of: $0, context: $1) })
 
     let todos = TodoService(

@@ -1,3 +1,4 @@
+import EndpointCore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -67,6 +68,24 @@ struct RequestLogTests {
             #expect(text.contains("response_type=code"), "harmless parameters stay readable")
             #expect(text.contains("GET /health?"))
             #expect(text.contains(try #require(requestID)), "the line carries the request id")
+        }
+    }
+
+    @Test("The line names the client's address: behind a trusted proxy the forwarded one, else the peer's")
+    func clientAddress() async throws {
+        for (trusted, expected) in [(["127.0.0.1"], "203.0.113.7"), ([], "127.0.0.1")] {
+            var fixture = try OAuthFixture()
+            fixture.configuration.trustedProxies = trusted
+            let log = CapturedLog()
+            let app = try await buildApplication(
+                fixture.configuration,
+                dependencies: AppDependencies(now: fixture.clock.now, database: fixture.database),
+                logger: log.logger()
+            )
+            try await app.test(.live) { client in
+                _ = try await client.execute(uri: "/health", method: .get, headers: [.xForwardedFor: "203.0.113.7"]) { $0.status }
+            }
+            #expect(log.text.contains(#""client.address": \#(expected)"#), "trusted \(trusted)")
         }
     }
 

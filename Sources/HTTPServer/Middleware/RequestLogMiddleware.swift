@@ -4,12 +4,15 @@ import Hummingbird
 import Logging
 
 /// Logs one line per request once it is answered: method, path, query with secrets taken out,
-/// status and duration, under the request id that the `X-Request-Id` header repeats.
+/// status, duration and the client's address (behind a trusted proxy, the one it forwarded), under
+/// the request id that the `X-Request-Id` header repeats.
 ///
 /// Only the values of a few known, harmless query parameters are logged; every other value (tokens,
 /// codes, e-mail addresses, whatever a client put in the query) becomes `[redacted]`.
 struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     let level: Logger.Level
+    /// The client's address, as rate limits see it.
+    var clientAddress: (@Sendable (Request, Context) -> String)?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         // Nothing to measure or format when the line would not be written.
@@ -30,11 +33,9 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         let tenths = (ContinuousClock.now - start) / .microseconds(100)  // of a millisecond
         var target = request.uri.path
         if let query = request.uri.query, !query.isEmpty { target += "?" + LogRedaction.query(query) }
-        context.logger.log(
-            level: self.level,
-            "\(request.method) \(target) \(status.code)",
-            metadata: ["http.status": "\(status.code)", "http.duration_ms": "\(Int(tenths) / 10).\(Int(tenths) % 10)"]
-        )
+        var metadata: Logger.Metadata = ["http.status": "\(status.code)", "http.duration_ms": "\(Int(tenths) / 10).\(Int(tenths) % 10)"]
+        if let clientAddress { metadata["client.address"] = "\(clientAddress(request, context))" }
+        context.logger.log(level: self.level, "\(request.method) \(target) \(status.code)", metadata: metadata)
     }
 }
 
