@@ -81,3 +81,13 @@ extension Substring {
         return self[first...last]
     }
 }
+
+/// Compares two strings in time that does not depend on where they differ (only on their lengths).
+package func constantTimeEqual(_ lhs: String, _ rhs: String) -> Bool {
+    let left = Array(lhs.utf8)
+    let right = Array(rhs.utf8)
+    guard left.count == right.count else { return false }
+    var difference: UInt8 = 0
+    for index in left.indices { difference |= left[index] ^ right[index] }
+    return difference == 0
+}

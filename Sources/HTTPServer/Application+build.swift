@@ -110,11 +110,17 @@ func buildRouter(
 ) async throws -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     let clientAddresses = ClientAddressResolver(trustedProxies: Set(configuration.trustedProxies))
+    let metrics = ServerMetrics()
     router.addMiddleware {
         RequestIDMiddleware()
         RequestLogMiddleware(level: .info) { clientAddresses.address(of: $0, context: $1) }
+        MetricsMiddleware(metrics: metrics)
     }
     HealthController(database: database).addRoutes(to: router)
+    MetricsController(metrics: metrics, database: database, token: configuration.metricsToken) {
+        clientAddresses.address(of: $0, context: $1)
+    }
+    .addRoutes(to: router)
 
     let oauthStore = SQLiteOAuthStore(database)
     let todoRepository = SQLiteTodoRepository(database)
@@ -139,6 +145,7 @@ func buildRouter(
         metadataFetcher: dependencies.metadataFetcher ?? MetadataDocumentFetcher(allowLoopback: configuration.clientMetadataAllowLoopback),
         accountData: TodoAccountData(repository: todoRepository),
         environment: OAuthEnvironment(now: dependencies.now, randomBytes: dependencies.randomBytes),
+        observer: metrics,
         logger: logger
     )
     router.mount(authorizationServer, clientAddress: { clientAddresses.address(of: $0, context: $1) })
@@ -163,7 +170,8 @@ func buildRouter(
         authenticator: dependencies.authenticator ?? OAuthBearerAuthenticator(server: authorizationServer),
         sessions: CachingSessionStore(SQLiteMCPSessionStore(database), now: dependencies.now),
         now: dependencies.now,
-        logger: logger
+        logger: logger,
+        observer: metrics
     )
     let setupPage = try SetupPageController(configuration: configuration)
     router.mount(endpoint, clientAddress: { clientAddresses.address(of: $0, context: $1) }) { request, _ in

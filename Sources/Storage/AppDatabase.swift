@@ -103,6 +103,26 @@ public struct AppDatabase: Sendable {
         }
     }
 
+    /// What the metrics report of the database, read in one transaction.
+    public struct Statistics: Sendable {
+        /// The bytes of the database's pages (the file, less what the write-ahead log holds).
+        public var sizeBytes: Int
+        /// E-mails waiting in the outbox.
+        public var outboxDepth: Int
+    }
+
+    /// Sizes and counts for the metrics endpoint: cheap reads (no count of a table that grows with use).
+    public func statistics() async throws -> Statistics {
+        try await self.writer.read { db in
+            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+            let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0
+            return Statistics(
+                sizeBytes: pages * pageSize,
+                outboxDepth: try Int.fetchOne(db, sql: "SELECT count(*) FROM mail_outbox") ?? 0
+            )
+        }
+    }
+
     private static var configuration: Configuration {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true

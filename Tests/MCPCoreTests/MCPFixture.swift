@@ -37,6 +37,7 @@ struct MCPFixture {
         maxBodyBytes: 4_096
     )
     let sessions = InMemorySessionStore()
+    var observer: (any MCPObserver)?
     let authenticator = FakeAuthenticator(tokens: [
         "alice": Principal(subject: "u_alice", scopes: Self.allScopes),
         "bob": Principal(subject: "u_bob", scopes: Self.allScopes),
@@ -52,7 +53,8 @@ struct MCPFixture {
             tools: Self.tools(self.notes),
             authenticator: self.authenticator,
             sessions: self.sessions,
-            now: self.clock.now
+            now: self.clock.now,
+            observer: self.observer
         )
     }
 

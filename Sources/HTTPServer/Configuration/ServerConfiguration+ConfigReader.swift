@@ -63,6 +63,8 @@ extension ServerConfiguration {
     ///   system's, for private relays and tests): the relay login codes are sent through.
     /// - `trusted.proxies` (`TRUSTED_PROXIES`): comma-separated IP addresses of reverse proxies
     ///   whose `X-Forwarded-For` is believed, default none.
+    /// - `metrics.token` (`METRICS_TOKEN`): the bearer secret `GET /metrics` asks for (16 or more
+    ///   printable characters); without it, only loopback clients may read the metrics.
     /// - `token.signing.keys` (`TOKEN_SIGNING_KEYS`): comma-separated `id:base64secret` pairs
     ///   (secrets of at least 32 bytes), oldest first; the last one signs. Default: a key generated
     ///   once and kept in the database.
@@ -216,6 +218,14 @@ extension ServerConfiguration {
         )
         let idleTimeout = try reader.positiveInteger("idle.timeout", variable: "IDLE_TIMEOUT", default: 30, range: 1...3600)
         let readTimeout = try reader.positiveInteger("read.timeout", variable: "READ_TIMEOUT", default: 30, range: 1...3600)
+        let metricsToken = reader.setting("metrics.token").flatMap { $0.isEmpty ? nil : $0 }
+        if let metricsToken, metricsToken.utf8.count < 16 || !metricsToken.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) {
+            throw ConfigurationError(
+                variable: "METRICS_TOKEN",
+                expected: "at least 16 printable characters without spaces (openssl rand -hex 16)",
+                found: "\(metricsToken.utf8.count) characters"
+            )
+        }
 
         self.init(
             host: host,
@@ -236,7 +246,8 @@ extension ServerConfiguration {
             maxTodosPerUser: maxTodosPerUser,
             maxSessionsPerUser: maxSessionsPerUser,
             idleTimeout: TimeInterval(idleTimeout),
-            readTimeout: TimeInterval(readTimeout)
+            readTimeout: TimeInterval(readTimeout),
+            metricsToken: metricsToken
         )
     }
 }

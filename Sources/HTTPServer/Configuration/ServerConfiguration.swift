@@ -51,6 +51,8 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var idleTimeout: TimeInterval
     /// How long a request's head and body may take to arrive once they have begun, in seconds.
     public var readTimeout: TimeInterval
+    /// The bearer secret `GET /metrics` asks for; without one, only loopback clients may read it.
+    public var metricsToken: String?
 
     /// Makes a configuration; the defaults suit a local server.
     /// Every setting is the property of the same name; `publicURL` defaults to `http://HOST:PORT`
@@ -74,7 +76,8 @@ public struct ServerConfiguration: Sendable, Hashable {
         maxTodosPerUser: Int = 10_000,
         maxSessionsPerUser: Int = 100,
         idleTimeout: TimeInterval = 30,
-        readTimeout: TimeInterval = 30
+        readTimeout: TimeInterval = 30,
+        metricsToken: String? = nil
     ) {
         self.host = host
         self.port = port
@@ -93,6 +96,7 @@ public struct ServerConfiguration: Sendable, Hashable {
         self.clientMetadataAllowLoopback = clientMetadataAllowLoopback
         self.maxTodosPerUser = maxTodosPerUser
         self.maxSessionsPerUser = maxSessionsPerUser
+        self.metricsToken = metricsToken
         self.idleTimeout = idleTimeout
         self.readTimeout = readTimeout
     }

@@ -38,6 +38,7 @@ public struct MCPEndpoint: HTTPEndpoint {
     let sessions: any MCPSessionStore
     let now: @Sendable () -> Date
     let logger: Logger
+    let observer: (any MCPObserver)?
     let validator = SchemaValidator()
     /// The members every 2026-07-28 result ends with, serialized once: `resultType` and `_meta`
     /// with the server's `serverInfo`.
@@ -56,13 +57,15 @@ public struct MCPEndpoint: HTTPEndpoint {
     ///   - sessions: where legacy sessions are kept.
     ///   - now: the clock for session expiry.
     ///   - logger: where failures of storage and tools are logged.
+    ///   - observer: hears how each request ended, for metrics.
     public init(
         configuration: MCPEndpointConfiguration,
         tools: [Tool],
         authenticator: any BearerAuthenticator,
         sessions: any MCPSessionStore,
         now: @escaping @Sendable () -> Date = Date.init,
-        logger: Logger = Logger(label: "mcp")
+        logger: Logger = Logger(label: "mcp"),
+        observer: (any MCPObserver)? = nil
     ) {
         self.configuration = configuration
         self.tools = tools
@@ -71,6 +74,7 @@ public struct MCPEndpoint: HTTPEndpoint {
         self.sessions = sessions
         self.now = now
         self.logger = logger
+        self.observer = observer
         var envelope = Array(#""resultType":"complete","_meta":{"#.utf8)
         JSONValue.writeString(Self.serverInfoKey, to: &envelope)
         envelope.append(UInt8(ascii: ":"))

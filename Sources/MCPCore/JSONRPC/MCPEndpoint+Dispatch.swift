@@ -16,12 +16,26 @@ extension MCPEndpoint {
             }
             return .accepted
         case .request(let id, let method, let params):
+            let reply: Reply
             if self.isModern(method: method, params: params, request: request) {
-                return await self.modern(id: id, method: method, params: params, request: request, principal: principal)
+                reply = await self.modern(id: id, method: method, params: params, request: request, principal: principal)
+            } else {
+                reply = await self.legacy(id: id, method: method, params: params, request: request, principal: principal)
             }
-            return await self.legacy(id: id, method: method, params: params, request: request, principal: principal)
+            // Tool calls report themselves, knowing whether the tool's result was an error.
+            if let observer = self.observer, method != "tools/call" {
+                observer.requestAnswered(method: Self.knownMethods.contains(method) ? method : "other", tool: nil, outcome: reply.outcome)
+            }
+            return reply
         }
     }
+
+    /// The methods reported by name to the observer.
+    static let knownMethods: Set<String> = [
+        "initialize", "ping", "tools/list", "server/discover", "prompts/list", "prompts/get", "resources/list",
+        "resources/templates/list", "resources/read", "resources/subscribe", "resources/unsubscribe", "subscriptions/listen",
+        "logging/setLevel", "completion/complete",
+    ]
 
     /// Whether a request belongs to the 2026-07-28 era (see the type's documentation).
     func isModern(method: String, params: [String: JSONValue], request: HTTPRequest) -> Bool {
@@ -135,4 +149,13 @@ enum Reply {
     case accepted
     /// A serialized JSON-RPC response (or array of them) with its HTTP status and extra headers.
     case message([UInt8], status: HTTPResponse.Status, headers: HTTPFields = [:])
+
+    /// How the request ended: a result (``MCPEndpoint/success(_:era:_:)`` writes the id first, an
+    /// error response never does) or an error, whatever its HTTP status.
+    var outcome: MCPOutcome {
+        switch self {
+        case .accepted: .success
+        case .message(let body, _, _): body.starts(with: #"{"id":"#.utf8) ? .success : .error
+        }
+    }
 }

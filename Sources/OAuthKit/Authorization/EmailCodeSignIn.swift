@@ -65,6 +65,7 @@ struct EmailCodeSignIn {
             self.server.logger.error("Login code could not be stored or delivered: \(error)")
             return .problem(.init(.email, .internalServerError, "The code could not be sent. Please try again in a moment."))
         }
+        self.server.observer?.record(.loginCodeSent)
         return .sent(email: email, code: code)
     }
 
@@ -89,7 +90,10 @@ struct EmailCodeSignIn {
             return .problem(.init(.code, .tooManyRequests, "Too many attempts. Please wait \(wait) seconds and try again.", email: email, retryAfter: wait))
         }
         /// No code to try any more: back to the e-mail step to ask for a new one.
-        func askAgain(_ message: String) -> Verified { .problem(.init(.email, .badRequest, message, email: email)) }
+        func askAgain(_ message: String) -> Verified {
+            self.server.observer?.record(.signIn(succeeded: false))
+            return .problem(.init(.email, .badRequest, message, email: email))
+        }
         let maxAttempts = self.server.configuration.loginCodeAttempts
         do {
             guard
@@ -109,6 +113,7 @@ struct EmailCodeSignIn {
                     _ = try await self.server.loginCodes.deleteLoginCode(id: stored.id)
                     return askAgain("Too many wrong codes. Please ask for a new one.")
                 }
+                self.server.observer?.record(.signIn(succeeded: false))
                 return .problem(.init(.code, .badRequest, "That code is not right. \(left) \(left == 1 ? "try" : "tries") left.", email: email))
             }
             // Only one of several parallel right tries consumes the code.
@@ -116,7 +121,10 @@ struct EmailCodeSignIn {
                 return askAgain("That code was already used. Please ask for a new one.")
             }
             let subject = try await self.server.accounts.findOrCreateUser(email: email, at: self.now)
-            if let account = try await self.server.accounts.account(subject: subject) { return .signedIn(account) }
+            if let account = try await self.server.accounts.account(subject: subject) {
+                self.server.observer?.record(.signIn(succeeded: true))
+                return .signedIn(account)
+            }
             self.server.logger.error("Login failed: the account just signed in to is missing")
         } catch {
             self.server.logger.error("Login failed: \(error)")

@@ -61,13 +61,18 @@ public final class RateLimiter: Sendable {
     let depth = 4
     private let seeds: (UInt64, UInt64)
     private let sketches = Mutex<[Table: Sketch]>([:])
+    /// Told the name of the limit that refused, each time one does (for metrics).
+    private let onRejection: (@Sendable (_ limit: String) -> Void)?
 
     /// A limiter with empty counters and new random hash seeds.
-    /// - Parameter width: counters per row, rounded up to a power of two. The default (16,384, with
+    /// - Parameters:
+    ///   - width: counters per row, rounded up to a power of two. The default (16,384, with
     ///   four rows: 256 KB a limit and window length, about 7 MB for the authorization server's
     ///   seven limits in four windows) keeps a key's count exact unless tens of thousands of other
     ///   keys of the same limit are used in the same window.
-    public init(width: Int = 1 << 14) {
+    ///   - onRejection: told the name of the limit that refused, each time one does.
+    public init(width: Int = 1 << 14, onRejection: (@Sendable (_ limit: String) -> Void)? = nil) {
+        self.onRejection = onRejection
         var size = 1
         while size < width { size <<= 1 }
         self.width = size
@@ -85,16 +90,20 @@ public final class RateLimiter: Sendable {
     public func hit(_ limits: [Limit], now: Date) -> Int? {
         let time = Int64(now.timeIntervalSince1970.rounded(.down))
         let places = limits.map { self.places(of: $0.key) }
-        return self.sketches.withLock { sketches in
+        let (wait, refusing) = self.sketches.withLock { sketches -> (Int?, String?) in
             var wait: Int?
+            var refusing: String?
             for (limit, places) in zip(limits, places) {
                 for window in limit.windows {
                     let start = time - time % Int64(window.seconds)
                     let count = Self.estimate(sketches[Table(name: limit.name, seconds: window.seconds)], start: start, places: places)
-                    if count >= window.limit { wait = max(wait ?? 1, Int(start + Int64(window.seconds) - time)) }
+                    if count >= window.limit {
+                        wait = max(wait ?? 1, Int(start + Int64(window.seconds) - time))
+                        refusing = refusing ?? limit.name
+                    }
                 }
             }
-            if let wait { return wait }
+            if let wait { return (wait, refusing) }
             for (limit, places) in zip(limits, places) {
                 for window in limit.windows {
                     let start = time - time % Int64(window.seconds)
@@ -115,8 +124,10 @@ public final class RateLimiter: Sendable {
                     sketches[table] = sketch
                 }
             }
-            return nil
+            return (nil, nil)
         }
+        if let refusing { self.onRejection?(refusing) }
+        return wait
     }
 
     /// The bytes the counters take: fixed by the width, the depth, and the limits and window lengths in use.

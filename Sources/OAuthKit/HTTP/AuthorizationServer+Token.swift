@@ -95,6 +95,7 @@ extension AuthorizationServer {
         if let familyID = stored.familyID {
             // A second use of a code: revoke what the first use issued, access tokens included (RFC 6749 §4.1.2).
             try await self.revokeGrant(familyID, at: now)
+            self.observer?.record(.codeReplayDetected)
             throw OAuthError(.invalidGrant, "The authorization code was already used.")
         }
         let (refreshToken, record) = self.newRefreshToken(
@@ -105,8 +106,9 @@ extension AuthorizationServer {
             now: now
         )
         guard try await self.grants.redeemCode(hash: codeHash, at: now, refreshToken: record) else {
-            throw OAuthError(.invalidGrant, "The authorization code was already used.")
+            throw OAuthError(.invalidGrant, "The authorization code was already used, or its grant was withdrawn.")
         }
+        self.observer?.record(.tokensIssued(grantType: "authorization_code"))
         return self.tokenResponse(subject: stored.subject, scopes: stored.scopes, grantID: record.familyID, refreshToken: refreshToken, now: now)
     }
 
@@ -154,6 +156,7 @@ extension AuthorizationServer {
         }
         switch decision {
         case .rotate(let successor):
+            self.observer?.record(.tokensIssued(grantType: "refresh_token"))
             return self.tokenResponse(
                 subject: successor.subject,
                 scopes: successor.scopes,
@@ -163,6 +166,7 @@ extension AuthorizationServer {
             )
         case .revokeFamily(let familyID):
             try await self.forgetAccessTokens(ofGrant: familyID, at: now)
+            self.observer?.record(.refreshReuseDetected)
             self.logger.notice("A rotated refresh token was replayed; its grant is revoked", metadata: ["oauth.client": "\(client.id)"])
             throw OAuthError(.invalidGrant, "The refresh token was already used; sign in again.")
         case .reject:

@@ -40,6 +40,7 @@ public struct AuthorizationServer: Sendable {
     let documents: ClientMetadataDocuments?
     let pages: any SignInPageRenderer
     let accountData: (any AccountDataProvider)?
+    let observer: (any OAuthObserver)?
     let paths: OAuthPaths
     let logger: Logger
 
@@ -63,6 +64,7 @@ public struct AuthorizationServer: Sendable {
     ///     and deletes with the account.
     ///   - environment: time and randomness.
     ///   - limits: the rate limits.
+    ///   - observer: hears sign-ins, issued tokens, replays and rate-limit refusals, for metrics.
     ///   - logger: where failures of storage and delivery are logged.
     public static func make(
         configuration: OAuthConfiguration,
@@ -78,6 +80,7 @@ public struct AuthorizationServer: Sendable {
         accountData: (any AccountDataProvider)? = nil,
         environment: OAuthEnvironment = OAuthEnvironment(),
         limits: RateLimits = RateLimits(),
+        observer: (any OAuthObserver)? = nil,
         logger: Logger = Logger(label: "oauth")
     ) async throws -> AuthorizationServer {
         try configuration.validate()
@@ -87,6 +90,8 @@ public struct AuthorizationServer: Sendable {
             )
         }
         let now = environment.now()
+        var onRejection: (@Sendable (String) -> Void)?
+        if let observer { onRejection = { observer.record(.rateLimited(limit: $0)) } }
         let ring: [SigningKey]
         if configuredKeys.isEmpty {
             ring = try await keys.signingKeys {
@@ -105,7 +110,7 @@ public struct AuthorizationServer: Sendable {
             delivery: delivery,
             environment: environment,
             limits: limits,
-            limiter: RateLimiter(),
+            limiter: RateLimiter(onRejection: onRejection),
             authority: AccessTokenAuthority(
                 keys: ring,
                 revoked: try await keys.revokedAccessTokens(at: now),
@@ -114,6 +119,7 @@ public struct AuthorizationServer: Sendable {
             documents: metadataFetcher.map(ClientMetadataDocuments.init(fetcher:)),
             pages: try pages ?? MustachePageRenderer(),
             accountData: accountData,
+            observer: observer,
             paths: OAuthPaths(configuration),
             logger: logger
         )
@@ -130,6 +136,7 @@ public struct AuthorizationServer: Sendable {
         accountData: (any AccountDataProvider)? = nil,
         environment: OAuthEnvironment = OAuthEnvironment(),
         limits: RateLimits = RateLimits(),
+        observer: (any OAuthObserver)? = nil,
         logger: Logger = Logger(label: "oauth")
     ) async throws -> AuthorizationServer {
         try await self.make(
@@ -146,6 +153,7 @@ public struct AuthorizationServer: Sendable {
             accountData: accountData,
             environment: environment,
             limits: limits,
+            observer: observer,
             logger: logger
         )
     }
