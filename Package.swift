@@ -146,7 +146,7 @@ let package = Package(
         .executableTarget(
             name: "todo-server",
             dependencies: [
-                "HTTPServer", "Storage",
+                "HTTPServer", "OAuthKit", "Storage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -31,7 +31,7 @@ public func buildApplication(
     var logger = logger ?? Logger(label: "todo-server")
     logger.logLevel = configuration.logLevel
     let database = try dependencies.database ?? configuration.openDatabase()
-    let router = try await buildRouter(configuration, database: database, dependencies: dependencies, logger: logger)
+    let (router, authorizationServer) = try await buildServer(configuration, database: database, dependencies: dependencies, logger: logger)
     let cleanup = CleanupService(
         database: database,
         interval: .seconds(600),
@@ -39,7 +39,16 @@ public func buildApplication(
         now: dependencies.now,
         logger: logger
     )
-    var services: [any Service] = [cleanup, CheckpointService(database: database, interval: .milliseconds(100), logger: logger)]
+    // Revocations and signing keys written by admin commands reach this process within seconds.
+    let reloadLogger = logger
+    let reload = PeriodicService(interval: .seconds(2)) {
+        do {
+            try await authorizationServer.reloadFromStores()
+        } catch {
+            reloadLogger.error("Revocations and keys could not be read again: \(error)")
+        }
+    }
+    var services: [any Service] = [cleanup, CheckpointService(database: database, interval: .milliseconds(100), logger: logger), reload]
     if dependencies.loginCodeDelivery == nil, !configuration.demoMode, let smtp = configuration.smtp {
         services.append(
             MailOutboxWorker(outbox: SQLiteMailOutbox(database), sender: MsmtpSender(settings: smtp), now: dependencies.now, logger: logger)
@@ -108,6 +117,16 @@ func buildRouter(
     dependencies: AppDependencies = AppDependencies(),
     logger: Logger = Logger(label: "todo-server")
 ) async throws -> Router<AppRequestContext> {
+    try await buildServer(configuration, database: database, dependencies: dependencies, logger: logger).router
+}
+
+/// The routes, and the authorization server behind them (whose shared state a service reloads).
+func buildServer(
+    _ configuration: ServerConfiguration,
+    database: AppDatabase,
+    dependencies: AppDependencies = AppDependencies(),
+    logger: Logger = Logger(label: "todo-server")
+) async throws -> (router: Router<AppRequestContext>, authorizationServer: AuthorizationServer) {
     let router = Router(context: AppRequestContext.self)
     let clientAddresses = ClientAddressResolver(trustedProxies: Set(configuration.trustedProxies))
     let metrics = ServerMetrics()
@@ -178,7 +197,7 @@ func buildRouter(
         // Browsers get the setup page; an MCP client's GET goes to the endpoint.
         request.method == .get && request.acceptsHTML ? setupPage.page() : nil
     }
-    return router
+    return (router, authorizationServer)
 }
 
 /// The scopes of the todo tools, with the words the consent page uses.

@@ -3,11 +3,17 @@ public import Logging
 public import ServiceLifecycle
 
 /// Runs `work` at once and then every `interval`, until graceful shutdown.
-struct PeriodicService: Service {
+package struct PeriodicService: Service {
     let interval: Duration
     let work: @Sendable () async -> Void
 
-    func run() async throws {
+    /// A service running `work` every `interval`.
+    package init(interval: Duration, work: @escaping @Sendable () async -> Void) {
+        self.interval = interval
+        self.work = work
+    }
+
+    package func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await self.work()

@@ -11,7 +11,7 @@ struct TodoServerCommand: AsyncParsableCommand {
         commandName: "todo-server",
         abstract: "A remote MCP server for todos, with its own OAuth 2.1 authorization server.",
         discussion: "Settings come from the environment, then from a .env file in the working directory or beside the binary.",
-        subcommands: [Serve.self, Migrate.self, Reset.self],
+        subcommands: [Serve.self, Migrate.self, Reset.self, Users.self, Grants.self, Revoke.self, Keys.self, Backup.self, Restore.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -21,6 +21,15 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try await loadConfiguration()
+        // Held while serving, so that 'todo-server restore' (and a second server) can tell.
+        var lock: ServerLock?
+        if configuration.databasePath != ":memory:" {
+            lock = try ServerLock(databasePath: configuration.databasePath)
+            guard try lock?.acquire() == true else {
+                fail("another server is running on \(configuration.databasePath).")
+            }
+        }
+        defer { lock?.release() }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardOutput(label: label)
             handler.logLevel = configuration.logLevel
@@ -53,6 +62,9 @@ struct Reset: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let configuration = try await loadConfiguration()
+        let lock = try ServerLock(databasePath: configuration.databasePath)
+        guard try lock.acquire() else { fail("a server is running on \(configuration.databasePath); stop it before resetting.") }
+        defer { lock.release() }
         try AppDatabase.open(path: configuration.databasePath).reset()
         print("Database \(configuration.databasePath) is empty and migrated.")
     }
@@ -74,6 +86,12 @@ private func executableFolder() -> String {
     URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
 }
 
-private func printError(_ message: String) {
+func printError(_ message: String) {
     FileHandle.standardError.write(Data("todo-server: \(message)\n".utf8))
+}
+
+/// Ends the command with one line on standard error and exit status 1.
+func fail(_ message: String) -> Never {
+    printError(message)
+    exit(1)
 }

@@ -41,6 +41,8 @@ public struct AuthorizationServer: Sendable {
     let pages: any SignInPageRenderer
     let accountData: (any AccountDataProvider)?
     let observer: (any OAuthObserver)?
+    /// Whether the keys came from configuration (then the store's keys are not read again).
+    let usesConfiguredKeys: Bool
     let paths: OAuthPaths
     let logger: Logger
 
@@ -120,6 +122,7 @@ public struct AuthorizationServer: Sendable {
             pages: try pages ?? MustachePageRenderer(),
             accountData: accountData,
             observer: observer,
+            usesConfiguredKeys: !configuredKeys.isEmpty,
             paths: OAuthPaths(configuration),
             logger: logger
         )
@@ -156,6 +159,26 @@ public struct AuthorizationServer: Sendable {
             observer: observer,
             logger: logger
         )
+    }
+
+    /// Reads again what the stores keep that may have changed outside this process: revoked
+    /// access tokens and grants, and (unless keys come from configuration) the signing keys, such as
+    /// a key added by an admin command. A host calls this every few seconds.
+    public func reloadFromStores() async throws {
+        let now = self.environment.now()
+        self.authority.merge(
+            revoked: try await self.keys.revokedAccessTokens(at: now),
+            revokedGrants: try await self.keys.revokedGrants(at: now),
+            now: now
+        )
+        if !self.usesConfiguredKeys {
+            let environment = self.environment
+            self.authority.replaceKeys(
+                try await self.keys.signingKeys {
+                    SigningKey(id: Base64URL.encode(environment.randomBytes(6)), secret: environment.randomBytes(32), createdAt: now)
+                }
+            )
+        }
     }
 
     // MARK: Resource server

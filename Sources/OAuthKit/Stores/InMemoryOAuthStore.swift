@@ -256,6 +256,11 @@ public final class InMemoryOAuthStore: OAuthStore {
         }
     }
 
+    /// Adds a signing key, which signs from the server's next ``AuthorizationServer/reloadFromStores()``.
+    public func addSigningKey(_ key: SigningKey) {
+        self.state.withLock { $0.keys.append(key) }
+    }
+
     public func revokeAccessToken(id: String, expiresAt: Date) async throws {
         self.state.withLock { $0.revokedAccessTokens[id] = expiresAt }
     }

@@ -55,8 +55,24 @@ public struct AccessTokenClaims: Hashable, Sendable {
 /// in the ring verifies, so keys rotate without logging anyone out. Verification needs no database:
 /// revoked tokens and revoked grants are held in memory until their tokens would have expired.
 package final class AccessTokenAuthority: Sendable {
-    private let keys: [String: SymmetricKey]
-    private let signingKeyID: String
+    /// The key ring: every key verifies, the newest signs, and the oldest keys the hashes of login
+    /// codes (so that a rotation does not void the codes on their way).
+    private struct Ring {
+        var keys: [String: SymmetricKey]
+        var signingKeyID: String
+        var hashKey: SymmetricKey
+
+        init(_ keys: [SigningKey]) {
+            self.keys = Dictionary(keys.map { ($0.id, SymmetricKey(data: $0.secret)) }, uniquingKeysWith: { _, last in last })
+            self.signingKeyID = keys.last!.id
+            self.hashKey = SymmetricKey(data: keys.first!.secret)
+        }
+
+        var signingKey: SymmetricKey { self.keys[self.signingKeyID]! }
+    }
+
+    private let ring: Mutex<Ring>
+    private var current: Ring { self.ring.withLock { $0 } }
     private let revoked: Mutex<[String: Date]>
     private let revokedGrants: Mutex<[String: Date]>
 
@@ -67,17 +83,17 @@ package final class AccessTokenAuthority: Sendable {
     ///   - revokedGrants: grant ids whose access tokens are refused, until when.
     package init(keys: [SigningKey], revoked: [String: Date] = [:], revokedGrants: [String: Date] = [:]) {
         precondition(!keys.isEmpty, "An access token authority needs at least one key")
-        self.keys = Dictionary(keys.map { ($0.id, SymmetricKey(data: $0.secret)) }, uniquingKeysWith: { _, last in last })
-        self.signingKeyID = keys.last!.id
+        self.ring = Mutex(Ring(keys))
         self.revoked = Mutex(revoked)
         self.revokedGrants = Mutex(revokedGrants)
     }
 
     /// A signed token for `claims`.
     package func sign(_ claims: AccessTokenClaims) -> String {
+        let ring = self.current
         let payload = Base64URL.encode(Array(claims.compactForm.utf8))
-        let signed = "at1.\(self.signingKeyID).\(payload)"
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(signed.utf8), using: self.keys[self.signingKeyID]!)
+        let signed = "at1.\(ring.signingKeyID).\(payload)"
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(signed.utf8), using: ring.signingKey)
         return signed + "." + Base64URL.encode(mac)
     }
 
@@ -98,7 +114,7 @@ package final class AccessTokenAuthority: Sendable {
     package func claimsIgnoringExpiry(_ token: String) -> AccessTokenClaims? {
         let bytes = Array(token.utf8)
         let parts = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        guard parts.count == 4, parts[0].elementsEqual("at1".utf8), let key = self.keys[String(decoding: parts[1], as: UTF8.self)],
+        guard parts.count == 4, parts[0].elementsEqual("at1".utf8), let key = self.current.keys[String(decoding: parts[1], as: UTF8.self)],
             let mac = Base64URL.decode(parts[3]),
             HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: bytes[..<(parts[3].startIndex - 1)], using: key),
             let payload = Base64URL.decode(parts[2])
@@ -109,24 +125,40 @@ package final class AccessTokenAuthority: Sendable {
     /// `text` with a MAC of the signing key: `<key id>.<text base64url>.<mac>`. For cookies the
     /// server must be able to trust when they come back.
     package func seal(_ text: String) -> String {
-        let payload = "\(self.signingKeyID).\(Base64URL.encode(Array(text.utf8)))"
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(("seal." + payload).utf8), using: self.keys[self.signingKeyID]!)
+        let ring = self.current
+        let payload = "\(ring.signingKeyID).\(Base64URL.encode(Array(text.utf8)))"
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(("seal." + payload).utf8), using: ring.signingKey)
         return payload + "." + Base64URL.encode(mac)
     }
 
     /// The text of a value ``seal(_:)`` made with any key of the ring, or `nil` when it was altered.
     package func unseal(_ sealed: String) -> String? {
         let parts = sealed.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let key = self.keys[String(parts[0])], let mac = Base64URL.decode(parts[2].utf8),
+        guard parts.count == 3, let key = self.current.keys[String(parts[0])], let mac = Base64URL.decode(parts[2].utf8),
             HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Data(("seal." + parts[0...1].joined(separator: ".")).utf8), using: key),
             let bytes = Base64URL.decode(parts[1].utf8)
         else { return nil }
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// A keyed hash of `text` (HMAC-SHA256 with the signing key, hex): how login codes are stored.
+    /// A keyed hash of `text` (HMAC-SHA256 with the oldest key, hex): how login codes are stored.
     func keyedHash(_ text: String) -> String {
-        Hex.encode(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: self.keys[self.signingKeyID]!))
+        Hex.encode(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: self.current.hashKey))
+    }
+
+    /// Takes `keys` as the ring from now on (a key added by `todo-server keys rotate`), when it differs.
+    func replaceKeys(_ keys: [SigningKey]) {
+        guard !keys.isEmpty else { return }
+        let ring = Ring(keys)
+        self.ring.withLock { current in
+            if current.signingKeyID != ring.signingKeyID || current.keys.count != ring.keys.count { current = ring }
+        }
+    }
+
+    /// Adds revocations made elsewhere (another process, another instance).
+    func merge(revoked: [String: Date], revokedGrants: [String: Date], now: Date) {
+        for (id, expiry) in revoked { self.revoke(id: id, until: expiry, now: now) }
+        for (id, expiry) in revokedGrants { self.revokeGrant(id: id, until: expiry, now: now) }
     }
 
     /// Refuses the token with `id` from now on.
