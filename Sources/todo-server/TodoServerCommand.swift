@@ -31,9 +31,16 @@ struct Serve: AsyncParsableCommand {
         }
         defer { lock?.release() }
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardOutput(label: label)
-            handler.logLevel = configuration.logLevel
-            return handler
+            switch configuration.logFormat {
+            case .text:
+                var handler = StreamLogHandler.standardOutput(label: label)
+                handler.logLevel = configuration.logLevel
+                return handler
+            case .json:
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = configuration.logLevel
+                return handler
+            }
         }
         let app = try await buildApplication(configuration)
         try await app.runService()

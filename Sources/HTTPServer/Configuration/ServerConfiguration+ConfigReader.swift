@@ -44,6 +44,7 @@ extension ServerConfiguration {
     /// - `public.url` (`PUBLIC_URL`): an absolute `http` or `https` URL without query or fragment,
     ///   default `http://HOST:PORT`.
     /// - `database.path` (`DATABASE_PATH`): the SQLite file, default `./data/todo.sqlite`.
+    /// - `log.format` (`LOG_FORMAT`): `text` (the default) or `json`, one JSON object per line.
     /// - `log.level` (`LOG_LEVEL`): `trace`, `debug`, `info`, `notice`, `warning`, `error` or
     ///   `critical`, default `info`.
     /// - `allowed.origins` (`ALLOWED_ORIGINS`): comma-separated origins such as
@@ -124,6 +125,14 @@ extension ServerConfiguration {
                 throw ConfigurationError(variable: "LOG_LEVEL", expected: "one of \(levels)", found: text)
             }
             logLevel = level
+        }
+
+        var logFormat = LogFormat.text
+        if let text = reader.setting("log.format") {
+            guard let format = LogFormat(rawValue: text.lowercased()) else {
+                throw ConfigurationError(variable: "LOG_FORMAT", expected: "text or json", found: text)
+            }
+            logFormat = format
         }
 
         var allowedOrigins: [String] = []
@@ -249,6 +258,7 @@ extension ServerConfiguration {
             readTimeout: TimeInterval(readTimeout),
             metricsToken: metricsToken
         )
+        self.logFormat = logFormat
     }
 }
 

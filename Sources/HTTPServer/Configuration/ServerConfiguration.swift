@@ -53,6 +53,16 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var readTimeout: TimeInterval
     /// The bearer secret `GET /metrics` asks for; without one, only loopback clients may read it.
     public var metricsToken: String?
+    /// How log lines are written: for people (`text`) or for log collectors (`json`, one object a line).
+    public var logFormat: LogFormat = .text
+
+    /// How log lines are written.
+    public enum LogFormat: String, Sendable, CaseIterable {
+        /// `2026-12-02T10:40:00+0000 info todo-server: key=value … message`.
+        case text
+        /// One JSON object per line (see ``JSONLogHandler``).
+        case json
+    }
 
     /// Makes a configuration; the defaults suit a local server.
     /// Every setting is the property of the same name; `publicURL` defaults to `http://HOST:PORT`
