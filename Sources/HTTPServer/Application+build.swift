@@ -164,6 +164,7 @@ func buildServer(
         metadataFetcher: dependencies.metadataFetcher ?? MetadataDocumentFetcher(allowLoopback: configuration.clientMetadataAllowLoopback),
         accountData: TodoAccountData(repository: todoRepository),
         environment: OAuthEnvironment(now: dependencies.now, randomBytes: dependencies.randomBytes),
+        limits: configuration.rateLimits,
         observer: metrics,
         logger: logger
     )

@@ -3,7 +3,10 @@ import Foundation
 import HTTPServer
 import Hummingbird
 import Logging
+import ServiceLifecycle
+import UnixSignals
 import Storage
+import Synchronization
 
 @main
 struct TodoServerCommand: AsyncParsableCommand {
@@ -43,7 +46,16 @@ struct Serve: AsyncParsableCommand {
             }
         }
         let app = try await buildApplication(configuration)
-        try await app.runService()
+        var group = ServiceGroupConfiguration(
+            services: [app],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: Logger(label: "todo-server")
+        )
+        group.maximumGracefulShutdownDuration = .seconds(configuration.shutdownTimeout)
+        group.maximumCancellationDuration = .seconds(5)
+        let secondSignal = SecondSignal.exitAtOnce()
+        try await ServiceGroup(configuration: group).run()
+        withExtendedLifetime(secondSignal) {}
     }
 }
 
@@ -74,6 +86,27 @@ struct Reset: AsyncParsableCommand {
         defer { lock.release() }
         try AppDatabase.open(path: configuration.databasePath).reset()
         print("Database \(configuration.databasePath) is empty and migrated.")
+    }
+}
+
+/// While a graceful shutdown drains, a second SIGTERM or SIGINT ends the process at once
+/// (ServiceLifecycle handles the first).
+enum SecondSignal {
+    static func exitAtOnce() -> [any DispatchSourceSignal] {
+        let received = Mutex(0)
+        return [SIGTERM, SIGINT].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                let count = received.withLock { count in
+                    count += Int(source.data)
+                    return count
+                }
+                if count >= 2 { fail("a second signal arrived while shutting down; exiting at once.") }
+            }
+            source.resume()
+            return source
+        }
     }
 }
 

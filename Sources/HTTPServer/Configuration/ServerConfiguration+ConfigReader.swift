@@ -44,6 +44,9 @@ extension ServerConfiguration {
     /// - `public.url` (`PUBLIC_URL`): an absolute `http` or `https` URL without query or fragment,
     ///   default `http://HOST:PORT`.
     /// - `database.path` (`DATABASE_PATH`): the SQLite file, default `./data/todo.sqlite`.
+    /// - `shutdown.timeout` (`SHUTDOWN_TIMEOUT`): seconds a graceful shutdown (SIGTERM, SIGINT) waits
+    ///   for requests in flight before cancelling them, default 25; a second signal exits at once.
+    /// - `rate.limit.*` (`RATE_LIMIT_*`): see ``RateLimitSettings``.
     /// - `log.format` (`LOG_FORMAT`): `text` (the default) or `json`, one JSON object per line.
     /// - `log.level` (`LOG_LEVEL`): `trace`, `debug`, `info`, `notice`, `warning`, `error` or
     ///   `critical`, default `info`.
@@ -259,6 +262,10 @@ extension ServerConfiguration {
             metricsToken: metricsToken
         )
         self.logFormat = logFormat
+        self.rateLimits = try RateLimitSettings.read { reader.setting(ConfigKey($0)) }
+        self.shutdownTimeout = TimeInterval(
+            try reader.positiveInteger("shutdown.timeout", variable: "SHUTDOWN_TIMEOUT", default: 25, range: 1...600)
+        )
     }
 }
 

@@ -55,6 +55,10 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var metricsToken: String?
     /// How log lines are written: for people (`text`) or for log collectors (`json`, one object a line).
     public var logFormat: LogFormat = .text
+    /// The rate limits of the authorization server (`RATE_LIMIT_*`).
+    public var rateLimits = RateLimits()
+    /// How long a graceful shutdown waits for requests in flight, in seconds, before cancelling them.
+    public var shutdownTimeout: TimeInterval = 25
 
     /// How log lines are written.
     public enum LogFormat: String, Sendable, CaseIterable {

@@ -156,7 +156,7 @@ public final class RateLimiter: Sendable {
 }
 
 /// The limits the authorization server applies, per minute, 15 minutes, hour and day.
-public struct RateLimits: Sendable {
+public struct RateLimits: Hashable, Sendable {
     /// Codes asked for one e-mail address from one client address: tight, so that one client
     /// cannot flood a mailbox, yet it never touches what others may ask for.
     public var emailPerAddressAndClient: [RateLimiter.Window]
