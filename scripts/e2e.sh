@@ -19,7 +19,10 @@ fi
 
 swift build --product todo-server || exit 1
 export TODO_SERVER_BINARY="$PWD/.build/debug/todo-server"
-# The embedding example is a package of its own that depends on this one by path.
+# The embedding example is a package of its own that depends on this one by path. SwiftPM keeps
+# its build plan while the example's manifest is unchanged, missing files added to this package:
+# dropping the plan makes it plan again (compiled files are kept).
+rm -f Examples/EmbeddedServer/.build/debug.yaml Examples/EmbeddedServer/.build/debug/description.json
 swift build --package-path Examples/EmbeddedServer || exit 1
 export EMBEDDED_SERVER_BINARY="$PWD/Examples/EmbeddedServer/.build/debug/EmbeddedServer"
 
