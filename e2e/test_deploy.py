@@ -25,7 +25,7 @@ def test_caddyfile_is_valid_and_keeps_metrics_private(tmp_path):
     config = json.loads(adapted.stdout)
     text = json.dumps(config)
     assert '"dial": "127.0.0.1:8080"' in text and '"todo.example.com"' in text
-    assert '"/metrics"' in text and '"status_code": 404' in text
+    assert "^/+metrics(/.*)?$" in text and '"status_code": 404' in text
 
 
 def test_systemd_unit_verifies(tmp_path):
@@ -35,7 +35,7 @@ def test_systemd_unit_verifies(tmp_path):
     result = subprocess.run(["systemd-analyze", "verify", str(path)], capture_output=True, text=True)
     # systemd-analyze exits 0 even for unknown keys, so any word from it is a problem.
     assert result.returncode == 0 and result.stdout.strip() == "" and result.stderr.strip() == "", result.stderr
-    for setting in ["DynamicUser=yes", "StateDirectory=todo-server", "ProtectSystem=strict", "Restart=always", "TRUSTED_PROXIES=127.0.0.1"]:
+    for setting in ["User=todo", "StateDirectory=todo-server", "ProtectSystem=strict", "Restart=always", "TRUSTED_PROXIES=127.0.0.1", "TimeoutStopSec=40"]:
         assert setting in unit
 
 
@@ -68,3 +68,12 @@ def test_compose_trusts_only_caddy():
     caddy_address = re.search(r"caddy:.*?ipv4_address: (\S+)", compose, re.S).group(1)
     assert f"TRUSTED_PROXIES: {caddy_address}" in compose
     assert "todo-data:/app/data" in compose and "./Caddyfile:/etc/caddy/Caddyfile" in compose
+    # Settings the deployment needs are in `environment:`, which wins over the operator's .env.
+    for setting in ["HOST: 0.0.0.0", "PORT: \"8080\"", "DATABASE_PATH: /app/data/todo.sqlite", "stop_grace_period: 40s"]:
+        assert setting in compose, setting
+
+
+def test_env_example_leaves_the_deployment_settings_alone():
+    """A copied .env.example must not override what the unit and compose set (HOST, PORT, DATABASE_PATH)."""
+    for line in read(".env.example").splitlines():
+        assert not re.match(r"(HOST|PORT|DATABASE_PATH)=", line), line

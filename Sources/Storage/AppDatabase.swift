@@ -54,6 +54,24 @@ public struct AppDatabase: Sendable {
         return database
     }
 
+    /// Opens the existing database file at `path` for an admin command: never creates it, never
+    /// migrates it, and refuses one whose migrations are not exactly this binary's (a wrong path,
+    /// or a database an older or newer server last ran on).
+    public static func openExisting(path: String) throws -> AppDatabase {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw AdministrationError("there is no database at \(path); check DATABASE_PATH")
+        }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        let database = AppDatabase(writer: pool, checkpointer: try DatabaseQueue(path: path, configuration: configuration))
+        let applied = try database.appliedMigrations()
+        guard applied == Migrations.all.map(\.name) else {
+            throw AdministrationError(
+                "the database at \(path) is at migration \(applied.last ?? "none"), this binary at \(Migrations.all.last!.name): start this version's server once (it migrates), then try again"
+            )
+        }
+        return database
+    }
+
     /// Copies what it can of the write-ahead log into the database file, on its own connection,
     /// without waiting for readers or writers (a passive checkpoint). Returns the frames in the log
     /// and how many of them are now in the database; `nil` for an in-memory database.

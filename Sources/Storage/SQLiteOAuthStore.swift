@@ -5,7 +5,7 @@ import TodoDomain
 
 /// Everything the authorization server keeps, in SQLite: clients, accounts, login codes, grants and keys.
 public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, GrantStore, SigningKeyStore {
-    private let database: AppDatabase
+    let database: AppDatabase
 
     /// A store in `database`.
     public init(_ database: AppDatabase) { self.database = database }
@@ -55,39 +55,6 @@ public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, Grant
 
     public func findOrCreateUser(email: String, at date: Date) async throws -> String {
         try await SQLiteUserRepository(self.database, now: { date }).findOrCreateUser(email: email).rawValue
-    }
-
-    public func account(subject: String) async throws -> Account? {
-        try await self.database.writer.read { db in
-            try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT users.id, user_emails.email, users.created_at, users.session_generation
-                    FROM users JOIN user_emails ON user_emails.user_id = users.id
-                    WHERE users.id = ? ORDER BY user_emails.created_at, user_emails.email LIMIT 1
-                    """,
-                arguments: [subject]
-            ).map { row in
-                Account(subject: row[0], email: row[1], createdAt: Date(millisecondsSince1970: row[2]), sessionGeneration: row[3])
-            }
-        }
-    }
-
-    public func endSessions(subject: String) async throws {
-        try await self.database.writer.write { db in
-            try db.execute(sql: "UPDATE users SET session_generation = session_generation + 1 WHERE id = ?", arguments: [subject])
-        }
-    }
-
-    public func deleteAccount(subject: String) async throws {
-        try await self.database.writer.write { db in
-            // Login codes are kept by address; everything else goes with the user (ON DELETE CASCADE).
-            try db.execute(
-                sql: "DELETE FROM login_codes WHERE email IN (SELECT email FROM user_emails WHERE user_id = ?)",
-                arguments: [subject]
-            )
-            try db.execute(sql: "DELETE FROM users WHERE id = ?", arguments: [subject])
-        }
     }
 
     // MARK: Login codes
@@ -223,64 +190,6 @@ public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, Grant
         }
     }
 
-    public func connections(subject: String, at date: Date) async throws -> [AppConnection] {
-        try await self.database.writer.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT consents.client_id, consents.scopes, coalesce(consents.first_granted_at, consents.granted_at),
-                        (SELECT max(issued_at) FROM refresh_tokens
-                            WHERE user_id = consents.user_id AND client_id = consents.client_id),
-                        EXISTS (SELECT 1 FROM refresh_tokens
-                            WHERE user_id = consents.user_id AND client_id = consents.client_id
-                            AND revoked_at IS NULL AND rotated_at IS NULL AND expires_at > ?2)
-                    FROM consents WHERE consents.user_id = ?1
-                    ORDER BY 3, 1
-                    """,
-                arguments: [subject, date.millisecondsSince1970]
-            ).map { row in
-                let lastUsed: Int64? = row[3]
-                return AppConnection(
-                    clientID: row[0],
-                    scopes: Self.scopes(row[1]),
-                    firstAuthorizedAt: Date(millisecondsSince1970: row[2]),
-                    lastUsedAt: lastUsed.map(Date.init(millisecondsSince1970:)),
-                    isSignedIn: row[4]
-                )
-            }
-        }
-    }
-
-    public func revokeGrants(subject: String, clientID: String?, forgetConsent: Bool, at date: Date) async throws -> [String] {
-        let clientFilter = clientID == nil ? "" : " AND client_id = ?"
-        let now = date.millisecondsSince1970
-        /// `leading` followed by the client id, when there is one.
-        func arguments(_ leading: [any DatabaseValueConvertible]) -> StatementArguments {
-            StatementArguments(leading + (clientID.map { [$0] } ?? []))
-        }
-        let (forSubject, forUpdate) = (arguments([subject]), arguments([now, subject]))
-        return try await self.database.writer.write { db in
-            // Every family, expired or not: an access token may outlive its refresh token.
-            let families = try String.fetchAll(
-                db,
-                sql: "SELECT DISTINCT family_id FROM refresh_tokens WHERE user_id = ?\(clientFilter) ORDER BY 1",
-                arguments: forSubject
-            )
-            try db.execute(
-                sql: "UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL\(clientFilter)",
-                arguments: forUpdate
-            )
-            try db.execute(
-                sql: "UPDATE authorization_codes SET used_at = ? WHERE user_id = ? AND used_at IS NULL\(clientFilter)",
-                arguments: forUpdate
-            )
-            if forgetConsent {
-                try db.execute(sql: "DELETE FROM consents WHERE user_id = ?\(clientFilter)", arguments: forSubject)
-            }
-            return families
-        }
-    }
-
     // MARK: Refresh tokens
 
     public func refreshToken(hash: String) async throws -> RefreshToken? {
@@ -375,12 +284,15 @@ public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, Grant
         }
     }
 
-    private static func scopes(_ text: String) -> [String] { text.split(separator: " ").map(String.init) }
+    static func scopes(_ text: String) -> [String] { text.split(separator: " ").map(String.init) }
 
     // MARK: Signing keys and revoked access tokens
 
     public func signingKeys(creatingWith makeKey: @Sendable () -> SigningKey) async throws -> [SigningKey] {
-        try await self.database.writer.write { db in
+        // Read first: the server reads the ring every few seconds, and only the first start writes.
+        let existing = try await self.database.writer.read { db in try Self.signingKeys(in: db) }
+        if !existing.isEmpty { return existing }
+        return try await self.database.writer.write { db in
             if try Int.fetchOne(db, sql: "SELECT count(*) FROM signing_keys") == 0 {
                 let key = makeKey()
                 try db.execute(
@@ -388,10 +300,14 @@ public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, Grant
                     arguments: [key.id, Data(key.secret), key.createdAt.millisecondsSince1970]
                 )
             }
-            return try Row.fetchAll(db, sql: "SELECT id, secret, created_at FROM signing_keys ORDER BY created_at, id").map { row in
-                let secret: Data = row[1]
-                return SigningKey(id: row[0], secret: Array(secret), createdAt: Date(millisecondsSince1970: row[2]))
-            }
+            return try Self.signingKeys(in: db)
+        }
+    }
+
+    private static func signingKeys(in db: Database) throws -> [SigningKey] {
+        try Row.fetchAll(db, sql: "SELECT id, secret, created_at FROM signing_keys ORDER BY created_at, id").map { row in
+            let secret: Data = row[1]
+            return SigningKey(id: row[0], secret: Array(secret), createdAt: Date(millisecondsSince1970: row[2]))
         }
     }
 

@@ -44,7 +44,7 @@ struct Grants: AsyncParsableCommand {
         }
         for grant in grants {
             let connection = grant.connection
-            print("\(connection.clientID)  \(grant.clientName ?? "(unknown client)")")
+            print("\(connection.clientID)  \(grant.clientName.map(printable) ?? "(unknown client)")")
             print("    scopes: \(connection.scopes.joined(separator: " "))")
             print("    first authorized \(day(connection.firstAuthorizedAt)), last used \(connection.lastUsedAt.map(day) ?? "not recently")")
             print("    \(connection.isSignedIn ? "signed in" : "signed out")")
@@ -71,12 +71,7 @@ struct Revoke: AsyncParsableCommand {
         if let client = self.client, try await !administration.grants(subject: subject, at: Date()).contains(where: { $0.connection.clientID == client }) {
             fail("\(self.user) has not approved the client \(client); see 'todo-server grants --user \(self.user)'.")
         }
-        let revoked = try await administration.revoke(
-            subject: subject,
-            clientID: self.client,
-            accessTokenLifetime: configuration.accessTokenLifetime,
-            at: Date()
-        )
+        let revoked = try await administration.revoke(subject: subject, clientID: self.client, at: Date())
         print(
             "Disconnected \(self.client.map { "the client \($0)" } ?? "every app") of \(self.user): \(revoked.count) \(revoked.count == 1 ? "grant" : "grants") revoked. A running server refuses their access tokens within seconds."
         )
@@ -85,7 +80,44 @@ struct Revoke: AsyncParsableCommand {
 
 /// `todo-server keys rotate`.
 struct Keys: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Manage the keys that sign access tokens.", subcommands: [Rotate.self])
+    static let configuration = CommandConfiguration(
+        abstract: "Manage the keys that sign access tokens, sessions and login codes.",
+        subcommands: [List.self, Rotate.self, Retire.self]
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the signing keys, oldest first; the last one signs.")
+
+        func run() async throws {
+            let administration = try openAdministration(try await loadConfiguration())
+            let keys = try await administration.signingKeys()
+            for (index, key) in keys.enumerated() {
+                print("\(key.id)  added \(day(key.createdAt))\(index == keys.count - 1 ? "  (signs)" : "")")
+            }
+        }
+    }
+
+    struct Retire: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove a signing key: what it signed stops working (for a key that leaked, after 'keys rotate')."
+        )
+
+        @Argument(help: "The key id (see 'todo-server keys list').")
+        var id: String
+
+        func run() async throws {
+            let configuration = try await loadConfiguration()
+            guard configuration.signingKeys.isEmpty else {
+                fail("the signing keys come from TOKEN_SIGNING_KEYS; remove the key there and restart.")
+            }
+            do {
+                try await openAdministration(configuration).retireSigningKey(id: self.id)
+            } catch let error as AdministrationError {
+                fail("\(error)")
+            }
+            print("Retired signing key \(self.id): tokens, sessions and login codes it signed are refused from now on (within seconds on a running server).")
+        }
+    }
 
     struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -145,7 +177,23 @@ struct Restore: AsyncParsableCommand {
 
 private func openAdministration(_ configuration: ServerConfiguration) throws -> Administration {
     guard configuration.databasePath != ":memory:" else { fail("DATABASE_PATH is :memory:; there is nothing to administer.") }
-    return Administration(try AppDatabase.open(path: configuration.databasePath))
+    do {
+        return Administration(try AppDatabase.openExisting(path: configuration.databasePath))
+    } catch {
+        fail("\(error)")
+    }
+}
+
+/// `text` without control or bidirectional-formatting characters, which a client's registered
+/// name could use to rewrite the admin's terminal.
+private func printable(_ text: String) -> String {
+    String(
+        String.UnicodeScalarView(
+            text.unicodeScalars.filter { scalar in
+                !(scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format)
+            }
+        )
+    )
 }
 
 private func findUser(_ email: String, _ administration: Administration) async throws -> String {

@@ -102,7 +102,10 @@ enum SecondSignal {
                     count += Int(source.data)
                     return count
                 }
-                if count >= 2 { fail("a second signal arrived while shutting down; exiting at once.") }
+                if count >= 2 {
+                    printError("a second signal arrived while shutting down; exiting at once.")
+                    _exit(1)  // no exit handlers: other threads are still running
+                }
             }
             source.resume()
             return source

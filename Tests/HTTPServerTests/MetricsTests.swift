@@ -102,6 +102,18 @@ struct MetricsTests {
             #expect(try await client.execute(uri: "/metrics", method: .get) { $0.status } == .ok)
             let forwarded = try await client.execute(uri: "/metrics", method: .get, headers: [.xForwardedFor: "203.0.113.5"]) { $0.status }
             #expect(forwarded == .forbidden)
+            #expect(try await client.execute(uri: "//metrics/", method: .get, headers: [.xForwardedFor: "203.0.113.5"]) { $0.status } == .forbidden)
+        }
+    }
+
+    @Test("Without METRICS_TOKEN, a request a proxy forwarded is refused even when the proxy is not trusted (every client looks local)")
+    func forwardedFromAnUntrustedLocalProxy() async throws {
+        let fixture = try OAuthFixture()
+        try await fixture.app().test(.live) { client in
+            for header in ["X-Forwarded-For", "Forwarded", "X-Real-IP"] {
+                let status = try await client.execute(uri: "/metrics", method: .get, headers: [HTTPField.Name(header)!: "for=203.0.113.5"]) { $0.status }
+                #expect(status == .forbidden, "\(header)")
+            }
         }
     }
 

@@ -24,7 +24,8 @@ struct RateLimitSettingsTests {
             .init(seconds: 30, limit: 5), .init(seconds: 3600, limit: 20), .init(seconds: 86_400, limit: 100), .init(seconds: 604_800, limit: 200),
         ])
         #expect(RateLimitSettings.parse("OFF") == [])
-        for bad in ["", "3", "3/", "/min", "0/min", "-1/min", "3/minute", "3/min,", "3/0min", "3/99day", "x/min", "3/min/2", "1e3/min"] {
+        for bad in ["", "3", "3/", "/min", "0/min", "-1/min", "3/minute", "3/min,", "3/0min", "3/99day", "x/min", "3/min/2", "1e3/min", "3/min,5/60s",
+            (1...9).map { "\($0)/\($0)min" }.joined(separator: ",")] {
             #expect(RateLimitSettings.parse(bad) == nil, "\(bad)")
         }
     }

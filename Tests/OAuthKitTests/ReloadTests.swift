@@ -33,4 +33,21 @@ struct ReloadTests {
             #expect(client.accepts(newer) && client.accepts(older))
         }
     }
+
+    @Test("A sign-in begun before a rotation finishes after it: the code, its form and the session cookie still work")
+    func rotationInFlight() async throws {
+        let fixture = OAuthFixture()
+        let server = try await fixture.server()
+        try await DirectApp(server: server).test(.router) { client in
+            let browser = ScriptedClient(client)
+            _ = try await browser.register()
+            let codePage = try await browser.codePage()
+            fixture.store.addSigningKey(SigningKey(id: "rotated", secret: Array(repeating: 9, count: 32), createdAt: fixture.clock.now()))
+            try await server.reloadFromStores()
+            let consent = try await browser.submit(codePage, [("code", try #require(codePage.demoCode))])
+            #expect(consent.html.contains(#"name="approve" value="yes""#), "the code and the form from before the rotation")
+            let redirect = try await browser.submit(consent, [("approve", "yes")])
+            #expect(redirect.redirectParameters["code"] != nil, "the session cookie sealed before the rotation")
+        }
+    }
 }

@@ -48,21 +48,104 @@ struct AdministrationTests {
         #expect(try await administration.subject(email: "ADA@example.com") == ada)
         #expect(try await administration.grants(subject: ada, at: Self.t0).map(\.clientName) == ["Claude"])
 
-        let revoked = try await administration.revoke(subject: ada, clientID: "c_1", accessTokenLifetime: 3600, at: Self.t0)
+        let revoked = try await administration.revoke(subject: ada, clientID: "c_1", at: Self.t0)
         #expect(revoked == ["family"])
+        #expect(try await store.revokedGrants(at: Self.t0.addingTimeInterval(86_400))["family"] != nil, "refused as long as any access token could live")
         #expect(try await store.refreshToken(hash: "rt")?.revokedAt == Self.t0)
         #expect(try await store.revokedGrants(at: Self.t0)["family"] != nil, "a running server reads this and refuses the access tokens")
         #expect(try await administration.grants(subject: ada, at: Self.t0).isEmpty)
     }
 
-    @Test("A new signing key joins the ring and signs; the older keys stay")
+    @Test("A new signing key joins the ring and signs; the older keys stay until retired; the signing key cannot be retired")
     func rotate() async throws {
         let database = try AppDatabase.inMemory()
         let store = SQLiteOAuthStore(database)
+        let administration = Administration(database)
         let first = try await store.signingKeys { SigningKey(id: "old", secret: Array(repeating: 1, count: 32), createdAt: Self.t0) }
-        try await Administration(database).rotateSigningKey(id: "new", secret: Array(repeating: 2, count: 32), at: Self.t0.addingTimeInterval(60))
+        try await administration.rotateSigningKey(id: "new", secret: Array(repeating: 2, count: 32), at: Self.t0.addingTimeInterval(60))
         let ring = try await store.signingKeys { SigningKey(id: "unused", secret: [], createdAt: Self.t0) }
         #expect(first.map(\.id) == ["old"] && ring.map(\.id) == ["old", "new"])
+        await #expect(throws: AdministrationError.self) { try await administration.retireSigningKey(id: "new") }
+        await #expect(throws: AdministrationError.self) { try await administration.retireSigningKey(id: "missing") }
+        try await administration.retireSigningKey(id: "old")
+        #expect(try await administration.signingKeys().map(\.id) == ["new"])
+    }
+
+    @Test("Admin commands open only an existing database that this version migrated")
+    func openExisting() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let missing = folder.appendingPathComponent("typo.sqlite").path
+        #expect(throws: AdministrationError.self) { _ = try AppDatabase.openExisting(path: missing) }
+        #expect(!FileManager.default.fileExists(atPath: missing), "nothing is created")
+        let older = folder.appendingPathComponent("older.sqlite").path
+        let queue = try DatabaseQueue(path: older)
+        try Migrations.migrator.migrate(queue, upTo: "010_signing_keys")
+        try queue.close()
+        #expect(throws: AdministrationError.self) { _ = try AppDatabase.openExisting(path: older) }
+        let applied = try DatabaseQueue(path: older).read { try Migrations.migrator.appliedMigrations($0) }
+        #expect(applied.last == "010_signing_keys", "nothing is migrated")
+        let current = folder.appendingPathComponent("current.sqlite").path
+        _ = try AppDatabase.open(path: current)
+        #expect(throws: Never.self) { _ = try AppDatabase.openExisting(path: current) }
+    }
+
+    @Test("A backup is readable by its owner only, and never written through a link or over a file")
+    func backupFile() throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = try AppDatabase.open(path: folder.appendingPathComponent("todo.sqlite").path)
+        let path = folder.appendingPathComponent("backup.sqlite").path
+        try Administration(database).backup(to: path)
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let link = folder.appendingPathComponent("link.sqlite").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: folder.appendingPathComponent("elsewhere").path)
+        #expect(throws: AdministrationError.self) { try Administration(database).backup(to: link) }
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("elsewhere").path))
+    }
+
+    @Test("Restore refuses a backup with a schema of its own or from a newer server, and keeps the database it replaces")
+    func restoreChecks() async throws {
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("todo.sqlite").path
+        // The live database, closed again before restoring (as a stopped server's is).
+        try await { () async throws in
+            let live = try AppDatabase.open(path: path)
+            _ = try await SQLiteUserRepository(live).findOrCreateUser(email: "live@example.com")
+        }()
+
+        func backup(_ name: String, _ change: String?) throws -> String {
+            let file = folder.appendingPathComponent(name).path
+            let queue = try DatabaseQueue(path: file)
+            try Migrations.migrator.migrate(queue)
+            if let change { try queue.write { try $0.execute(sql: change) } }
+            try queue.close()
+            return file
+        }
+        let trigger = try backup(
+            "trigger.sqlite",
+            "CREATE TRIGGER steal AFTER INSERT ON user_emails BEGIN INSERT INTO user_emails (email, user_id, created_at) VALUES ('x@evil.example', NEW.user_id, 0); END"
+        )
+        let newer = try backup("newer.sqlite", "INSERT INTO grdb_migrations (identifier) VALUES ('999_from_the_future')")
+        let changed = try backup("changed.sqlite", "ALTER TABLE todos ADD COLUMN extra TEXT")
+        for file in [trigger, newer, changed] {
+            #expect(throws: AdministrationError.self, "\(file)") { try Administration.restore(backup: file, into: path) }
+        }
+        let users = try await { () async throws -> [String] in
+            try await AppDatabase.openExisting(path: path).read { try String.fetchAll($0, sql: "SELECT email FROM user_emails") }
+        }()
+        #expect(users == ["live@example.com"], "a refused restore changes nothing")
+
+        let older = folder.appendingPathComponent("older.sqlite").path
+        let queue = try DatabaseQueue(path: older)
+        try Migrations.migrator.migrate(queue, upTo: "015_mail_outbox")
+        try queue.close()
+        try Administration.restore(backup: older, into: path)
+        #expect(try AppDatabase.openExisting(path: path).appliedMigrations() == Migrations.all.map(\.name), "an older backup is migrated")
+        let kept = try AppDatabase.open(path: path + ".before-restore")
+        #expect(try await kept.read { try String.fetchAll($0, sql: "SELECT email FROM user_emails") } == ["live@example.com"])
     }
 
     @Test("A backup taken during writes is consistent; restore refuses under a server, refuses a foreign file, and brings the data back")

@@ -58,6 +58,9 @@ enum RateLimitSettings {
                 default: nil
                 }
             guard let unit, (1...30).contains(multiple) || (unit == 1 && (1...86_400).contains(multiple)) else { return nil }
+            // Each window length once (two would share counters), and a handful at most (each
+            // takes a table of its own).
+            guard !windows.contains(where: { $0.seconds == multiple * unit }), windows.count < 8 else { return nil }
             windows.append(RateLimiter.Window(seconds: multiple * unit, limit: count))
         }
         return windows.isEmpty ? nil : windows

@@ -4,6 +4,16 @@
 
 import Foundation
 public import Logging
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+
+private let systemWrite = Glibc.write
+#elseif canImport(Darwin)
+import Darwin
+
+private let systemWrite = Darwin.write
+#endif
 
 /// A swift-log handler that writes each event as one JSON line, for log collectors:
 /// `{"time":"…","level":"info","label":"todo-server","message":"…","source":"…", …metadata}`.
@@ -22,14 +32,34 @@ public struct JSONLogHandler: LogHandler {
     public init(label: String, metadataProvider: Logger.MetadataProvider? = nil, write: (@Sendable ([UInt8]) -> Void)? = nil) {
         self.label = label
         self.metadataProvider = metadataProvider
-        // One write(2) per line, so lines from several threads never interleave.
-        self.write = write ?? { bytes in FileHandle.standardOutput.write(Data(bytes)) }
+        self.write = write ?? Self.standardOutput
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { self.metadata[key] }
         set { self.metadata[key] = newValue }
     }
+
+    /// Writes whole lines to standard output, one writer at a time (so long lines from several
+    /// threads never interleave), and drops a line it cannot write rather than stop the server.
+    private static let standardOutput: @Sendable ([UInt8]) -> Void = { bytes in
+        outputLock.withLock { _ in
+            bytes.withUnsafeBytes { buffer in
+                var offset = 0
+                while offset < buffer.count {
+                    let written = systemWrite(1, buffer.baseAddress! + offset, buffer.count - offset)
+                    if written > 0 {
+                        offset += written
+                    } else if written < 0 && errno == EINTR {
+                        continue
+                    } else {
+                        return
+                    }
+                }
+            }
+        }
+    }
+    private static let outputLock = Mutex(())
 
     private static let timeStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
     private static let reserved: Set<String> = ["time", "level", "label", "message", "source", "error"]

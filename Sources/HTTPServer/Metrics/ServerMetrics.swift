@@ -34,17 +34,21 @@ final class ServerMetrics: MCPObserver, OAuthObserver, Sendable {
     /// One answered HTTP request: `route` is the matched route pattern (never the raw path, so a
     /// scan of random paths cannot make new series).
     func requestAnswered(route: String, method: HTTPRequest.Method, status: Int, duration: Duration) {
+        let method = Self.methods.contains(method) ? method.rawValue : "other"
         Counter(
             label: "todo_http_requests_total",
-            dimensions: [("route", route), ("method", method.rawValue), ("status", String(status))],
+            dimensions: [("route", route), ("method", method), ("status", String(status))],
             factory: self.factory
         ).increment()
         CoreMetrics.Timer(
             label: "todo_http_request_duration_seconds",
-            dimensions: [("route", route), ("method", method.rawValue)],
+            dimensions: [("route", route), ("method", method)],
             factory: self.factory
         ).recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
+
+    /// The methods named in labels; the parser accepts dozens more (WebDAV and the like).
+    private static let methods: Set<HTTPRequest.Method> = [.get, .head, .post, .put, .patch, .delete, .options]
 
     // MARK: MCP
 
@@ -136,7 +140,9 @@ struct MetricsController: Sendable {
                 guard let presented, constantTimeEqual(presented, token) else {
                     return Self.refusal(.unauthorized, "Send the metrics token as Authorization: Bearer <METRICS_TOKEN>.", challenge: true)
                 }
-            } else if !Loopback.isLoopback(self.clientAddress(request, context)) {
+            } else if !Loopback.isLoopback(self.clientAddress(request, context)) || Self.forwardingHeaders.contains(where: { request.headers[$0] != nil }) {
+                // A request a proxy forwarded is never the machine's own, even when the proxy is
+                // missing from TRUSTED_PROXIES and every client looks like 127.0.0.1.
                 return Self.refusal(.forbidden, "Metrics are served to loopback clients only; set METRICS_TOKEN to read them from elsewhere.")
             }
             let body = await self.metrics.scrape(database: self.database)
@@ -147,6 +153,10 @@ struct MetricsController: Sendable {
             )
         }
     }
+
+    private static let forwardingHeaders: [HTTPField.Name] = [
+        .xForwardedFor, HTTPField.Name("Forwarded")!, HTTPField.Name("X-Real-IP")!, HTTPField.Name("X-Forwarded-Host")!,
+    ]
 
     private static func refusal(_ status: HTTPResponse.Status, _ message: String, challenge: Bool = false) -> Response {
         var headers: HTTPFields = [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"]

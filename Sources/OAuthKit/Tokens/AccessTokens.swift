@@ -155,10 +155,19 @@ package final class AccessTokenAuthority: Sendable {
         }
     }
 
-    /// Adds revocations made elsewhere (another process, another instance).
+    /// Adds revocations made elsewhere (another process, another instance): one pass per list
+    /// under its lock, however many there are.
     func merge(revoked: [String: Date], revokedGrants: [String: Date], now: Date) {
-        for (id, expiry) in revoked { self.revoke(id: id, until: expiry, now: now) }
-        for (id, expiry) in revokedGrants { self.revokeGrant(id: id, until: expiry, now: now) }
+        Self.merge(revoked, into: self.revoked, now: now)
+        Self.merge(revokedGrants, into: self.revokedGrants, now: now)
+    }
+
+    private static func merge(_ incoming: [String: Date], into list: borrowing Mutex<[String: Date]>, now: Date) {
+        guard !incoming.isEmpty else { return }
+        list.withLock { entries in
+            entries = entries.filter { $0.value > now }
+            for (id, expiry) in incoming where expiry > now { entries[id] = max(entries[id] ?? expiry, expiry) }
+        }
     }
 
     /// Refuses the token with `id` from now on.
