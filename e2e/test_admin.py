@@ -119,3 +119,15 @@ def test_admin_commands_on_a_live_database(tmp_path):
         assert line.split()[1] == str(backed_up)
     finally:
         assert again.stop() == 0
+
+
+def test_a_second_server_on_the_same_database_is_refused():
+    first = start()
+    try:
+        environment = dict(os.environ, DATABASE_PATH=first.database, PORT=str(first.port + 1 if first.port < 65535 else first.port - 1), LOG_LEVEL="warning")
+        second = subprocess.run([BINARY, "serve"], env=environment, cwd=first.folder, capture_output=True, text=True, timeout=30)
+        assert second.returncode == 1 and "another server is running" in second.stderr, second.stderr
+        status, _, err = admin(first, "reset", "--yes")
+        assert status == 1 and "a server is running" in err
+    finally:
+        assert first.stop() == 0
