@@ -28,10 +28,11 @@ class Server:
     """The binary on a loopback port chosen at run time, with a fresh database.
 
     `arguments` start it (`serve` for todo-server); it is up once `ready_path` answers 200; its MCP
-    endpoint is at `mcp_path`; `extra_environment` adds settings (such as a mail relay).
+    endpoint is at `mcp_path`; `extra_environment` adds settings (such as a mail relay); `prefix`
+    runs it under another command (such as `taskset`).
     """
 
-    def __init__(self, binary: str, arguments=("serve",), ready_path="/health", mcp_path="/", extra_environment=None):
+    def __init__(self, binary: str, arguments=("serve",), ready_path="/health", mcp_path="/", extra_environment=None, prefix=()):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.mcp_url = self.base + mcp_path
@@ -47,7 +48,7 @@ class Server:
         )
         environment.update(extra_environment or {})
         self.log = open(self.log_path, "w")
-        self.process = subprocess.Popen([binary, *arguments], env=environment, stdout=self.log, stderr=subprocess.STDOUT, cwd=self.folder)
+        self.process = subprocess.Popen([*prefix, binary, *arguments], env=environment, stdout=self.log, stderr=subprocess.STDOUT, cwd=self.folder)
         deadline = time.time() + 30
         while time.time() < deadline:
             try:

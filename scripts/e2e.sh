@@ -7,15 +7,8 @@ cd "$(dirname "$0")/.."
 
 scripts/install-system-packages.sh chromium chromium-driver msmtp openssl caddy nginx libnss3-tools || exit 1
 
+scripts/python-clients.sh || exit 1
 venv=.venv-e2e
-stamp="$venv/requirements.sha"
-wanted=$(sha256sum e2e/requirements.txt | cut -d' ' -f1)
-if [[ ! -x $venv/bin/python || "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]]; then
-  echo "Installing the end-to-end clients into $venv"
-  rm -rf "$venv"
-  python3 -m venv "$venv" && "$venv/bin/pip" install --quiet --disable-pip-version-check -r e2e/requirements.txt || exit 1
-  echo "$wanted" > "$stamp"
-fi
 
 swift build --product todo-server || exit 1
 export TODO_SERVER_BINARY="$PWD/.build/debug/todo-server"

@@ -29,24 +29,34 @@ package enum Base64URL {
     }
 
     /// The bytes of base64url text (`text.utf8`, or bytes already split out of a token).
+    ///
+    /// Generic callers in other modules would get an unspecialized loop (a dynamic call per
+    /// byte), so the work is done once, on contiguous bytes.
     package static func decode(_ input: some Collection<UInt8>) -> [UInt8]? {
+        if let decoded = input.withContiguousStorageIfAvailable({ decode(bytes: $0) }) { return decoded }
+        return Array(input).withUnsafeBufferPointer { decode(bytes: $0) }
+    }
+
+    private static func decode(bytes input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         guard input.count % 4 != 1 else { return nil }
         var output: [UInt8] = []
         output.reserveCapacity(input.count * 3 / 4)
         var buffer: UInt32 = 0
         var bits = 0
-        for byte in input {
-            let value = values[Int(byte)]
-            guard value != 0xFF else { return nil }
-            buffer = buffer << 6 | UInt32(value)
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                output.append(UInt8((buffer >> UInt32(bits)) & 0xFF))
+        return values.withUnsafeBufferPointer { values -> [UInt8]? in
+            for byte in input {
+                let value = values[Int(byte)]
+                guard value != 0xFF else { return nil }
+                buffer = buffer << 6 | UInt32(value)
+                bits += 6
+                if bits >= 8 {
+                    bits -= 8
+                    output.append(UInt8(truncatingIfNeeded: buffer >> UInt32(bits)))
+                }
             }
+            // Unused trailing bits must be zero, so that each byte string has exactly one encoding.
+            guard buffer & ((1 << UInt32(bits)) - 1) == 0 else { return nil }
+            return output
         }
-        // Unused trailing bits must be zero, so that each byte string has exactly one encoding.
-        guard buffer & ((1 << UInt32(bits)) - 1) == 0 else { return nil }
-        return output
     }
 }

@@ -1,3 +1,5 @@
+package import HTTPTypes
+
 /// Hexadecimal text of bytes, lowercase: how hashes are stored and compared.
 package enum Hex {
     private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
@@ -19,6 +21,9 @@ package enum Hex {
 }
 
 /// Media types in `Content-Type` and `Accept` values (RFC 9110 §8.3.1).
+///
+/// Read as bytes: both headers are checked on every MCP request, and media types, parameter names
+/// and q-values are ASCII, compared without regard to ASCII case.
 package enum MediaType {
     /// The type and subtype of `value`, lowercased and without parameters: `application/json` for
     /// `Application/JSON; charset=utf-8`.
@@ -27,10 +32,13 @@ package enum MediaType {
         return value[..<end].trimmingHTTPWhitespace.lowercased()
     }
 
-    /// Whether `value` is `type` (such as `application/json`), with or without parameters.
+    /// Whether `value` is `type` (lowercase, such as `application/json`), with or without parameters.
     package static func `is`(_ value: String?, _ type: String) -> Bool {
-        guard let value else { return false }
-        return self.essence(of: value) == type
+        guard var value else { return false }
+        return value.withUTF8 { value in
+            let essence = value.prefix { $0 != UInt8(ascii: ";") }
+            return Self.equalsIgnoringASCIICase(Self.trimmed(essence), type.utf8)
+        }
     }
 
     /// Whether the `Accept` value `header` allows `type` (lowercase, such as `text/event-stream`):
@@ -39,21 +47,50 @@ package enum MediaType {
     /// With `explicitly`, only a range that names the type counts, and no header allows nothing:
     /// for answering browsers, which name `text/html`, differently from clients that take anything.
     package static func accepts(_ header: String?, _ type: String, explicitly: Bool = false) -> Bool {
-        guard let header, !header[...].trimmingHTTPWhitespace.isEmpty else { return !explicitly }
-        let family = type.prefix { $0 != "/" } + "/*"
+        guard var header else { return !explicitly }
+        return header.withUTF8 { Self.accepts($0[...], type, explicitly: explicitly) }
+    }
+
+    private typealias Bytes = Slice<UnsafeBufferPointer<UInt8>>
+
+    private static func accepts(_ header: Bytes, _ type: String, explicitly: Bool) -> Bool {
+        guard !Self.trimmed(header).isEmpty else { return !explicitly }
+        let family = Array(type.utf8.prefix { $0 != UInt8(ascii: "/") }) + Array("/*".utf8)
         var best: (specificity: Int, refused: Bool)?
-        for range in header.split(separator: ",") {
-            let parts = range.split(separator: ";").map { $0.trimmingHTTPWhitespace.lowercased() }
-            guard let name = parts.first else { continue }
-            let specificity = name == type ? 3 : explicitly ? 0 : name == family ? 2 : name == "*/*" ? 1 : 0
+        for range in header.split(separator: UInt8(ascii: ",")) {
+            var parts = range.split(separator: UInt8(ascii: ";"))[...]
+            guard let first = parts.popFirst() else { continue }
+            let name = Self.trimmed(first)
+            let specificity =
+                Self.equalsIgnoringASCIICase(name, type.utf8) ? 3
+                : explicitly ? 0
+                : Self.equalsIgnoringASCIICase(name, family) ? 2
+                : Self.equalsIgnoringASCIICase(name, "*/*".utf8) ? 1 : 0
             guard specificity > (best?.specificity ?? 0) else { continue }
-            let refused = parts.dropFirst().contains { parameter in
-                let pair = parameter.split(separator: "=", maxSplits: 1).map(\.trimmingHTTPWhitespace)
-                return pair.count == 2 && pair[0] == "q" && Double(pair[1]) == 0
+            let refused = parts.contains { parameter in
+                let pair = parameter.split(separator: UInt8(ascii: "="), maxSplits: 1).map(Self.trimmed)
+                return pair.count == 2 && Self.equalsIgnoringASCIICase(pair[0], "q".utf8)
+                    && Double(String(decoding: pair[1], as: UTF8.self)) == 0
             }
             best = (specificity, refused)
         }
         return best.map { !$0.refused } ?? false
+    }
+
+    /// The bytes without the spaces and tabs HTTP allows around a value.
+    private static func trimmed(_ bytes: Bytes) -> Bytes {
+        let isContent = { (byte: UInt8) in byte != UInt8(ascii: " ") && byte != UInt8(ascii: "\t") }
+        guard let first = bytes.firstIndex(where: isContent), let last = bytes.lastIndex(where: isContent) else {
+            return bytes[bytes.endIndex...]
+        }
+        return bytes[first...last]
+    }
+
+    /// Whether `bytes` spell `lowercase` (lowercase ASCII) in any ASCII case.
+    private static func equalsIgnoringASCIICase(_ bytes: Bytes, _ lowercase: some Collection<UInt8>) -> Bool {
+        bytes.elementsEqual(lowercase) { byte, expected in
+            (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == expected
+        }
     }
 }
 
@@ -90,4 +127,21 @@ package func constantTimeEqual(_ lhs: String, _ rhs: String) -> Bool {
     var difference: UInt8 = 0
     for index in left.indices { difference |= left[index] ^ right[index] }
     return difference == 0
+}
+
+extension HTTPFields {
+    /// The value of the field `name`, as the subscript gives it (repeated fields joined by ", ",
+    /// cookies by "; "), found in one pass: the subscript joins through a generic lazy sequence,
+    /// which costs several times more, and the MCP endpoint reads eight fields per request.
+    package func value(_ name: HTTPField.Name) -> String? {
+        var value: String?
+        for field in self where field.name == name {
+            if let found = value {
+                value = found + (name == .cookie ? "; " : ", ") + field.value
+            } else {
+                value = field.value
+            }
+        }
+        return value
+    }
 }

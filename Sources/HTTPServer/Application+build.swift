@@ -135,7 +135,7 @@ func buildServer(
         RequestLogMiddleware(level: .info) { clientAddresses.address(of: $0, context: $1) }
         MetricsMiddleware(metrics: metrics)
     }
-    HealthController(database: database).addRoutes(to: router)
+    HealthController(health: DatabaseHealth(database: database, now: dependencies.now)).addRoutes(to: router)
     MetricsController(metrics: metrics, database: database, token: configuration.metricsToken) {
         clientAddresses.address(of: $0, context: $1)
     }

@@ -23,6 +23,7 @@ enum Migrations {
         ("014_revoked_grants", PackageResources._14_revoked_grants_sql),
         ("015_mail_outbox", PackageResources._15_mail_outbox_sql),
         ("016_accounts", PackageResources._16_accounts_sql),
+        ("017_todo_counts", PackageResources._17_todo_counts_sql),
     ]
 
     /// A migrator that applies every migration not yet applied, each in its own transaction.

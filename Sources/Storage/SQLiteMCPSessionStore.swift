@@ -32,7 +32,7 @@ public struct SQLiteMCPSessionStore: MCPSessionStore {
     }
 
     public func session(id: String) async throws -> MCPSession? {
-        try await self.database.writer.read { db in
+        try await self.database.readStatement { db in
             try Row.fetchOne(
                 db,
                 sql: "SELECT id, user_id, protocol_version, created_at, last_used_at FROM mcp_sessions WHERE id = ?",

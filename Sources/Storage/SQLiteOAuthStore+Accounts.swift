@@ -9,7 +9,7 @@ extension SQLiteOAuthStore {
     // MARK: Accounts
 
     public func account(subject: String) async throws -> Account? {
-        try await self.database.writer.read { db in
+        try await self.database.read { db in
             try Row.fetchOne(
                 db,
                 sql: """
@@ -44,7 +44,7 @@ extension SQLiteOAuthStore {
     // MARK: Connected apps
 
     public func connections(subject: String, at date: Date) async throws -> [AppConnection] {
-        try await self.database.writer.read { db in
+        try await self.database.read { db in
             try Row.fetchAll(
                 db,
                 sql: """

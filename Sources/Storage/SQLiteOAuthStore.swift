@@ -35,7 +35,7 @@ public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, Grant
     }
 
     private func client(where column: String, is value: String) async throws -> OAuthClient? {
-        try await self.database.writer.read { db in
+        try await self.database.read { db in
             try Row.fetchOne(db, sql: "SELECT id, name, redirect_uris, created_at FROM oauth_clients WHERE \(column) = ?", arguments: [value])
                 .map(Self.client(from:))
         }
@@ -121,7 +121,7 @@ public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, Grant
     }
 
     public func code(hash: String) async throws -> AuthorizationCode? {
-        try await self.database.writer.read { db in
+        try await self.database.read { db in
             try Row.fetchOne(
                 db,
                 sql: """
@@ -165,7 +165,7 @@ public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, Grant
     }
 
     public func hasConsent(subject: String, clientID: String, scopes: [String]) async throws -> Bool {
-        let granted = try await self.database.writer.read { db in
+        let granted = try await self.database.read { db in
             try String.fetchOne(db, sql: "SELECT scopes FROM consents WHERE user_id = ? AND client_id = ?", arguments: [subject, clientID])
         }
         guard let granted else { return false }
@@ -193,7 +193,7 @@ public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, Grant
     // MARK: Refresh tokens
 
     public func refreshToken(hash: String) async throws -> RefreshToken? {
-        try await self.database.writer.read { db in try Self.refreshToken(hash: hash, in: db) }
+        try await self.database.read { db in try Self.refreshToken(hash: hash, in: db) }
     }
 
     public func exchangeRefreshToken(
@@ -290,7 +290,7 @@ public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, Grant
 
     public func signingKeys(creatingWith makeKey: @Sendable () -> SigningKey) async throws -> [SigningKey] {
         // Read first: the server reads the ring every few seconds, and only the first start writes.
-        let existing = try await self.database.writer.read { db in try Self.signingKeys(in: db) }
+        let existing = try await self.database.read { db in try Self.signingKeys(in: db) }
         if !existing.isEmpty { return existing }
         return try await self.database.writer.write { db in
             if try Int.fetchOne(db, sql: "SELECT count(*) FROM signing_keys") == 0 {
@@ -342,7 +342,7 @@ public struct SQLiteOAuthStore: ClientStore, AccountStore, LoginCodeStore, Grant
 
     /// Ids and expiry times from a query of two columns that takes the current time.
     private func unexpired(sql: String, at date: Date) async throws -> [String: Date] {
-        try await self.database.writer.read { db in
+        try await self.database.read { db in
             var entries: [String: Date] = [:]
             for row in try Row.fetchAll(db, sql: sql, arguments: [date.millisecondsSince1970]) {
                 entries[row[0]] = Date(millisecondsSince1970: row[1])

@@ -11,12 +11,13 @@ public struct SQLiteTodoRepository: TodoRepository {
 
     public func insert(_ todo: Todo, maxPerOwner: Int) async throws -> Bool {
         try await self.database.write { db in
-            // Counting stops at the limit, so a create costs the same for everyone below it.
+            // The owner's count is one row that triggers keep (migration 017), so a create costs
+            // the same however many todos the owner has.
             try db.cachedStatement(
                 sql: """
                     INSERT INTO todos (id, owner_id, title, notes, due_date, priority, completed_at, created_at, updated_at)
                     SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
-                    WHERE (SELECT count(*) FROM (SELECT 1 FROM todos WHERE owner_id = ?2 LIMIT ?10)) < ?10
+                    WHERE coalesce((SELECT count FROM todo_counts WHERE owner_id = ?2), 0) < ?10
                     """
             ).execute(arguments: Self.arguments(todo) + [maxPerOwner])
             return db.changesCount > 0
@@ -24,7 +25,7 @@ public struct SQLiteTodoRepository: TodoRepository {
     }
 
     public func todo(id: TodoID, owner: UserID) async throws -> Todo? {
-        try await self.database.writer.read { db in
+        try await self.database.readStatement { db in
             let statement = try db.cachedStatement(sql: "SELECT \(Self.columns) FROM todos WHERE id = ? AND owner_id = ?")
             return try Row.fetchOne(statement, arguments: [id.rawValue, owner.rawValue]).map(Self.todo(from:))
         }
@@ -51,7 +52,7 @@ public struct SQLiteTodoRepository: TodoRepository {
 
     public func list(owner: UserID, filter: TodoFilter, after: TodoSortKey?, limit: Int) async throws -> [Todo] {
         let (sql, arguments) = Self.listingStatement(owner: owner, filter: filter, after: after, limit: limit)
-        return try await self.database.writer.read { db in
+        return try await self.database.readStatement { db in
             // Few distinct statements (status, query and cursor present or not), so each is prepared once.
             try Array(Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments).map(Self.todo(from:)))
         }
@@ -69,7 +70,7 @@ public struct SQLiteTodoRepository: TodoRepository {
         sql += " ORDER BY created_at DESC, id DESC LIMIT ?"
         arguments += [limit]
         let (statement, bound) = (sql, arguments)
-        return try await self.database.writer.read { db in
+        return try await self.database.read { db in
             try Row.fetchAll(db, sql: statement, arguments: bound).map(Self.todo(from:))
         }
     }

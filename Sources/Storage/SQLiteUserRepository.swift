@@ -33,7 +33,7 @@ public struct SQLiteUserRepository: Sendable {
 
     /// The user who logs in with `email`, if any.
     public func user(email: String) async throws -> UserID? {
-        try await self.database.writer.read { db in
+        try await self.database.read { db in
             try String.fetchOne(db, sql: "SELECT user_id FROM user_emails WHERE email = ?", arguments: [email]).map(UserID.init)
         }
     }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import HTTPServer
+import NIOCore
+import NIOPosix
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -23,6 +25,12 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Migrate the database and serve (the default).")
 
     func run() async throws {
+        // Swift concurrency runs its jobs on NIO's event loops (the ones Hummingbird serves on):
+        // a request is read, handled and answered on one thread, instead of being handed to
+        // Swift's own pool and back for every request (two thread switches each, which cost
+        // more than most requests' own work). Handlers must not block for long, and do not: a
+        // database read takes tens of microseconds, and writes wait on GRDB's queue.
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         let configuration = try await loadConfiguration()
         // Held while serving, so that 'todo-server restore' (and a second server) can tell.
         var lock: ServerLock?

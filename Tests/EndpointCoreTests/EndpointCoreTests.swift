@@ -9,10 +9,27 @@ struct EndpointCoreTests {
         ("application/json", "application/json", true), ("Application/JSON; charset=utf-8", "application/json", true),
         (" application/json ;x=y", "application/json", true), ("application/jsonx", "application/json", false),
         ("application/json-patch+json", "application/json", false), ("text/json", "application/json", false),
-        ("", "application/json", false),
+        ("", "application/json", false), ("\tAPPLICATION/Json\t", "application/json", true),
+        // Only ASCII folds: a Kelvin sign (U+212A) lowercases to "k" as Unicode, never here.
+        ("text/mar\u{212A}down", "text/markdown", false), ("application/json\u{0}", "application/json", false),
     ])
     func mediaTypes(_ value: String, _ type: String, _ expected: Bool) {
         #expect(MediaType.is(value, type) == expected)
+    }
+
+    @Test("A field's value is what the HTTPFields subscript gives, however often the field repeats")
+    func fieldValues() {
+        var fields: HTTPFields = [.accept: "application/json", .authorization: "Bearer a"]
+        fields.append(HTTPField(name: .authorization, value: "Bearer b"))
+        fields.append(HTTPField(name: HTTPField.Name("MCP-Session-ID")!, value: "s1"))
+        fields.append(HTTPField(name: .cookie, value: "a=1"))
+        fields.append(HTTPField(name: .cookie, value: "b=2"))
+        for name in [HTTPField.Name.accept, .authorization, HTTPField.Name("mcp-session-id")!, .cookie, .origin, .contentType] {
+            #expect(fields.value(name) == fields[name], "\(name)")
+        }
+        #expect(fields.value(.authorization) == "Bearer a, Bearer b", "a repeated field is not silently one of its values")
+        #expect(fields.value(.cookie) == "a=1; b=2")
+        #expect(fields.value(.origin) == nil)
     }
 
     @Test("Accept: ranges, wildcards, q=0 refusals, and the explicit form browsers get")
@@ -33,6 +50,11 @@ struct EndpointCoreTests {
         #expect(!MediaType.accepts("*/*", "text/html", explicitly: true))
         #expect(!MediaType.accepts(nil, "text/html", explicitly: true))
         #expect(!MediaType.accepts("text/html;q=0", "text/html", explicitly: true))
+        #expect(!MediaType.accepts("APPLICATION/JSON; Q=0, */*", "application/json"), "names and q in any ASCII case")
+        #expect(MediaType.accepts("Text/*", "text/event-stream"))
+        #expect(!MediaType.accepts(",,;;, ,", "application/json"), "nothing named")
+        #expect(MediaType.accepts("application/json;q=, */*;q==0", "application/json"), "a malformed q refuses nothing")
+        #expect(!MediaType.accepts("text/\u{212A}, application/json", "text/k"), "no Unicode case folding")
     }
 
     @Test(arguments: [

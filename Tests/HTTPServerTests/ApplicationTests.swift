@@ -1,4 +1,6 @@
 import EndpointCore
+import EndpointTestSupport
+import HTTPTypes
 import OAuthKit
 import Foundation
 import GRDB
@@ -91,16 +93,28 @@ struct ApplicationTests {
         }
     }
 
-    @Test func healthReportsAnUnusableDatabase() async throws {
+    @Test("/health reads the database at most once a second: a failure shows at the next check, and so does the recovery")
+    func healthReportsAnUnusableDatabase() async throws {
         let database = try AppDatabase.inMemory()
-        try await database.writer.write { try $0.execute(sql: "DROP TABLE grdb_migrations") }
-        let app = Application(router: try await buildRouter(self.configuration, database: database))
+        let clock = TestClock()
+        let app = Application(router: try await buildRouter(self.configuration, database: database, dependencies: AppDependencies(now: clock.now)))
         try await app.test(.router) { client in
-            try await client.execute(uri: "/health", method: .get) { response in
-                #expect(response.status == .serviceUnavailable)
-                let body = try JSONDecoder().decode([String: String].self, from: Data(String(buffer: response.body).utf8))
-                #expect(body == ["status": "error", "database": "unavailable"])
+            func health() async throws -> (HTTPResponse.Status, [String: String]) {
+                try await client.execute(uri: "/health", method: .get) { response in
+                    (response.status, try JSONDecoder().decode([String: String].self, from: Data(String(buffer: response.body).utf8)))
+                }
             }
+            #expect(try await health() == (.ok, ["status": "ok", "database": "ok"]))
+            try await database.writer.write { try $0.execute(sql: "ALTER TABLE grdb_migrations RENAME TO hidden") }
+            #expect(try await health().0 == .ok, "the answer of the last second stands")
+            clock.advance(seconds: 0.9)
+            #expect(try await health().0 == .ok)
+            clock.advance(seconds: 0.1)
+            #expect(try await health() == (.serviceUnavailable, ["status": "error", "database": "unavailable"]))
+            try await database.writer.write { try $0.execute(sql: "ALTER TABLE hidden RENAME TO grdb_migrations") }
+            #expect(try await health().0 == .serviceUnavailable)
+            clock.advance(seconds: -5)
+            #expect(try await health().0 == .ok, "a clock that went back checks again")
         }
     }
 

@@ -57,6 +57,19 @@ struct TokenTests {
         for garbage in ["", "at1", "at1.k1.x.y", "Bearer x", String(token.dropLast()), "at2" + token.dropFirst(3), token + ".x", "." + token] {
             #expect(authority.verify(garbage, audience: "https://todo.example.com/", now: self.now) == nil)
         }
+        // The MAC itself: a changed byte anywhere, a short one, a long one, none.
+        let mac = Base64URL.decode(token.split(separator: ".")[3].utf8)!
+        #expect(mac.count == 32)
+        let original = token.split(separator: ".")[0...2].joined(separator: ".")
+        for index in [0, 15, 31] {
+            var changed = mac
+            changed[index] ^= 0x01
+            #expect(authority.verify(original + "." + Base64URL.encode(changed), audience: "https://todo.example.com/", now: self.now) == nil)
+        }
+        for wrongLength in [Array(mac.prefix(31)), mac + [0], [], Array(mac.prefix(16))] {
+            #expect(authority.verify(original + "." + Base64URL.encode(wrongLength), audience: "https://todo.example.com/", now: self.now) == nil)
+        }
+        #expect(authority.verify(original + "." + Base64URL.encode(mac), audience: "https://todo.example.com/", now: self.now) != nil)
     }
 
     @Test func keysRotateWithoutLoggingAnyoneOut() {
@@ -225,6 +238,8 @@ struct Base64URLTests {
                 .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
             #expect(Base64URL.encode(bytes) == expected)
             #expect(Base64URL.decode(expected.utf8) == bytes)
+            #expect(Base64URL.decode(Array(("." + expected).utf8).dropFirst()) == bytes, "a slice")
+            #expect(Base64URL.decode(expected.utf8.lazy.map { $0 }) == bytes, "bytes that are not contiguous")
         }
     }
 

@@ -127,4 +127,43 @@ struct SQLiteTodoRepositoryTests {
         let stored = try await database.writer.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM todos") }
         #expect(stored == 5)
     }
+
+    @Test("The per-owner limit reads a count that creates and deletes keep exact, per owner; a count that reaches zero goes")
+    func countsFollowEveryWrite() async throws {
+        func counts() async throws -> [String: Int] {
+            try await self.database.writer.read { db in
+                Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT owner_id, count FROM todo_counts").map { ($0[0], $0[1]) })
+            }
+        }
+        let first = makeTodo(owner: self.ada, title: "one")
+        #expect(try await self.todos.insert(first, maxPerOwner: 2))
+        #expect(try await self.todos.insert(makeTodo(owner: self.ada, title: "two"), maxPerOwner: 2))
+        #expect(try await !self.todos.insert(makeTodo(owner: self.ada, title: "three"), maxPerOwner: 2), "the limit holds")
+        #expect(try await self.todos.insert(makeTodo(owner: self.bob, title: "bob's"), maxPerOwner: 2), "another owner's todos do not count")
+        #expect(try await counts() == [self.ada.rawValue: 2, self.bob.rawValue: 1])
+
+        #expect(try await self.todos.delete(id: first.id, owner: self.bob) == false, "not bob's to delete")
+        #expect(try await self.todos.delete(id: first.id, owner: self.ada))
+        #expect(try await self.todos.insert(makeTodo(owner: self.ada, title: "three"), maxPerOwner: 2), "a delete frees a place")
+        #expect(try await self.todos.deleteAll(owner: self.ada) == 2)
+        #expect(try await counts() == [self.bob.rawValue: 1], "nothing of an owner without todos stays")
+    }
+
+    @Test("Migrating counts the todos already stored")
+    func migrationCountsExistingTodos() async throws {
+        let queue = try DatabaseQueue()
+        try Migrations.migrator.migrate(queue, upTo: "016_accounts")
+        try await queue.write { db in
+            try db.execute(sql: "INSERT INTO users (id, created_at) VALUES ('u_a', 0), ('u_b', 0)")
+            for (index, owner) in ["u_a", "u_a", "u_a", "u_b"].enumerated() {
+                try db.execute(
+                    sql: "INSERT INTO todos (id, owner_id, title, priority, created_at, updated_at) VALUES (?, ?, 't', 'normal', 0, 0)",
+                    arguments: ["t_\(index)", owner]
+                )
+            }
+        }
+        try Migrations.migrator.migrate(queue)
+        let counts = try await queue.read { db in try Row.fetchAll(db, sql: "SELECT owner_id, count FROM todo_counts ORDER BY owner_id").map { "\($0[0] as String)=\($0[1] as Int)" } }
+        #expect(counts == ["u_a=3", "u_b=1"])
+    }
 }

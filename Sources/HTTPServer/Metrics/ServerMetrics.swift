@@ -8,6 +8,7 @@ import NIOCore
 import OAuthKit
 import Prometheus
 import Storage
+import Synchronization
 
 /// The server's metrics, in a Prometheus registry of its own (so that each application, and each
 /// test, counts apart): requests by route and status with latency histograms, MCP requests by
@@ -35,17 +36,34 @@ final class ServerMetrics: MCPObserver, OAuthObserver, Sendable {
     /// scan of random paths cannot make new series).
     func requestAnswered(route: String, method: HTTPRequest.Method, status: Int, duration: Duration) {
         let method = Self.methods.contains(method) ? method.rawValue : "other"
-        Counter(
-            label: "todo_http_requests_total",
-            dimensions: [("route", route), ("method", method), ("status", String(status))],
-            factory: self.factory
-        ).increment()
-        CoreMetrics.Timer(
-            label: "todo_http_request_duration_seconds",
-            dimensions: [("route", route), ("method", method)],
-            factory: self.factory
-        ).recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        let series = HTTPSeries(route: route, method: method, status: status)
+        let (counter, timer) = self.httpSeries.withLock { known in
+            if let found = known[series] { return found }
+            let made = (
+                Counter(
+                    label: "todo_http_requests_total",
+                    dimensions: [("route", route), ("method", method), ("status", String(status))],
+                    factory: self.factory
+                ),
+                CoreMetrics.Timer(label: "todo_http_request_duration_seconds", dimensions: [("route", route), ("method", method)], factory: self.factory)
+            )
+            known[series] = made
+            return made
+        }
+        counter.increment()
+        timer.recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
+
+    /// The labels of one HTTP series. Routes and methods are few and statuses are the server's
+    /// own, so the series are bounded; each is made once and then found here, which costs less
+    /// than asking the registry again on every request.
+    private struct HTTPSeries: Hashable {
+        var route: String
+        var method: String
+        var status: Int
+    }
+
+    private let httpSeries = Mutex<[HTTPSeries: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
 
     /// The methods named in labels; the parser accepts dozens more (WebDAV and the like).
     private static let methods: Set<HTTPRequest.Method> = [.get, .head, .post, .put, .patch, .delete, .options]

@@ -1,3 +1,4 @@
+import EndpointCore
 import Foundation
 import HTTPTypes
 import Logging
@@ -7,7 +8,7 @@ import Logging
 extension MCPEndpoint {
 
     func legacy(id: JSONRPCID, method: String, params: [String: JSONValue], request: HTTPRequest, principal: Principal) async -> Reply {
-        if let header = request.headerFields[.mcpProtocolVersion], method != "initialize",
+        if let header = request.headerFields.value(.mcpProtocolVersion), method != "initialize",
             !Self.legacyVersions.contains(ProtocolVersion(rawValue: header))
         {
             return self.failure(
@@ -21,7 +22,7 @@ extension MCPEndpoint {
         if method == "initialize" {
             return await self.initialize(id: id, params: params, principal: principal)
         }
-        guard let sessionID = request.headerFields[.mcpSessionID] else {
+        guard let sessionID = request.headerFields.value(.mcpSessionID) else {
             return self.failure(
                 id,
                 .invalidRequest,

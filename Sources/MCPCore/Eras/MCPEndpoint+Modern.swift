@@ -1,3 +1,4 @@
+import EndpointCore
 import Foundation
 import HTTPTypes
 
@@ -6,7 +7,7 @@ import HTTPTypes
 extension MCPEndpoint {
 
     func modern(id: JSONRPCID, method: String, params: [String: JSONValue], request: HTTPRequest, principal: Principal) async -> Reply {
-        guard let headerVersion = request.headerFields[.mcpProtocolVersion] else {
+        guard let headerVersion = request.headerFields.value(.mcpProtocolVersion) else {
             return self.failure(id, .headerMismatch, "The MCP-Protocol-Version header is required.", status: .badRequest)
         }
         guard let meta = params["_meta"]?.objectValue, case .string(let version)? = meta[Self.protocolVersionKey] else {
@@ -37,7 +38,7 @@ extension MCPEndpoint {
         guard case .object? = meta[Self.clientCapabilitiesKey] else {
             return self.failure(id, .invalidParams, "params._meta must hold \"\(Self.clientCapabilitiesKey)\" (an object).", status: .badRequest)
         }
-        guard let methodHeader = request.headerFields[.mcpMethod] else {
+        guard let methodHeader = request.headerFields.value(.mcpMethod) else {
             return self.failure(id, .headerMismatch, "The Mcp-Method header is required.", status: .badRequest)
         }
         guard methodHeader == method else {
@@ -66,7 +67,7 @@ extension MCPEndpoint {
             reply = self.result(id, self.cacheable(["tools": .array(self.tools.map(\.listing))]), era: .modern)
         case "tools/call":
             if case .string(let name)? = params["name"] {
-                guard let header = request.headerFields[.mcpName] else {
+                guard let header = request.headerFields.value(.mcpName) else {
                     return self.failure(id, .headerMismatch, "The Mcp-Name header is required for tools/call.", status: .badRequest)
                 }
                 guard let decoded = Self.decodeHeaderValue(header), decoded == name else {

@@ -88,7 +88,7 @@ public struct MCPEndpoint: HTTPEndpoint {
 
     /// Answers one HTTP request to the MCP endpoint.
     public func handle(_ request: HTTPRequest, body: some EndpointRequestBody, origin: RequestOrigin) async -> EndpointResponse {
-        let browserOrigin = request.headerFields[.origin]
+        let browserOrigin = request.headerFields.value(.origin)
         if let browserOrigin, !self.configuration.allowedOrigins.contains(MCPEndpointConfiguration.normalizedOrigin(browserOrigin)) {
             return self.jsonResponse(
                 JSONRPCError(.invalidRequest, "Origin '\(browserOrigin)' is not allowed to use this server.").response(id: nil),
@@ -133,13 +133,13 @@ public struct MCPEndpoint: HTTPEndpoint {
         case .success(let authenticated): principal = authenticated
         case .failure(let challenge): return challenge.response
         }
-        guard MediaType.is(request.headerFields[.contentType], "application/json") else {
+        guard MediaType.is(request.headerFields.value(.contentType), "application/json") else {
             return self.jsonResponse(
                 JSONRPCError(.invalidRequest, "Content-Type must be application/json.").response(id: nil),
                 status: .unsupportedMediaType
             )
         }
-        let accepted = AcceptedMediaTypes(request.headerFields[.accept])
+        let accepted = AcceptedMediaTypes(request.headerFields.value(.accept))
         guard accepted.json || accepted.eventStream else {
             return self.jsonResponse(
                 JSONRPCError(.invalidRequest, "Accept must allow application/json or text/event-stream.").response(id: nil),
@@ -182,7 +182,7 @@ public struct MCPEndpoint: HTTPEndpoint {
         case .success(let authenticated): principal = authenticated
         case .failure(let challenge): return challenge.response
         }
-        guard let sessionID = request.headerFields[.mcpSessionID] else {
+        guard let sessionID = request.headerFields.value(.mcpSessionID) else {
             return self.jsonResponse(JSONRPCError(.invalidRequest, "The Mcp-Session-Id header is required.").response(id: nil), status: .badRequest)
         }
         guard await self.activeSession(sessionID, for: principal) != nil else {
@@ -201,7 +201,7 @@ public struct MCPEndpoint: HTTPEndpoint {
 
     private func authenticate(_ request: HTTPRequest) async -> Result<Principal, Challenge> {
         let metadata = self.configuration.resourceMetadataURL
-        guard let authorization = request.headerFields[.authorization] else {
+        guard let authorization = request.headerFields.value(.authorization) else {
             return .failure(.unauthorized(error: nil, description: "This server needs an OAuth access token.", resourceMetadataURL: metadata))
         }
         let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)

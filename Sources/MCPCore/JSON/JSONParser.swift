@@ -99,15 +99,19 @@ struct JSONParser {
     private mutating func string() throws(Failure) -> String {
         self.index += 1
         let start = self.index
-        // Fast path: no escapes.
+        // Fast path: no escapes. ASCII text needs no UTF-8 validation, which would cost more than
+        // the scan (most names and values in JSON-RPC are ASCII).
+        var isASCII = true
         while self.index < self.bytes.count {
             let byte = self.bytes[self.index]
             if byte == UInt8(ascii: "\"") {
-                let text = String(validating: UnsafeBufferPointer(rebasing: self.bytes[start..<self.index]), as: UTF8.self)
+                let content = UnsafeBufferPointer(rebasing: self.bytes[start..<self.index])
+                let text = isASCII ? String(decoding: content, as: UTF8.self) : String(validating: content, as: UTF8.self)
                 guard let text else { throw self.failure("invalid UTF-8") }
                 self.index += 1
                 return text
             }
+            isASCII = isASCII && byte < 0x80
             if byte == UInt8(ascii: "\\") { break }
             guard byte >= 0x20 else { throw self.failure("control character in a string") }
             self.index += 1

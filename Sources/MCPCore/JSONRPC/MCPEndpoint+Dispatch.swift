@@ -1,3 +1,4 @@
+import EndpointCore
 import HTTPTypes
 
 /// JSON-RPC dispatch: classifying a message, choosing its era, batches, and writing responses.
@@ -11,7 +12,7 @@ extension MCPEndpoint {
         }
         switch message {
         case .notification, .response:
-            if let sessionID = request.headerFields[.mcpSessionID], await self.activeSession(sessionID, for: principal) == nil {
+            if let sessionID = request.headerFields.value(.mcpSessionID), await self.activeSession(sessionID, for: principal) == nil {
                 return self.sessionNotFound(id: nil)
             }
             return .accepted
@@ -40,8 +41,8 @@ extension MCPEndpoint {
     /// Whether a request belongs to the 2026-07-28 era (see the type's documentation).
     func isModern(method: String, params: [String: JSONValue], request: HTTPRequest) -> Bool {
         if params["_meta"]?[Self.protocolVersionKey] != nil { return true }
-        if method == "initialize" || request.headerFields[.mcpSessionID] != nil { return false }
-        if let header = request.headerFields[.mcpProtocolVersion], ProtocolVersion(rawValue: header).isLegacy { return false }
+        if method == "initialize" || request.headerFields.value(.mcpSessionID) != nil { return false }
+        if let header = request.headerFields.value(.mcpProtocolVersion), ProtocolVersion(rawValue: header).isLegacy { return false }
         return true
     }
 
@@ -49,7 +50,7 @@ extension MCPEndpoint {
         guard !elements.isEmpty else {
             return .message(JSONRPCError(.invalidRequest, "An empty batch is not a request.").serializedResponse(id: nil), status: .badRequest)
         }
-        guard let sessionID = request.headerFields[.mcpSessionID], let session = await self.activeSession(sessionID, for: principal),
+        guard let sessionID = request.headerFields.value(.mcpSessionID), let session = await self.activeSession(sessionID, for: principal),
             session.protocolVersion == .v2025_03_26
         else {
             return .message(
