@@ -179,11 +179,16 @@ def main():
     shutil.rmtree(OUT, ignore_errors=True)
     os.makedirs(OUT)
 
-    probe = Profiled("probe", probe_binary, ["{port}"], free_port(), "/hello")
-    try:
-        probe_results = measure(probe, [("bare Hummingbird GET /hello", "GET", "/hello", None, {}, "hello")])
-    finally:
-        probe.stop()
+    probe_results = {}
+    for name, arguments, label in [
+        ("probe", ["{port}"], "bare Hummingbird GET /hello"),
+        ("probe-nio", ["{port}", "--nio-executor"], "bare Hummingbird GET /hello, concurrency on NIO's loops"),
+    ]:
+        probe = Profiled(name, probe_binary, arguments, free_port(), "/hello")
+        try:
+            probe_results.update(measure(probe, [(label, "GET", "/hello", None, {}, "hello")]))
+        finally:
+            probe.stop()
 
     port = free_port()
     settings = {"PORT": str(port), "HOST": "127.0.0.1", "PUBLIC_URL": f"http://127.0.0.1:{port}", "LOG_LEVEL": "warning", "DATABASE_PATH": "todo.sqlite"}

@@ -197,6 +197,7 @@ def main():
     server = Server(os.path.abspath(BINARY), extra_environment={"LOG_LEVEL": os.environ.get("LOG_LEVEL", "warning"), "MAX_TODOS_PER_USER": "10000000"}, prefix=pin)
     database = os.path.join(server.folder, "todo.sqlite")
     probe = Pinned("probe", [PROBE, "{port}"], "/hello")
+    probe_on_nio = Pinned("probe-nio", [PROBE, "{port}", "--nio-executor"], "/hello")
     peers = [Pinned(f"peer-{who}", [PYTHON, os.path.join(HERE, "sdk_peer.py"), "{port}", os.path.join(server.folder, f"peer-{who}.sqlite"), who], "/", method="POST") for who in ["reader", "writer"]]
     rows, scaling, total_requests = [], [], 0
     try:
@@ -210,6 +211,7 @@ def main():
 
         cases = [
             ("bare Hummingbird GET /hello (ceiling)", lambda c: wrk(probe, c, path="/hello", expect="hello")),
+            ("bare Hummingbird GET /hello, concurrency on NIO's loops", lambda c: wrk(probe_on_nio, c, path="/hello", expect="hello")),
             ("GET /health", lambda c: wrk(server, c)),
             ("GET /.well-known/oauth-protected-resource", lambda c: wrk(server, c, path="/.well-known/oauth-protected-resource", expect='"resource"')),
         ]
@@ -228,7 +230,7 @@ def main():
                 for name, run in cases:
                     result = run(connections)
                     runs[(name, connections)].append(result)
-                    total_requests += result["requests"] if not name.endswith("peer)") and "ceiling" not in name else 0
+                    total_requests += result["requests"] if not name.endswith("peer)") and not name.startswith("bare") else 0
                     print(f"round {round + 1} c={connections:<3} {name:44} {result['rps']:9.0f} req/s  p50 {result['p50_ms']:6.2f} ms  p99 {result['p99_ms']:7.2f} ms  errors {result['errors']}", flush=True)
         for connections in CONCURRENCY:
             ceiling = summarize(runs[(cases[0][0], connections)])["rps"]
@@ -275,6 +277,7 @@ def main():
     finally:
         status = server.stop()
         probe.stop()
+        probe_on_nio.stop()
         for peer in peers:
             peer.stop()
     write_results(rows, scaling, rss, total_requests, status)
@@ -310,7 +313,8 @@ def write_results(rows, scaling, rss, total_requests, status):
         f"wrk (one thread) pinned to core {LOAD_CPU}, all on loopback. Every case runs once per round, {RUNS} rounds of {SECONDS} s,",
         "and each point is the median round. Every response is checked: a tools/call counts only if it is HTTP 200 with",
         "`structuredContent` and no `isError`. Our server: the release binary, a fresh file database, LOG_LEVEL=warning.",
-        "The ceiling: bench/Probe, bare Hummingbird 2.28.1 answering `GET /hello`. The peer: bench/sdk_peer.py, the",
+        "The ceiling: bench/Probe, bare Hummingbird 2.28.1 answering `GET /hello` with its defaults; beside it, the same probe",
+        "with Swift concurrency on NIO's event loops, as todo-server runs. The peer: bench/sdk_peer.py, the",
         "official MCP Python SDK (mcp 2.3.0, stateless JSON mode, uvicorn) serving the same tools on SQLite, with no token check.",
         "Share: throughput over the ceiling's at the same concurrency; × peer: over the peer's on the same tool.",
         "",

@@ -181,7 +181,8 @@ public struct Administration: Sendable {
         try manager.moveItem(atPath: staging, toPath: path)
     }
 
-    /// Refuses a copy that is damaged, comes from a newer server, or holds schema objects of its own.
+    /// Refuses a copy that is damaged, comes from a newer server, or whose schema differs from what
+    /// its migrations make (objects added, changed or missing).
     private static func check(_ copy: DatabaseQueue) throws {
         let known = Migrations.all.map(\.name)
         let (integrity, applied, objects) = try copy.read { db in
@@ -200,9 +201,10 @@ public struct Administration: Sendable {
         let template = try DatabaseQueue()
         try Migrations.migrator.migrate(template, upTo: applied.last!)
         let expected = Set(try template.read { db in try String.fetchAll(db, sql: Self.schemaQuery) })
-        let foreign = objects.subtracting(expected)
-        guard foreign.isEmpty else {
-            let names = foreign.map { $0.split(separator: " ").prefix(2).joined(separator: " ") }.sorted()
+        // Missing objects count too: a copy without the triggers that keep counts would lift limits.
+        let different = objects.symmetricDifference(expected)
+        guard different.isEmpty else {
+            let names = Set(different.map { $0.split(separator: " ").prefix(2).joined(separator: " ") }).sorted()
             throw AdministrationError("its schema differs from this server's: \(names.joined(separator: ", "))")
         }
     }

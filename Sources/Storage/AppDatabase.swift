@@ -18,6 +18,8 @@ public struct AppDatabase: Sendable {
     /// that a checkpoint never holds up a write (see ``checkpoint()``).
     private let checkpointer: DatabaseQueue?
     let groupCommit: GroupCommit
+    /// Permits for ``read(_:)``.
+    private let longReads = DispatchSemaphore(value: AppDatabase.longReadLimit)
 
     private init(writer: any DatabaseWriter, checkpointer: DatabaseQueue? = nil) {
         self.writer = writer
@@ -35,27 +37,40 @@ public struct AppDatabase: Sendable {
         try await self.groupCommit.write(work)
     }
 
-    /// Runs `work` on a reader (a snapshot that writes in progress do not disturb), on the calling
-    /// thread.
+    /// Runs `work` on a reader (a snapshot that writes in progress do not disturb), on a thread of
+    /// its own: for reads that may take long (several statements, a search, an export).
     ///
-    /// Reads here are short indexed queries of tens of microseconds. GRDB's asynchronous read hops
-    /// to one dispatch queue to wait for a free reader and to another to run the query, then back
-    /// to the caller's executor; on the request path those hops cost more than the query itself.
-    /// So the caller's thread runs the query instead: it blocks only while SQLite works, and a
-    /// reader is never held across a suspension, so no task can wait on another for one.
+    /// At most ``longReadLimit`` run at a time, so that readers are always left for
+    /// ``readStatement(_:)``, whose callers wait for one on their own thread. The reader is taken
+    /// and given back on that thread, never held while a task waits to resume (GRDB's own
+    /// asynchronous read keeps it until its caller's executor runs again; mixed with reads that
+    /// wait on the executor's threads, that could leave every reader held and every thread waiting).
     public func read<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try Self.read(in: self.writer, work)
+        let (writer, permits) = (self.writer, self.longReads)
+        return try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                permits.wait()
+                defer { permits.signal() }
+                continuation.resume(with: Result { try Self.read(in: writer, work) })
+            }
+        }
     }
 
-    /// Runs `work`, which runs a single statement, on a reader, on the calling thread (as
-    /// ``read(_:)`` does).
+    /// Runs `work`, a single indexed statement (a row by its key, a page of an index), on a reader,
+    /// on the calling thread, without a transaction.
     ///
-    /// SQLite runs each statement against one snapshot of the database, so one statement needs no
-    /// transaction around it; leaving out the one ``read(_:)`` opens saves two statements per read.
-    /// Work that runs several statements which must agree uses ``read(_:)``.
+    /// These reads take tens of microseconds. GRDB's asynchronous read hops to one dispatch queue to
+    /// wait for a free reader and to another to run the query, then back, and opens a savepoint:
+    /// on the request path that costs more than the query. Here the caller's thread (an event loop)
+    /// runs it, and SQLite reads one statement from one snapshot, so no transaction is needed.
+    /// Anything that may scan, or runs several statements that must agree, uses ``read(_:)``.
     public func readStatement<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try Self.readStatement(in: self.writer, work)
     }
+
+    /// How many ``read(_:)`` calls run at once; the pool has this many readers plus one per core
+    /// for ``readStatement(_:)``.
+    public static let longReadLimit = 4
 
     /// GRDB's synchronous read.
     private static func read<T>(in reader: any DatabaseReader, _ work: (Database) throws -> T) throws -> T {
@@ -158,7 +173,7 @@ public struct AppDatabase: Sendable {
 
     /// Sizes and counts for the metrics endpoint: cheap reads (no count of a table that grows with use).
     public func statistics() async throws -> Statistics {
-        try await self.writer.read { db in
+        try await self.read { db in
             let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
             let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0
             return Statistics(
@@ -170,6 +185,7 @@ public struct AppDatabase: Sendable {
 
     private static var configuration: Configuration {
         var configuration = Configuration()
+        configuration.maximumReaderCount = AppDatabase.longReadLimit + ProcessInfo.processInfo.activeProcessorCount
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in

@@ -52,10 +52,12 @@ public struct SQLiteTodoRepository: TodoRepository {
 
     public func list(owner: UserID, filter: TodoFilter, after: TodoSortKey?, limit: Int) async throws -> [Todo] {
         let (sql, arguments) = Self.listingStatement(owner: owner, filter: filter, after: after, limit: limit)
-        return try await self.database.readStatement { db in
+        let page: @Sendable (Database) throws -> [Todo] = { db in
             // Few distinct statements (status, query and cursor present or not), so each is prepared once.
             try Array(Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments).map(Self.todo(from:)))
         }
+        // A page of the index reads at most `limit` rows; a search may read every todo of the owner.
+        return filter.query == nil ? try await self.database.readStatement(page) : try await self.database.read(page)
     }
 
     public func recent(owner: UserID, after: TodoRecencyKey?, limit: Int) async throws -> [Todo] {

@@ -29,8 +29,9 @@ struct Serve: AsyncParsableCommand {
         // a request is read, handled and answered on one thread, instead of being handed to
         // Swift's own pool and back for every request (two thread switches each, which cost
         // more than most requests' own work). Handlers must not block for long, and do not: a
-        // database read takes tens of microseconds, and writes wait on GRDB's queue.
-        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        // database read by key takes tens of microseconds; searches, other reads and writes run on
+        // threads of their own. NIO asks to be installed from the main thread.
+        await MainActor.run { _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() }
         let configuration = try await loadConfiguration()
         // Held while serving, so that 'todo-server restore' (and a second server) can tell.
         var lock: ServerLock?

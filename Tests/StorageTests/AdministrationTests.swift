@@ -105,7 +105,7 @@ struct AdministrationTests {
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("elsewhere").path))
     }
 
-    @Test("Restore refuses a backup with a schema of its own or from a newer server, and keeps the database it replaces")
+    @Test("Restore refuses a backup with a schema of its own, one missing an object, or from a newer server, and keeps the database it replaces")
     func restoreChecks() async throws {
         let folder = try Self.folder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -130,7 +130,9 @@ struct AdministrationTests {
         )
         let newer = try backup("newer.sqlite", "INSERT INTO grdb_migrations (identifier) VALUES ('999_from_the_future')")
         let changed = try backup("changed.sqlite", "ALTER TABLE todos ADD COLUMN extra TEXT")
-        for file in [trigger, newer, changed] {
+        // Without the trigger that counts creates, the limit per person would never hold again.
+        let missing = try backup("missing.sqlite", "DROP TRIGGER todos_counted_on_insert")
+        for file in [trigger, newer, changed, missing] {
             #expect(throws: AdministrationError.self, "\(file)") { try Administration.restore(backup: file, into: path) }
         }
         let users = try await { () async throws -> [String] in

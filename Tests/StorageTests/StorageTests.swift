@@ -111,6 +111,32 @@ struct DatabaseTests {
         #expect(try database.appliedMigrations() == Migrations.all.map(\.name))
     }
 
+    @Test(
+        "On a file, many long reads and short reads at once all finish: long reads never take every reader, and no reader is held while a task waits",
+        .timeLimit(.minutes(1))
+    )
+    func mixedReadsNeverStall() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reads-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = try AppDatabase.open(path: folder.appendingPathComponent("todo.sqlite").path)
+        let owner = try await SQLiteUserRepository(database).findOrCreateUser(email: "reads@example.com")
+        for index in 0..<50 { try await SQLiteTodoRepository(database).insert(makeTodo(owner: owner, title: "todo \(index)")) }
+        let counts = try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<400 {
+                group.addTask {
+                    if index % 2 == 0 {
+                        return try await database.read { db in
+                            try (0..<20).reduce(0) { total, _ in total + (try Int.fetchOne(db, sql: "SELECT count(*) FROM todos") ?? 0) } / 20
+                        }
+                    }
+                    return try await database.readStatement { try Int.fetchOne($0, sql: "SELECT count(*) FROM todos") ?? 0 }
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(counts.count == 400 && counts.allSatisfy { $0 == 50 })
+    }
+
     @Test func healthFailsWhenMigrationsAreMissing() async throws {
         let database = try AppDatabase.inMemory()
         try await database.writer.write { try $0.execute(sql: "DELETE FROM grdb_migrations") }
