@@ -263,6 +263,19 @@ public enum TodoTools {
         let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
         let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        // The usual case, four-digit years: 24 bytes written in place, no array, no closure context.
+        if (0...9999).contains(year) {
+            return String(unsafeUninitializedCapacity: 24) { text in
+                digits(year, width: 4, at: 0, then: "-", in: text)
+                digits(month, width: 2, at: 5, then: "-", in: text)
+                digits(day, width: 2, at: 8, then: "T", in: text)
+                digits(inDay / 3_600_000, width: 2, at: 11, then: ":", in: text)
+                digits(inDay / 60_000 % 60, width: 2, at: 14, then: ":", in: text)
+                digits(inDay / 1000 % 60, width: 2, at: 17, then: ".", in: text)
+                digits(inDay % 1000, width: 3, at: 20, then: "Z", in: text)
+                return 24
+            }
+        }
         var text: [UInt8] = []
         text.reserveCapacity(24)
         /// Appends `value` with at least `width` digits, then `separator`.
@@ -288,6 +301,22 @@ public enum TodoTools {
         append(inDay / 1000 % 60, width: 2, then: ".")
         append(inDay % 1000, width: 3, then: "Z")
         return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Writes `value` as exactly `width` digits at `offset`, then `separator`.
+    private static func digits(
+        _ value: Int,
+        width: Int,
+        at offset: Int,
+        then separator: Unicode.Scalar,
+        in text: UnsafeMutableBufferPointer<UInt8>
+    ) {
+        var rest = value
+        for index in (offset..<(offset + width)).reversed() {
+            text[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+        }
+        text[offset + width] = UInt8(ascii: separator)
     }
 }
 

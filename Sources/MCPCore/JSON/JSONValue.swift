@@ -157,7 +157,9 @@ extension JSONValue {
         var runStart = 0
         for index in 0..<bytes.count {
             let byte = bytes[index]
-            guard Self.needsEscape[Int(byte)] else { continue }
+            // Control characters, quote, backslash and DEL (compared inline: a table in a static
+            // costs a lazy-initialization check and a bounds check per byte).
+            guard byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F else { continue }
             output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
             runStart = index + 1
             output.append(UInt8(ascii: "\\"))
@@ -175,6 +177,4 @@ extension JSONValue {
         output.append(UInt8(ascii: "\""))
     }
 
-    /// Whether a byte is written escaped: control characters, DEL, quote and backslash.
-    private static let needsEscape: [Bool] = (0...255).map { $0 < 0x20 || $0 == 0x7F || $0 == 0x22 || $0 == 0x5C }
 }
