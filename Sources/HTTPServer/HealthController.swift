@@ -3,7 +3,6 @@ import Hummingbird
 import Logging
 import NIOCore
 import Storage
-import Synchronization
 
 /// `GET /health`: liveness, with the database checked at most once per ``DatabaseHealth/interval``.
 ///
@@ -30,7 +29,9 @@ struct HealthController: Sendable {
 
 /// Whether the database is usable, remembered for ``interval``: a caller after that checks again
 /// (one at a time; callers meanwhile get the last answer).
-final class DatabaseHealth: Sendable {
+///
+/// Guarded by an `NSLock`, which ThreadSanitizer sees (see `GroupCommit`); hence `@unchecked Sendable`.
+final class DatabaseHealth: @unchecked Sendable {
     /// How long an answer is reused.
     static let interval: TimeInterval = 1
 
@@ -42,7 +43,14 @@ final class DatabaseHealth: Sendable {
 
     private let database: AppDatabase
     private let now: @Sendable () -> Date
-    private let state = Mutex(State())
+    private let lock = NSLock()
+    private var state = State()
+
+    private func withState<Result>(_ body: (inout State) -> Result) -> Result {
+        self.lock.lock()
+        defer { self.lock.unlock() }
+        return body(&self.state)
+    }
 
     init(database: AppDatabase, now: @escaping @Sendable () -> Date) {
         self.database = database
@@ -51,7 +59,7 @@ final class DatabaseHealth: Sendable {
 
     func isHealthy(logger: Logger) async -> Bool {
         let now = self.now()
-        let known: Bool? = self.state.withLock { state in
+        let known: Bool? = self.withState { state in
             if let checkedAt = state.checkedAt {
                 // A clock that went back counts as stale, so a wrong clock cannot freeze the answer.
                 let fresh = checkedAt <= now && now.timeIntervalSince(checkedAt) < Self.interval
@@ -68,7 +76,7 @@ final class DatabaseHealth: Sendable {
             logger.error("Health check failed to read the database: \(error)")
             healthy = false
         }
-        self.state.withLock { state in
+        self.withState { state in
             state.checkedAt = now
             state.healthy = healthy
             state.checking = false

@@ -120,6 +120,7 @@ struct MsmtpSenderTests {
             try await MsmtpSender(settings: Self.settings, executable: program.path, timeout: .milliseconds(300)).send(Self.message)
         }
         #expect(error?.isTemporary == true)
-        #expect(ContinuousClock.now - started < .seconds(10))
+        // Stopped, not waited for: well before the client's own 30 s (with room for a loaded machine).
+        #expect(ContinuousClock.now - started < .seconds(25))
     }
 }

@@ -8,7 +8,6 @@ import NIOCore
 import OAuthKit
 import Prometheus
 import Storage
-import Synchronization
 
 /// The server's metrics, in a Prometheus registry of its own (so that each application, and each
 /// test, counts apart): requests by route and status with latency histograms, MCP requests by
@@ -37,19 +36,7 @@ final class ServerMetrics: MCPObserver, OAuthObserver, Sendable {
     func requestAnswered(route: String, method: HTTPRequest.Method, status: Int, duration: Duration) {
         let method = Self.methods.contains(method) ? method.rawValue : "other"
         let series = HTTPSeries(route: route, method: method, status: status)
-        let (counter, timer) = self.httpSeries.withLock { known in
-            if let found = known[series] { return found }
-            let made = (
-                Counter(
-                    label: "todo_http_requests_total",
-                    dimensions: [("route", route), ("method", method), ("status", String(status))],
-                    factory: self.factory
-                ),
-                CoreMetrics.Timer(label: "todo_http_request_duration_seconds", dimensions: [("route", route), ("method", method)], factory: self.factory)
-            )
-            known[series] = made
-            return made
-        }
+        let (counter, timer) = self.handles(of: series)
         counter.increment()
         timer.recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
@@ -63,7 +50,30 @@ final class ServerMetrics: MCPObserver, OAuthObserver, Sendable {
         var status: Int
     }
 
-    private let httpSeries = Mutex<[HTTPSeries: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
+    /// The counter and histogram of `series`, made on first use.
+    private func handles(of series: HTTPSeries) -> (CoreMetrics.Counter, CoreMetrics.Timer) {
+        self.seriesLock.lock()
+        defer { self.seriesLock.unlock() }
+        if let found = self.httpSeries[series] { return found }
+        let made = (
+            CoreMetrics.Counter(
+                label: "todo_http_requests_total",
+                dimensions: [("route", series.route), ("method", series.method), ("status", String(series.status))],
+                factory: self.factory
+            ),
+            CoreMetrics.Timer(
+                label: "todo_http_request_duration_seconds",
+                dimensions: [("route", series.route), ("method", series.method)],
+                factory: self.factory
+            )
+        )
+        self.httpSeries[series] = made
+        return made
+    }
+
+    /// Guarded by `seriesLock` (an `NSLock`, which ThreadSanitizer sees; see `GroupCommit`).
+    nonisolated(unsafe) private var httpSeries: [HTTPSeries: (CoreMetrics.Counter, CoreMetrics.Timer)] = [:]
+    private let seriesLock = NSLock()
 
     /// The methods named in labels; the parser accepts dozens more (WebDAV and the like).
     private static let methods: Set<HTTPRequest.Method> = [.get, .head, .post, .put, .patch, .delete, .options]
