@@ -1,6 +1,6 @@
+import EndpointCore
 import HTTPTypes
 public import Foundation
-import Synchronization
 
 /// A fetched Client ID Metadata Document.
 public struct FetchedDocument: Sendable {
@@ -40,8 +40,8 @@ public struct ClientMetadataFetchError: Error, Hashable, Sendable, CustomStringC
 /// cannot tie up every fetch with slow hosts.
 final class ClientMetadataDocuments: Sendable {
     let fetcher: any ClientMetadataFetcher
-    private let cache = Mutex<[String: (client: OAuthClient, expiresAt: Date)]>([:])
-    private let inFlight = Mutex<(tasks: [String: Task<OAuthClient, any Error>], requesters: Set<String>)>(([:], []))
+    private let cache = Locked<[String: (client: OAuthClient, expiresAt: Date)]>([:])
+    private let inFlight = Locked<(tasks: [String: Task<OAuthClient, any Error>], requesters: Set<String>)>(([:], []))
 
     init(fetcher: any ClientMetadataFetcher) { self.fetcher = fetcher }
 

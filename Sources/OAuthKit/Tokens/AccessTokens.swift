@@ -1,7 +1,6 @@
 import Crypto
 import EndpointCore
 package import Foundation
-import Synchronization
 
 /// What an access token says: who, for which resource, with which scopes, until when.
 public struct AccessTokenClaims: Hashable, Sendable {
@@ -77,10 +76,10 @@ package final class AccessTokenAuthority: Sendable {
         var signingKey: SymmetricKey { self.keys[self.signingKeyID]! }
     }
 
-    private let ring: Mutex<Ring>
+    private let ring: Locked<Ring>
     private var current: Ring { self.ring.withLock { $0 } }
-    private let revoked: Mutex<[String: Date]>
-    private let revokedGrants: Mutex<[String: Date]>
+    private let revoked: Locked<[String: Date]>
+    private let revokedGrants: Locked<[String: Date]>
 
     /// An authority over the key ring `keys`, knowing the revocations made so far.
     /// - Parameters:
@@ -89,9 +88,9 @@ package final class AccessTokenAuthority: Sendable {
     ///   - revokedGrants: grant ids whose access tokens are refused, until when.
     package init(keys: [SigningKey], revoked: [String: Date] = [:], revokedGrants: [String: Date] = [:]) {
         precondition(!keys.isEmpty, "An access token authority needs at least one key")
-        self.ring = Mutex(Ring(keys))
-        self.revoked = Mutex(revoked)
-        self.revokedGrants = Mutex(revokedGrants)
+        self.ring = Locked(Ring(keys))
+        self.revoked = Locked(revoked)
+        self.revokedGrants = Locked(revokedGrants)
     }
 
     /// A signed token for `claims`.
@@ -190,7 +189,7 @@ package final class AccessTokenAuthority: Sendable {
         Self.merge(revokedGrants, into: self.revokedGrants, now: now)
     }
 
-    private static func merge(_ incoming: [String: Date], into list: borrowing Mutex<[String: Date]>, now: Date) {
+    private static func merge(_ incoming: [String: Date], into list: Locked<[String: Date]>, now: Date) {
         guard !incoming.isEmpty else { return }
         list.withLock { entries in
             entries = entries.filter { $0.value > now }
@@ -210,7 +209,7 @@ package final class AccessTokenAuthority: Sendable {
 
     /// Adds `id` to a revocation list, dropping the entries that expired. Revocations are rare, so
     /// the pass over the list is cheap next to the database write that comes with each.
-    private static func remember(_ id: String, until expiry: Date, now: Date, in list: borrowing Mutex<[String: Date]>) {
+    private static func remember(_ id: String, until expiry: Date, now: Date, in list: Locked<[String: Date]>) {
         list.withLock { entries in
             entries = entries.filter { $0.value > now }
             entries[id] = max(entries[id] ?? expiry, expiry)
