@@ -106,7 +106,7 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: [
-                "TodoDomain", "MCPCore", "OAuthKit", "MailDelivery",
+                "TodoDomain", "MCPCore", "OAuthKit", "MailDelivery", "EndpointCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -26,13 +26,6 @@ package enum Hex {
 /// Read as bytes: both headers are checked on every MCP request, and media types, parameter names
 /// and q-values are ASCII, compared without regard to ASCII case.
 package enum MediaType {
-    /// The type and subtype of `value`, lowercased and without parameters: `application/json` for
-    /// `Application/JSON; charset=utf-8`.
-    package static func essence(of value: String) -> String {
-        let end = value.firstIndex(of: ";") ?? value.endIndex
-        return value[..<end].trimmingHTTPWhitespace.lowercased()
-    }
-
     /// Whether `value` is `type` (lowercase, such as `application/json`), with or without parameters.
     package static func `is`(_ value: String?, _ type: String) -> Bool {
         guard var value else { return false }

@@ -1,3 +1,4 @@
+import EndpointCore
 import Foundation
 import Hummingbird
 import Logging
@@ -29,9 +30,7 @@ struct HealthController: Sendable {
 
 /// Whether the database is usable, remembered for ``interval``: a caller after that checks again
 /// (one at a time; callers meanwhile get the last answer).
-///
-/// Guarded by an `NSLock`, which ThreadSanitizer sees (see `GroupCommit`); hence `@unchecked Sendable`.
-final class DatabaseHealth: @unchecked Sendable {
+final class DatabaseHealth: Sendable {
     /// How long an answer is reused.
     static let interval: TimeInterval = 1
 
@@ -43,14 +42,7 @@ final class DatabaseHealth: @unchecked Sendable {
 
     private let database: AppDatabase
     private let now: @Sendable () -> Date
-    private let lock = NSLock()
-    private var state = State()
-
-    private func withState<Result>(_ body: (inout State) -> Result) -> Result {
-        self.lock.lock()
-        defer { self.lock.unlock() }
-        return body(&self.state)
-    }
+    private let state = Locked(State())
 
     init(database: AppDatabase, now: @escaping @Sendable () -> Date) {
         self.database = database
@@ -59,7 +51,7 @@ final class DatabaseHealth: @unchecked Sendable {
 
     func isHealthy(logger: Logger) async -> Bool {
         let now = self.now()
-        let known: Bool? = self.withState { state in
+        let known: Bool? = self.state.withLock { state in
             if let checkedAt = state.checkedAt {
                 // A clock that went back counts as stale, so a wrong clock cannot freeze the answer.
                 let fresh = checkedAt <= now && now.timeIntervalSince(checkedAt) < Self.interval
@@ -76,7 +68,7 @@ final class DatabaseHealth: @unchecked Sendable {
             logger.error("Health check failed to read the database: \(error)")
             healthy = false
         }
-        self.withState { state in
+        self.state.withLock { state in
             state.checkedAt = now
             state.healthy = healthy
             state.checking = false

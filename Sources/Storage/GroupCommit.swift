@@ -1,4 +1,4 @@
-import Foundation
+import EndpointCore
 import GRDB
 
 /// Writes that share commits: the writes that arrive while a commit is under way run together in
@@ -7,11 +7,7 @@ import GRDB
 /// A lone write commits at once, as it would without batching; under load, batches grow with the
 /// load. A write that fails rolls back its own savepoint only; a commit that fails fails every write
 /// of its batch. No caller resumes before its write is committed.
-///
-/// Its state is guarded by an `NSLock` (a pthread mutex), not `Synchronization.Mutex`: on Linux
-/// the latter waits on a futex that ThreadSanitizer does not see as ordering, so `make harden`
-/// reported races that are none. Hence `@unchecked Sendable`: every access goes through `withState`.
-final class GroupCommit: @unchecked Sendable {
+final class GroupCommit: Sendable {
     private struct Item {
         /// Runs the write in a savepoint; returns what resumes its caller once the transaction is committed.
         let run: @Sendable (Database) -> @Sendable () -> Void
@@ -29,14 +25,7 @@ final class GroupCommit: @unchecked Sendable {
     }
 
     private let writer: any DatabaseWriter
-    private let lock = NSLock()
-    private var state = State()
-
-    private func withState<Result>(_ body: (inout State) -> Result) -> Result {
-        self.lock.lock()
-        defer { self.lock.unlock() }
-        return body(&self.state)
-    }
+    private let state = Locked(State())
 
     init(writer: any DatabaseWriter) { self.writer = writer }
 
@@ -50,7 +39,7 @@ final class GroupCommit: @unchecked Sendable {
                 },
                 fail: { continuation.resume(throwing: $0) }
             )
-            let startsDraining = self.withState { state in
+            let startsDraining = self.state.withLock { state in
                 state.pending.append(item)
                 guard !state.draining else { return false }
                 state.draining = true
@@ -74,7 +63,7 @@ final class GroupCommit: @unchecked Sendable {
     /// Commits batches until nothing is pending.
     private func drain() async {
         while true {
-            let batch = self.withState { state -> [Item] in
+            let batch = self.state.withLock { state -> [Item] in
                 let batch = state.pending
                 state.pending = []
                 state.committing = batch.count
@@ -93,6 +82,6 @@ final class GroupCommit: @unchecked Sendable {
 
     /// How many transactions have run, how many writes the one under way holds, and how many wait for the next.
     var statistics: (transactions: Int, committing: Int, pending: Int) {
-        self.withState { ($0.transactions, $0.committing, $0.pending.count) }
+        self.state.withLock { ($0.transactions, $0.committing, $0.pending.count) }
     }
 }

@@ -52,28 +52,26 @@ final class ServerMetrics: MCPObserver, OAuthObserver, Sendable {
 
     /// The counter and histogram of `series`, made on first use.
     private func handles(of series: HTTPSeries) -> (CoreMetrics.Counter, CoreMetrics.Timer) {
-        self.seriesLock.lock()
-        defer { self.seriesLock.unlock() }
-        if let found = self.httpSeries[series] { return found }
-        let made = (
-            CoreMetrics.Counter(
-                label: "todo_http_requests_total",
-                dimensions: [("route", series.route), ("method", series.method), ("status", String(series.status))],
-                factory: self.factory
-            ),
-            CoreMetrics.Timer(
-                label: "todo_http_request_duration_seconds",
-                dimensions: [("route", series.route), ("method", series.method)],
-                factory: self.factory
+        self.httpSeries.withLock { known in
+            if let found = known[series] { return found }
+            let made = (
+                CoreMetrics.Counter(
+                    label: "todo_http_requests_total",
+                    dimensions: [("route", series.route), ("method", series.method), ("status", String(series.status))],
+                    factory: self.factory
+                ),
+                CoreMetrics.Timer(
+                    label: "todo_http_request_duration_seconds",
+                    dimensions: [("route", series.route), ("method", series.method)],
+                    factory: self.factory
+                )
             )
-        )
-        self.httpSeries[series] = made
-        return made
+            known[series] = made
+            return made
+        }
     }
 
-    /// Guarded by `seriesLock` (an `NSLock`, which ThreadSanitizer sees; see `GroupCommit`).
-    nonisolated(unsafe) private var httpSeries: [HTTPSeries: (CoreMetrics.Counter, CoreMetrics.Timer)] = [:]
-    private let seriesLock = NSLock()
+    private let httpSeries = Locked<[HTTPSeries: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
 
     /// The methods named in labels; the parser accepts dozens more (WebDAV and the like).
     private static let methods: Set<HTTPRequest.Method> = [.get, .head, .post, .put, .patch, .delete, .options]
