@@ -1,19 +1,23 @@
 public import HTTPTypes
 
-/// What an endpoint answers: the response head and a complete body.
+/// What an endpoint answers: the response head, a body, and for a long-lived response (such as
+/// server-sent events) a stream written after the body.
 ///
 /// MCPCore and OAuthKit both answer with it, so one small adapter writes either back through any
 /// HTTP server.
 public struct EndpointResponse: Sendable {
     /// Status and header fields.
     public var head: HTTPResponse
-    /// The body; empty for none.
+    /// The body; empty for none. With a ``stream``, the first bytes sent.
     public var body: [UInt8]
+    /// What is written after ``body``, piece by piece, until it ends; `nil` for a complete response.
+    public var stream: EndpointBodyStream?
 
-    /// A response with `status`, `headerFields` and `body`.
-    public init(status: HTTPResponse.Status, headerFields: HTTPFields = [:], body: [UInt8] = []) {
+    /// A response with `status`, `headerFields` and `body`, then `stream` if given.
+    public init(status: HTTPResponse.Status, headerFields: HTTPFields = [:], body: [UInt8] = [], stream: EndpointBodyStream? = nil) {
         self.head = HTTPResponse(status: status, headerFields: headerFields)
         self.body = body
+        self.stream = stream
     }
 
     /// The status.
@@ -26,6 +30,28 @@ public struct EndpointResponse: Sendable {
     public var headerFields: HTTPFields {
         get { self.head.headerFields }
         set { self.head.headerFields = newValue }
+    }
+}
+
+/// A response body written piece by piece as it is produced, such as a stream of server-sent events.
+///
+/// A host server runs ``produce`` once, handing it a function that sends bytes to the client at
+/// once (never buffering them for later); the response ends when ``produce`` returns. When the
+/// client goes away, sending throws, and ``produce`` ends by rethrowing or returning. When the host
+/// shuts down gracefully it calls ``stop``, and ``produce`` soon returns after sending its last words.
+public struct EndpointBodyStream: Sendable {
+    /// Writes the body through `send`; returns (or throws) when the body is complete.
+    public let produce: @Sendable (_ send: ([UInt8]) async throws -> Void) async throws -> Void
+    /// Asks ``produce`` to finish soon; safe to call at any time, more than once, from any thread.
+    public let stop: @Sendable () -> Void
+
+    /// A stream that `produce` writes and `stop` ends.
+    public init(
+        produce: @escaping @Sendable (_ send: ([UInt8]) async throws -> Void) async throws -> Void,
+        stop: @escaping @Sendable () -> Void
+    ) {
+        self.produce = produce
+        self.stop = stop
     }
 }
 

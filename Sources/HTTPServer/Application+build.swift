@@ -170,23 +170,33 @@ func buildServer(
     )
     router.mount(authorizationServer, clientAddress: { clientAddresses.address(of: $0, context: $1) })
 
+    // Every write to a todo reaches the live subscriptions of its owner.
+    let feed = TodoChangeFeed()
     let todos = TodoService(
         repository: todoRepository,
         now: dependencies.now,
-        maxTodosPerOwner: configuration.maxTodosPerUser
+        maxTodosPerOwner: configuration.maxTodosPerUser,
+        changes: feed
     )
     let endpoint = MCPEndpoint(
         configuration: MCPEndpointConfiguration(
             serverInfo: ServerInfo(name: "todo-server", version: serverVersion, title: "Todo"),
-            instructions:
-                "Manage the user's todo list: list, search, create, update, complete and delete todos. Todo ids come from list_todos or create_todo.",
+            instructions: """
+                Manage the user's todo list: list, search and filter (due dates, today, overdue, priority, tags), create, update, \
+                complete and delete todos. Todo ids come from list_todos or create_todo. Each todo is also a resource, \
+                todo://todos/{id}, and todo://views/open, todo://views/today and todo://views/overdue stay current.
+                """,
             resourceMetadataURL: configuration.resourceMetadataURL,
             allowedOrigins: Set([configuration.publicOrigin] + configuration.allowedOrigins),
             maxBodyBytes: configuration.maxRequestBytes,
             sessionIdleTimeout: configuration.sessionIdleTimeout,
-            maxSessionsPerSubject: configuration.maxSessionsPerUser
+            maxSessionsPerSubject: configuration.maxSessionsPerUser,
+            maxStreamsPerSubject: configuration.maxStreamsPerUser,
+            keepAliveInterval: .milliseconds(Int64(configuration.streamKeepAlive * 1000))
         ),
         tools: TodoTools.all(service: todos),
+        prompts: TodoPrompts.all(service: todos),
+        resources: TodoResources(service: todos, feed: feed),
         authenticator: dependencies.authenticator ?? OAuthBearerAuthenticator(server: authorizationServer),
         sessions: CachingSessionStore(SQLiteMCPSessionStore(database), now: dependencies.now),
         now: dependencies.now,

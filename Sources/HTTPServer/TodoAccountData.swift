@@ -72,6 +72,7 @@ struct ExportedTodo: Encodable, Sendable {
     var notes: String?
     var dueDate: String?
     var priority: String
+    var tags: [String]
     var completed: Bool
     var completedAt: Date?
     var createdAt: Date
@@ -83,6 +84,7 @@ struct ExportedTodo: Encodable, Sendable {
         self.notes = todo.notes
         self.dueDate = todo.dueDate?.description
         self.priority = todo.priority.rawValue
+        self.tags = todo.tags
         self.completed = todo.isCompleted
         self.completedAt = todo.completedAt
         self.createdAt = todo.createdAt

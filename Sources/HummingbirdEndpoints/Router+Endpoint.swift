@@ -2,6 +2,7 @@ public import EndpointCore
 import HTTPTypes
 public import Hummingbird
 public import NIOCore
+import ServiceLifecycle
 
 extension Router {
     /// Serves `endpoint` at its routes, next to the router's other routes, with the client's
@@ -63,12 +64,30 @@ extension Router where Context: RemoteAddressRequestContext {
 }
 
 extension Response {
-    /// The Hummingbird form of an endpoint's answer.
+    /// The Hummingbird form of an endpoint's answer. A streamed answer is written as it comes and
+    /// asked to stop when the server shuts down gracefully, so that it never holds shutdown up.
     public init(_ answer: EndpointResponse) {
+        guard let stream = answer.stream else {
+            self.init(
+                status: answer.status,
+                headers: answer.headerFields,
+                body: answer.body.isEmpty ? ResponseBody() : ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body))
+            )
+            return
+        }
+        let first = answer.body
         self.init(
             status: answer.status,
             headers: answer.headerFields,
-            body: answer.body.isEmpty ? ResponseBody() : ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body))
+            body: ResponseBody { writer in
+                if !first.isEmpty { try await writer.write(ByteBuffer(bytes: first)) }
+                try await withGracefulShutdownHandler {
+                    try await stream.produce { bytes in try await writer.write(ByteBuffer(bytes: bytes)) }
+                } onGracefulShutdown: {
+                    stream.stop()
+                }
+                try await writer.finish(nil)
+            }
         )
     }
 }

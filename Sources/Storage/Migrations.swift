@@ -24,6 +24,8 @@ enum Migrations {
         ("015_mail_outbox", PackageResources._15_mail_outbox_sql),
         ("016_accounts", PackageResources._16_accounts_sql),
         ("017_todo_counts", PackageResources._17_todo_counts_sql),
+        ("018_todo_tags", PackageResources._18_todo_tags_sql),
+        ("019_todo_settings", PackageResources._19_todo_settings_sql),
     ]
 
     /// A migrator that applies every migration not yet applied, each in its own transaction.

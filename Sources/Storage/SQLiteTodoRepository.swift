@@ -15,9 +15,9 @@ public struct SQLiteTodoRepository: TodoRepository {
             // the same however many todos the owner has.
             try db.cachedStatement(
                 sql: """
-                    INSERT INTO todos (id, owner_id, title, notes, due_date, priority, completed_at, created_at, updated_at)
-                    SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
-                    WHERE coalesce((SELECT count FROM todo_counts WHERE owner_id = ?2), 0) < ?10
+                    INSERT INTO todos (id, owner_id, title, notes, due_date, priority, completed_at, created_at, updated_at, tags)
+                    SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10
+                    WHERE coalesce((SELECT count FROM todo_counts WHERE owner_id = ?2), 0) < ?11
                     """
             ).execute(arguments: Self.arguments(todo) + [maxPerOwner])
             return db.changesCount > 0
@@ -32,14 +32,43 @@ public struct SQLiteTodoRepository: TodoRepository {
     }
 
     public func update(_ todo: Todo) async throws -> Bool {
+        try await self.database.write { db in try Self.update(todo, in: db) }
+    }
+
+    public func update(_ todos: [Todo]) async throws -> [TodoID] {
+        guard !todos.isEmpty else { return [] }
+        return try await self.database.write { db in try todos.filter { try Self.update($0, in: db) }.map(\.id) }
+    }
+
+    private static func update(_ todo: Todo, in db: Database) throws -> Bool {
+        try db.cachedStatement(
+            sql: """
+                UPDATE todos SET title = ?3, notes = ?4, due_date = ?5, priority = ?6, completed_at = ?7, updated_at = ?9, tags = ?10
+                WHERE id = ?1 AND owner_id = ?2
+                """
+        ).execute(arguments: Self.arguments(todo))
+        return db.changesCount > 0
+    }
+
+    public func timeZone(owner: UserID) async throws -> String? {
+        try await self.database.readStatement { db in
+            try String.fetchOne(db.cachedStatement(sql: "SELECT time_zone FROM todo_settings WHERE owner_id = ?"), arguments: [owner.rawValue])
+        }
+    }
+
+    public func setTimeZone(_ name: String?, owner: UserID) async throws {
         try await self.database.write { db in
-            try db.cachedStatement(
-                sql: """
-                    UPDATE todos SET title = ?3, notes = ?4, due_date = ?5, priority = ?6, completed_at = ?7, updated_at = ?9
-                    WHERE id = ?1 AND owner_id = ?2
-                    """
-            ).execute(arguments: Self.arguments(todo))
-            return db.changesCount > 0
+            if let name {
+                try db.execute(
+                    sql: """
+                        INSERT INTO todo_settings (owner_id, time_zone) VALUES (?, ?)
+                        ON CONFLICT (owner_id) DO UPDATE SET time_zone = excluded.time_zone
+                        """,
+                    arguments: [owner.rawValue, name]
+                )
+            } else {
+                try db.execute(sql: "DELETE FROM todo_settings WHERE owner_id = ?", arguments: [owner.rawValue])
+            }
         }
     }
 
@@ -53,11 +82,13 @@ public struct SQLiteTodoRepository: TodoRepository {
     public func list(owner: UserID, filter: TodoFilter, after: TodoSortKey?, limit: Int) async throws -> [Todo] {
         let (sql, arguments) = Self.listingStatement(owner: owner, filter: filter, after: after, limit: limit)
         let page: @Sendable (Database) throws -> [Todo] = { db in
-            // Few distinct statements (status, query and cursor present or not), so each is prepared once.
+            // Few distinct statements (which filters and a cursor are present), so each is prepared once.
             try Array(Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments).map(Self.todo(from:)))
         }
-        // A page of the index reads at most `limit` rows; a search may read every todo of the owner.
-        return filter.query == nil ? try await self.database.readStatement(page) : try await self.database.read(page)
+        // A page of the index reads at most `limit` rows; a search or a filter on priority, tag or
+        // due dates may read every todo of the owner.
+        let readsIndexOnly = filter.query == nil && filter.priority == nil && filter.tag == nil && !filter.hasDueRange
+        return readsIndexOnly ? try await self.database.readStatement(page) : try await self.database.read(page)
     }
 
     public func recent(owner: UserID, after: TodoRecencyKey?, limit: Int) async throws -> [Todo] {
@@ -106,6 +137,23 @@ public struct SQLiteTodoRepository: TodoRepository {
             sql += #" AND (title LIKE ? ESCAPE '\' OR notes LIKE ? ESCAPE '\')"#
             arguments += [pattern, pattern]
         }
+        if let priority = filter.priority {
+            sql += " AND priority = ?"
+            arguments += [priority.rawValue]
+        }
+        if let tag = filter.tag {
+            // Whole lines of the tags column (see migration 018).
+            sql += " AND instr(char(10) || tags || char(10), char(10) || ? || char(10)) > 0"
+            arguments += [tag]
+        }
+        if let first = filter.dueOnOrAfter {
+            sql += " AND due_date >= ?"
+            arguments += [first.description]
+        }
+        if let end = filter.dueBefore {
+            sql += " AND due_date < ?"
+            arguments += [end.description]
+        }
         if let after {
             var values: [(any DatabaseValueConvertible)?] = statusIsFixed ? [] : [after.isCompleted]
             values += [after.dueDate == nil, after.dueDate?.description ?? "", after.createdAt, after.id.rawValue]
@@ -123,13 +171,13 @@ public struct SQLiteTodoRepository: TodoRepository {
     /// `todos_listing` index, so that SQLite reads the index in order.
     private static let sortKeyWithinStatus = "(due_date IS NULL), coalesce(due_date, ''), created_at, id"
 
-    private static let columns = "id, owner_id, title, notes, due_date, priority, completed_at, created_at, updated_at"
+    private static let columns = "id, owner_id, title, notes, due_date, priority, completed_at, created_at, updated_at, tags"
 
     private static func arguments(_ todo: Todo) -> StatementArguments {
         [
             todo.id.rawValue, todo.owner.rawValue, todo.title, todo.notes, todo.dueDate?.description,
             todo.priority.rawValue, todo.completedAt?.millisecondsSince1970, todo.createdAt.millisecondsSince1970,
-            todo.updatedAt.millisecondsSince1970,
+            todo.updatedAt.millisecondsSince1970, todo.tags.joined(separator: "\n"),
         ]
     }
 
@@ -145,6 +193,7 @@ public struct SQLiteTodoRepository: TodoRepository {
             return date
         }
         let completedAt: Int64? = row[6]
+        let tags: String = row[9]
         return Todo(
             id: todoID,
             owner: UserID(row[1]),
@@ -152,6 +201,7 @@ public struct SQLiteTodoRepository: TodoRepository {
             notes: row[3],
             dueDate: due,
             priority: priority,
+            tags: tags.isEmpty ? [] : tags.split(separator: "\n", omittingEmptySubsequences: true).map(String.init),
             completedAt: completedAt.map(Date.init(millisecondsSince1970:)),
             createdAt: Date(millisecondsSince1970: row[7]),
             updatedAt: Date(millisecondsSince1970: row[8])

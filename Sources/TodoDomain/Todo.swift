@@ -17,6 +17,9 @@ public struct Todo: Hashable, Sendable, Codable {
     public var dueDate: CalendarDate?
     /// How important the todo is.
     public var priority: TodoPriority
+    /// Labels to group todos by: each lowercased, 1–40 characters, at most 20, no repeats (see
+    /// ``TodoRules/tags(_:)``), in the order they were given.
+    public var tags: [String]
     /// When the todo was completed; `nil` while it is open.
     public var completedAt: Date?
     /// When the todo was created.
@@ -35,6 +38,7 @@ public struct Todo: Hashable, Sendable, Codable {
         notes: String? = nil,
         dueDate: CalendarDate? = nil,
         priority: TodoPriority = .normal,
+        tags: [String] = [],
         completedAt: Date? = nil,
         createdAt: Date,
         updatedAt: Date
@@ -45,6 +49,7 @@ public struct Todo: Hashable, Sendable, Codable {
         self.notes = notes
         self.dueDate = dueDate
         self.priority = priority
+        self.tags = tags
         self.completedAt = completedAt
         self.createdAt = createdAt
         self.updatedAt = updatedAt
@@ -102,6 +107,30 @@ public struct CalendarDate: Hashable, Sendable, Comparable, Codable, LosslessStr
             return String(repeating: "0", count: max(0, width - digits.count)) + digits
         }
         return "\(pad(self.year, 4))-\(pad(self.month, 2))-\(pad(self.day, 2))"
+    }
+
+    /// The day after this one (9999-12-31 has none and stays itself).
+    public var next: CalendarDate {
+        if let date = CalendarDate(year: self.year, month: self.month, day: self.day + 1) { return date }
+        if let date = CalendarDate(year: self.year, month: self.month + 1, day: 1) { return date }
+        return CalendarDate(year: self.year + 1, month: 1, day: 1) ?? self
+    }
+
+    /// The day before this one; `nil` for 0001-01-01.
+    public var previous: CalendarDate? {
+        if let date = CalendarDate(year: self.year, month: self.month, day: self.day - 1) { return date }
+        if self.month > 1 { return CalendarDate(year: self.year, month: self.month - 1, day: CalendarDate.daysIn(month: self.month - 1, year: self.year)) }
+        return CalendarDate(year: self.year - 1, month: 12, day: 31)
+    }
+
+    /// The day `date` falls on in `timeZone`.
+    public init(_ date: Date, in timeZone: TimeZone) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        self.year = min(max(parts.year ?? 1970, 1), 9999)
+        self.month = parts.month ?? 1
+        self.day = parts.day ?? 1
     }
 
     public static func < (lhs: CalendarDate, rhs: CalendarDate) -> Bool {

@@ -10,14 +10,14 @@ package struct TodoCursor: Hashable, Sendable {
     var filter: TodoFilter
     var after: TodoSortKey
 
-    private static let version = "c1"
+    private static let version = "c2"
 
     /// The cursor as printed: base64url without padding.
     package func encoded() -> String {
         let payload = [
             Self.version,
             self.filter.status.rawValue,
-            Self.digest(self.filter.query ?? ""),
+            Self.digest(self.filter.fingerprint),
             self.after.isCompleted ? "1" : "0",
             self.after.dueDate?.description ?? "",
             String(self.after.createdAt),
@@ -53,7 +53,7 @@ package struct TodoCursor: Hashable, Sendable {
         let parts = text.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 8, parts[0] == Self.version,
             Self.digest(parts[0..<7].joined(separator: "|")) == parts[7],
-            parts[1] == filter.status.rawValue, parts[2] == Self.digest(filter.query ?? ""),
+            parts[1] == filter.status.rawValue, parts[2] == Self.digest(filter.fingerprint),
             parts[3] == "0" || parts[3] == "1",
             let createdAt = Int64(parts[5]), let id = TodoID(parts[6])
         else { throw .invalidCursor }

@@ -8,17 +8,47 @@ public enum TodoStatusFilter: String, Hashable, Sendable, Codable, CaseIterable 
     case all
 }
 
-/// The validated filter of a listing: status and text query.
+/// The validated filter of a listing: status, text query, priority, tag and a range of due dates.
 public struct TodoFilter: Hashable, Sendable {
     /// Which todos by completion.
     public var status: TodoStatusFilter
     /// Text that the title or notes must contain, ignoring the case of ASCII letters; `nil` for none.
     public var query: String?
+    /// The priority a todo must have; `nil` for any.
+    public var priority: TodoPriority?
+    /// A tag the todo must carry, normalized as ``TodoRules/tag(_:field:)`` does; `nil` for any.
+    public var tag: String?
+    /// The first due day included; a todo without a due date never passes a due range.
+    public var dueOnOrAfter: CalendarDate?
+    /// The first due day no longer included.
+    public var dueBefore: CalendarDate?
 
-    /// A filter of already validated values; `nil` matches every text.
-    public init(status: TodoStatusFilter = .open, query: String? = nil) {
+    /// A filter of already validated values; each `nil` matches every todo.
+    public init(
+        status: TodoStatusFilter = .open,
+        query: String? = nil,
+        priority: TodoPriority? = nil,
+        tag: String? = nil,
+        dueOnOrAfter: CalendarDate? = nil,
+        dueBefore: CalendarDate? = nil
+    ) {
         self.status = status
         self.query = query
+        self.priority = priority
+        self.tag = tag
+        self.dueOnOrAfter = dueOnOrAfter
+        self.dueBefore = dueBefore
+    }
+
+    /// Whether the filter limits due dates (and so leaves out undated todos).
+    public var hasDueRange: Bool { self.dueOnOrAfter != nil || self.dueBefore != nil }
+
+    /// Every field in one line, for binding a cursor to the filter it was issued for.
+    var fingerprint: String {
+        [
+            self.status.rawValue, self.query ?? "", self.priority?.rawValue ?? "", self.tag ?? "",
+            self.dueOnOrAfter?.description ?? "", self.dueBefore?.description ?? "",
+        ].map { "\($0.utf8.count):\($0)" }.joined()
     }
 
     /// Whether `todo` passes this filter. Storage implementations must agree with it.
@@ -27,6 +57,13 @@ public struct TodoFilter: Hashable, Sendable {
         case .open: if todo.isCompleted { return false }
         case .completed: if !todo.isCompleted { return false }
         case .all: break
+        }
+        if let priority, todo.priority != priority { return false }
+        if let tag, !todo.tags.contains(tag) { return false }
+        if self.hasDueRange {
+            guard let due = todo.dueDate else { return false }
+            if let first = self.dueOnOrAfter, due < first { return false }
+            if let end = self.dueBefore, due >= end { return false }
         }
         guard let query else { return true }
         let needle = query.asciiLowercased()
@@ -84,16 +121,55 @@ public struct TodoListRequest: Hashable, Sendable {
     /// Text that the title or notes must contain; it is trimmed, blank means none, and it may have at most
     /// ``TodoRules/maxQueryLength`` characters.
     public var query: String?
+    /// Only todos of this priority (`low`, `normal` or `high`); `nil` for any.
+    public var priority: String?
+    /// Only todos carrying this tag; `nil` for any.
+    public var tag: String?
+    /// Only todos due after this day (`YYYY-MM-DD`, the day itself excluded).
+    public var dueAfter: String?
+    /// Only todos due before this day (`YYYY-MM-DD`, the day itself excluded).
+    public var dueBefore: String?
+    /// Only open todos due before today: today as ``timeZone`` (or the owner's saved time zone,
+    /// else UTC) has it.
+    public var overdue: Bool
+    /// Only todos due today.
+    public var today: Bool
+    /// The IANA time zone that decides which day is today, such as `Europe/Berlin`; `nil` uses the
+    /// owner's saved time zone, else UTC.
+    public var timeZone: String?
     /// The page size; `nil` means ``TodoRules/defaultLimit``, and more than ``TodoRules/maxLimit`` is refused.
     public var limit: Int?
     /// The ``TodoPage/nextCursor`` of the previous page, to continue from there; `nil` for the first page.
-    /// It must come from a listing with the same status and query.
+    /// It must come from a listing with the same filters.
     public var cursor: String?
 
+    /// Whether the status was given, rather than left at its default (`overdue` needs open todos).
+    public var statusGiven: Bool
+
     /// A request as it arrives; ``TodoService/list(_:owner:)`` validates it.
-    public init(status: TodoStatusFilter = .open, query: String? = nil, limit: Int? = nil, cursor: String? = nil) {
-        self.status = status
+    public init(
+        status: TodoStatusFilter? = nil,
+        query: String? = nil,
+        priority: String? = nil,
+        tag: String? = nil,
+        dueAfter: String? = nil,
+        dueBefore: String? = nil,
+        overdue: Bool = false,
+        today: Bool = false,
+        timeZone: String? = nil,
+        limit: Int? = nil,
+        cursor: String? = nil
+    ) {
+        self.status = status ?? .open
+        self.statusGiven = status != nil
         self.query = query
+        self.priority = priority
+        self.tag = tag
+        self.dueAfter = dueAfter
+        self.dueBefore = dueBefore
+        self.overdue = overdue
+        self.today = today
+        self.timeZone = timeZone
         self.limit = limit
         self.cursor = cursor
     }

@@ -19,6 +19,13 @@ public protocol TodoRepository: Sendable {
     func recent(owner: UserID, after: TodoRecencyKey?, limit: Int) async throws -> [Todo]
     /// Deletes every todo of `owner`; returns how many there were.
     func deleteAll(owner: UserID) async throws -> Int
+    /// Replaces the stored todos that have the same id and owner, in one transaction; returns the
+    /// ids of those there were.
+    func update(_ todos: [Todo]) async throws -> [TodoID]
+    /// The IANA time zone `owner` saved, if any.
+    func timeZone(owner: UserID) async throws -> String?
+    /// Saves `owner`'s time zone; `nil` removes it.
+    func setTimeZone(_ name: String?, owner: UserID) async throws
 }
 
 /// Where a newest-first page of todos ends: the creation time and id of its last todo.
@@ -56,6 +63,7 @@ extension TodoRepository {
 /// A repository in memory: for tests, previews and servers that keep nothing.
 public actor InMemoryTodoRepository: TodoRepository {
     private var todos: [TodoID: Todo] = [:]
+    private var timeZones: [UserID: String] = [:]
 
     /// An empty repository.
     public init() {}
@@ -97,6 +105,14 @@ public actor InMemoryTodoRepository: TodoRepository {
         }
         return Array(selected.sorted { TodoRecencyKey($0) < TodoRecencyKey($1) }.prefix(limit))
     }
+
+    public func update(_ todos: [Todo]) -> [TodoID] {
+        todos.filter { self.update($0) }.map(\.id)
+    }
+
+    public func timeZone(owner: UserID) -> String? { self.timeZones[owner] }
+
+    public func setTimeZone(_ name: String?, owner: UserID) { self.timeZones[owner] = name }
 
     public func deleteAll(owner: UserID) -> Int {
         let doomed = self.todos.values.filter { $0.owner == owner }.map(\.id)

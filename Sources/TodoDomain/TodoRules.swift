@@ -1,3 +1,5 @@
+public import Foundation
+
 /// The rules every todo field obeys. The service checks its input with these before storing anything.
 public enum TodoRules {
     /// The longest title, in characters.
@@ -19,6 +21,14 @@ public enum TodoRules {
     public static let defaultLimit = 50
     /// The largest page size.
     public static let maxLimit = 200
+    /// The most tags one todo may carry.
+    public static let maxTags = 20
+    /// The longest tag, in characters.
+    public static let maxTagLength = 40
+    /// The longest tag in UTF-8 bytes.
+    public static let maxTagBytes = 400
+    /// The most todos one bulk operation may name.
+    public static let maxBulkIDs = 100
 
     /// A title: trimmed of surrounding white space, then 1–200 characters with no control characters.
     public static func title(_ raw: String) throws(TodoError) -> String {
@@ -73,13 +83,13 @@ public enum TodoRules {
         return raw
     }
 
-    /// A due date written `YYYY-MM-DD`, a day that exists.
-    public static func dueDate(_ raw: String?) throws(TodoError) -> CalendarDate? {
+    /// A due date written `YYYY-MM-DD`, a day that exists; `field` names it in the message.
+    public static func dueDate(_ raw: String?, field: String = "dueDate") throws(TodoError) -> CalendarDate? {
         guard let raw else { return nil }
         guard let date = CalendarDate(raw.trimmingWhitespace()) else {
             throw .invalid(
-                field: "dueDate",
-                message: "dueDate must be a calendar date written YYYY-MM-DD, such as 2026-03-31; '\(raw.prefix(40))' is not."
+                field: field,
+                message: "\(field) must be a calendar date written YYYY-MM-DD, such as 2026-03-31; '\(raw.prefix(40))' is not."
             )
         }
         return date
@@ -104,6 +114,59 @@ public enum TodoRules {
             throw .invalid(field: "limit", message: "limit must be between 1 and \(maxLimit); it was \(raw).")
         }
         return raw
+    }
+
+    /// Tags: each trimmed, without a leading `#`, lowercased and in Unicode canonical composition
+    /// (so `Café` typed either way is one tag), 1–40 characters without control characters; at
+    /// most 20, repeats dropped, order kept.
+    public static func tags(_ raw: [String]?) throws(TodoError) -> [String] {
+        guard let raw else { return [] }
+        guard raw.count <= maxTags * 4 else {
+            throw .invalid(field: "tags", message: "tags must hold at most \(maxTags) tags; it has \(raw.count).")
+        }
+        var tags: [String] = []
+        for item in raw {
+            let tag = try self.tag(item)
+            if !tags.contains(tag) { tags.append(tag) }
+        }
+        guard tags.count <= maxTags else {
+            throw .invalid(field: "tags", message: "tags must hold at most \(maxTags) different tags; it has \(tags.count).")
+        }
+        return tags
+    }
+
+    /// One tag, as ``tags(_:)`` normalizes it; also the form a tag filter is compared in.
+    public static func tag(_ raw: String, field: String = "tags") throws(TodoError) -> String {
+        guard raw.utf8.count <= maxTagBytes else {
+            throw .invalid(field: field, message: "a tag must be at most \(maxTagBytes) bytes of UTF-8; '\(raw.prefix(40))…' has \(raw.utf8.count).")
+        }
+        var tag = raw.trimmingWhitespace()
+        if tag.hasPrefix("#") { tag = String(tag.dropFirst()).trimmingWhitespace() }
+        tag = tag.lowercased().precomposedStringWithCanonicalMapping
+        guard !tag.isEmpty else {
+            throw .invalid(field: field, message: "a tag must not be blank.")
+        }
+        guard tag.count <= maxTagLength else {
+            throw .invalid(field: field, message: "a tag must be at most \(maxTagLength) characters; '\(tag.prefix(40))…' has \(tag.count).")
+        }
+        guard !tag.unicodeScalars.contains(where: \.isControl) else {
+            throw .invalid(field: field, message: "a tag must not contain control characters such as line breaks or tabs.")
+        }
+        return tag
+    }
+
+    /// A time zone by its IANA name, such as `Europe/Berlin` or `UTC`.
+    public static func timeZone(_ raw: String, field: String = "time_zone") throws(TodoError) -> TimeZone {
+        let name = raw.trimmingWhitespace()
+        guard name.utf8.count <= 64, !name.isEmpty, name.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }),
+            let zone = TimeZone(identifier: name)
+        else {
+            throw .invalid(
+                field: field,
+                message: "\(field) must be an IANA time zone name such as Europe/Berlin, America/New_York or UTC; '\(raw.prefix(40))' is not."
+            )
+        }
+        return zone
     }
 
     /// A text query: trimmed, at most 200 characters; blank means no query.

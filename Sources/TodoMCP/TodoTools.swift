@@ -2,7 +2,7 @@ package import Foundation
 public import MCPCore
 public import TodoDomain
 
-/// The six todo tools: MCP tool definitions over `TodoService`, for any `MCPEndpoint`.
+/// The todo tools: MCP tool definitions over `TodoService`, for any `MCPEndpoint`.
 ///
 /// Domain failures (a bad field, an unknown id, a bad cursor) become results with `isError: true`
 /// carrying the domain's message, so the model can correct itself. Reading needs the scope
@@ -21,7 +21,7 @@ public enum TodoTools {
     public static func all(service: TodoService) -> [Tool] {
         [
             listTodos(service), getTodo(service), createTodo(service), updateTodo(service), completeTodo(service),
-            deleteTodo(service),
+            completeTodos(service), deleteTodo(service), setTimeZone(service),
         ]
     }
 
@@ -33,8 +33,11 @@ public enum TodoTools {
             title: "List todos",
             description: """
                 List the user's todos, one page at a time: open todos first, then by due date (undated last), then by creation. \
-                Filter by status (open by default) and by text in the title or notes. When the result has a nextCursor, \
-                pass it as cursor with the same status and query to get the next page.
+                Open todos only unless status says otherwise. Every filter given must hold: text in the title or notes (query), \
+                priority, tag, a due range (due_after and due_before, each excluding the day itself), today (due today) or \
+                overdue (open and due before today). Today is the user's day in time_zone if given, else in the time zone saved \
+                with set_time_zone, else in UTC. A due filter leaves out undated todos. When the result has a nextCursor, \
+                pass it as cursor with the same filters to get the next page.
                 """,
             inputSchema: object(
                 [
@@ -45,6 +48,26 @@ public enum TodoTools {
                     "query": [
                         "type": "string",
                         "description": "Only todos whose title or notes contain this text (case-insensitive), at most 200 characters.",
+                    ],
+                    "priority": ["type": "string", "enum": ["low", "normal", "high"], "description": "Only todos of this priority."],
+                    "tag": ["type": "string", "description": "Only todos carrying this tag (case-insensitive, a leading # is ignored)."],
+                    "due_after": [
+                        "type": "string", "format": "date",
+                        "description": "Only todos due after this day, written YYYY-MM-DD; the day itself is not included.",
+                    ],
+                    "due_before": [
+                        "type": "string", "format": "date",
+                        "description": "Only todos due before this day, written YYYY-MM-DD; the day itself is not included.",
+                    ],
+                    "today": ["type": "boolean", "description": "true: only todos due today."],
+                    "overdue": [
+                        "type": "boolean",
+                        "description": "true: only open todos due before today. status must then be left out or be open.",
+                    ],
+                    "time_zone": [
+                        "type": "string",
+                        "description":
+                            "The IANA time zone that decides which day is today for today and overdue, such as Europe/Berlin; by default the saved one, else UTC.",
                     ],
                     "limit": ["type": "integer", "minimum": 1, "maximum": 200, "default": 50, "description": "Todos per page, 1–200 (default 50)."],
                     "cursor": ["type": "string", "description": "The nextCursor of the previous page."],
@@ -58,12 +81,20 @@ public enum TodoTools {
             requiredScopes: [readScope]
         ) { call in
             try await run(call) { owner in
+                let arguments = call.arguments
                 let page = try await service.list(
                     TodoListRequest(
-                        status: call.arguments["status"]?.stringValue.flatMap(TodoStatusFilter.init) ?? .open,
-                        query: call.arguments["query"]?.stringValue,
-                        limit: call.arguments["limit"]?.intValue.map { Int(clamping: $0) },
-                        cursor: call.arguments["cursor"]?.stringValue
+                        status: arguments["status"]?.stringValue.flatMap(TodoStatusFilter.init),
+                        query: arguments["query"]?.stringValue,
+                        priority: arguments["priority"]?.stringValue,
+                        tag: arguments["tag"]?.stringValue,
+                        dueAfter: arguments["due_after"]?.stringValue,
+                        dueBefore: arguments["due_before"]?.stringValue,
+                        overdue: arguments["overdue"]?.boolValue ?? false,
+                        today: arguments["today"]?.boolValue ?? false,
+                        timeZone: arguments["time_zone"]?.stringValue,
+                        limit: arguments["limit"]?.intValue.map { Int(clamping: $0) },
+                        cursor: arguments["cursor"]?.stringValue
                     ),
                     owner: owner
                 )
@@ -82,7 +113,7 @@ public enum TodoTools {
             annotations: ToolAnnotations(readOnly: true),
             requiredScopes: [readScope]
         ) { call in
-            try await run(call) { owner in json(try await service.get(call.arguments.string("id"), owner: owner)) }
+            try await runReturningTodo(call) { owner in try await service.get(call.arguments.string("id"), owner: owner) }
         }
     }
 
@@ -97,6 +128,7 @@ public enum TodoTools {
                     "notes": ["type": "string", "description": "Longer details, up to 5,000 characters."],
                     "dueDate": ["type": "string", "format": "date", "description": "The day it is due, written YYYY-MM-DD."],
                     "priority": ["type": "string", "enum": ["low", "normal", "high"], "default": "normal"],
+                    "tags": tagsProperty,
                 ],
                 required: ["title"]
             ),
@@ -104,18 +136,17 @@ public enum TodoTools {
             annotations: ToolAnnotations(readOnly: false, destructive: false, idempotent: false),
             requiredScopes: [writeScope]
         ) { call in
-            try await run(call) { owner in
+            try await runReturningTodo(call) { owner in
                 let arguments = call.arguments
-                return json(
-                    try await service.create(
-                        NewTodo(
-                            title: arguments.string("title"),
-                            notes: arguments["notes"]?.stringValue,
-                            dueDate: arguments["dueDate"]?.stringValue,
-                            priority: arguments["priority"]?.stringValue
-                        ),
-                        owner: owner
-                    )
+                return try await service.create(
+                    NewTodo(
+                        title: arguments.string("title"),
+                        notes: arguments["notes"]?.stringValue,
+                        dueDate: arguments["dueDate"]?.stringValue,
+                        priority: arguments["priority"]?.stringValue,
+                        tags: arguments["tags"]?.stringArray
+                    ),
+                    owner: owner
                 )
             }
         }
@@ -127,6 +158,7 @@ public enum TodoTools {
             title: "Update a todo",
             description: """
                 Change any fields of a todo; fields left out stay as they are. Set notes or dueDate to null to clear them. \
+                tags replaces all the todo's tags (an empty list removes them). \
                 Set completed to false to reopen a completed todo, or true to complete it.
                 """,
             inputSchema: object(
@@ -136,6 +168,7 @@ public enum TodoTools {
                     "notes": ["type": ["string", "null"], "description": "New notes up to 5,000 characters, or null to clear them."],
                     "dueDate": ["type": ["string", "null"], "description": "New due day written YYYY-MM-DD, or null to clear it."],
                     "priority": ["type": "string", "enum": ["low", "normal", "high"]],
+                    "tags": tagsProperty,
                     "completed": ["type": "boolean", "description": "true completes the todo, false reopens it."],
                 ],
                 required: ["id"]
@@ -144,16 +177,17 @@ public enum TodoTools {
             annotations: ToolAnnotations(readOnly: false, destructive: true, idempotent: true),
             requiredScopes: [writeScope]
         ) { call in
-            try await run(call) { owner in
+            try await runReturningTodo(call) { owner in
                 let arguments = call.arguments
                 let changes = TodoChanges(
                     title: arguments["title"]?.stringValue,
                     notes: change(arguments["notes"]),
                     dueDate: change(arguments["dueDate"]),
                     priority: arguments["priority"]?.stringValue,
+                    tags: arguments["tags"]?.stringArray,
                     completed: arguments["completed"]?.boolValue
                 )
-                return json(try await service.update(arguments.string("id"), changes: changes, owner: owner))
+                return try await service.update(arguments.string("id"), changes: changes, owner: owner)
             }
         }
     }
@@ -168,7 +202,63 @@ public enum TodoTools {
             annotations: ToolAnnotations(readOnly: false, destructive: false, idempotent: true),
             requiredScopes: [writeScope]
         ) { call in
-            try await run(call) { owner in json(try await service.complete(call.arguments.string("id"), owner: owner)) }
+            try await runReturningTodo(call) { owner in try await service.complete(call.arguments.string("id"), owner: owner) }
+        }
+    }
+
+    static func completeTodos(_ service: TodoService) -> Tool {
+        Tool(
+            name: "complete_todos",
+            title: "Complete several todos",
+            description: """
+                Mark up to \(TodoRules.maxBulkIDs) todos as done in one step. Returns the todos now completed and, in notFound, \
+                the ids that name no todo of the user (those are skipped; the others are still completed). \
+                Todos already done stay as they were.
+                """,
+            inputSchema: object(
+                [
+                    "ids": [
+                        "type": "array", "items": idProperty, "minItems": 1, "maxItems": .int(Int64(TodoRules.maxBulkIDs)),
+                        "description": "The ids of the todos to complete, as returned by list_todos or create_todo.",
+                    ]
+                ],
+                required: ["ids"]
+            ),
+            outputSchema: object(
+                ["completed": ["type": "array", "items": todoSchema], "notFound": ["type": "array", "items": ["type": "string"]]],
+                required: ["completed", "notFound"]
+            ),
+            annotations: ToolAnnotations(readOnly: false, destructive: false, idempotent: true),
+            requiredScopes: [writeScope]
+        ) { call in
+            try await run(call) { owner in
+                let outcome = try await service.complete(ids: call.arguments["ids"]?.stringArray ?? [], owner: owner)
+                return ["completed": .array(outcome.completed.map(json)), "notFound": .array(outcome.notFound.map(JSONValue.string))]
+            }
+        }
+    }
+
+    static func setTimeZone(_ service: TodoService) -> Tool {
+        Tool(
+            name: "set_time_zone",
+            title: "Set the time zone",
+            description: """
+                Save the user's time zone, which decides which day is today for list_todos (today, overdue) and the prompts. \
+                Give an IANA name such as Europe/Berlin or America/New_York, or null to go back to UTC.
+                """,
+            inputSchema: object(
+                ["timeZone": ["type": ["string", "null"], "description": "An IANA time zone name, or null for UTC."]],
+                required: ["timeZone"]
+            ),
+            outputSchema: object(["timeZone": ["type": ["string", "null"]], "today": ["type": "string", "format": "date"]], required: ["timeZone", "today"]),
+            annotations: ToolAnnotations(readOnly: false, destructive: false, idempotent: true),
+            requiredScopes: [writeScope]
+        ) { call in
+            try await run(call) { owner in
+                let settings = try await service.setTimeZone(call.arguments["timeZone"]?.stringValue, owner: owner)
+                let today = try await service.today(owner: owner)
+                return ["timeZone": settings.timeZone.map(JSONValue.string) ?? .null, "today": .string(today.description)]
+            }
         }
     }
 
@@ -190,6 +280,17 @@ public enum TodoTools {
 
     // MARK: Shared parts
 
+    /// Runs a tool body that returns one todo: the todo as the structured result, with a
+    /// `resource_link` to it for clients that read resources.
+    private static func runReturningTodo(_ call: ToolCall, _ body: (UserID) async throws -> Todo) async throws -> ToolResult {
+        do {
+            let todo = try await body(UserID(call.principal.subject))
+            return ToolResult(content: [TodoResources.link(to: todo)], structuredContent: json(todo), mirrorsStructuredContent: true)
+        } catch let error as TodoError {
+            throw ToolError(error.description)
+        }
+    }
+
     /// Runs a tool body for the caller, turning domain failures into tool errors.
     private static func run(_ call: ToolCall, _ body: (UserID) async throws -> JSONValue) async throws -> ToolResult {
         do {
@@ -210,6 +311,12 @@ public enum TodoTools {
 
     private static let idProperty: JSONValue = ["type": "string", "description": "The todo's id, as returned by list_todos or create_todo."]
 
+    private static let tagsProperty: JSONValue = [
+        "type": "array", "maxItems": .int(Int64(TodoRules.maxTags)),
+        "items": ["type": "string", "description": .string("A tag, 1–\(TodoRules.maxTagLength) characters; stored lowercased.")],
+        "description": .string("Labels to group todos by, at most \(TodoRules.maxTags), such as [\"work\", \"errands\"]."),
+    ]
+
     private static func object(_ properties: [String: JSONValue], required: [String] = []) -> JSONValue {
         var schema: [String: JSONValue] = ["type": "object", "properties": .object(properties), "additionalProperties": false]
         if !required.isEmpty { schema["required"] = .array(required.map(JSONValue.string)) }
@@ -223,12 +330,13 @@ public enum TodoTools {
             "notes": ["type": ["string", "null"]],
             "dueDate": ["type": ["string", "null"], "format": "date"],
             "priority": ["type": "string", "enum": ["low", "normal", "high"]],
+            "tags": ["type": "array", "items": ["type": "string"]],
             "completed": ["type": "boolean"],
             "completedAt": ["type": ["string", "null"], "format": "date-time"],
             "createdAt": ["type": "string", "format": "date-time"],
             "updatedAt": ["type": "string", "format": "date-time"],
         ],
-        required: ["id", "title", "notes", "dueDate", "priority", "completed", "completedAt", "createdAt", "updatedAt"]
+        required: ["id", "title", "notes", "dueDate", "priority", "tags", "completed", "completedAt", "createdAt", "updatedAt"]
     )
 
     /// A todo as tools return it.
@@ -239,6 +347,7 @@ public enum TodoTools {
             "notes": todo.notes.map(JSONValue.string) ?? .null,
             "dueDate": todo.dueDate.map { .string($0.description) } ?? .null,
             "priority": .string(todo.priority.rawValue),
+            "tags": .array(todo.tags.map(JSONValue.string)),
             "completed": .bool(todo.isCompleted),
             "completedAt": todo.completedAt.map { .string(timestamp($0)) } ?? .null,
             "createdAt": .string(timestamp(todo.createdAt)),
@@ -323,4 +432,12 @@ public enum TodoTools {
 extension [String: JSONValue] {
     /// A string argument the input schema requires, so it is present.
     fileprivate func string(_ key: String) -> String { self[key]?.stringValue ?? "" }
+}
+
+extension JSONValue {
+    /// The strings of an array the input schema declares as strings.
+    fileprivate var stringArray: [String]? {
+        guard case .array(let elements) = self else { return nil }
+        return elements.compactMap(\.stringValue)
+    }
 }

@@ -40,7 +40,7 @@ struct ApplicationTests {
             }
             try await client.execute(uri: "/", method: .put, headers: [.authorization: "Bearer x"]) { response in
                 #expect(response.status == .methodNotAllowed)
-                #expect(response.headers[.allow] == "POST, DELETE, OPTIONS")
+                #expect(response.headers[.allow] == "GET, POST, DELETE, OPTIONS")
             }
             try await client.execute(uri: "/.well-known/oauth-authorization-server/", method: .get) { response in
                 #expect(response.status == .ok)

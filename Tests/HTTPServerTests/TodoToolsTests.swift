@@ -28,7 +28,7 @@ struct TodoToolsTests {
         #expect(answer.toolText.flatMap { try? JSONValue.parse(Array($0.utf8)) } == structured, sourceLocation: sourceLocation)
     }
 
-    @Test("The six tools are listed in order with strict schemas, titles and every annotation (7.4, 7.13)")
+    @Test("The eight tools are listed in order with strict schemas, titles and every annotation (7.4, 7.13)")
     func listing() async throws {
         let fixture = try await MCPFixture()
         try await fixture.app().test(.router) { client in
@@ -36,7 +36,8 @@ struct TodoToolsTests {
             guard case .array(let tools)? = result["tools"] else { Issue.record("no tools"); return }
             #expect(
                 tools.compactMap { $0["name"]?.stringValue } == [
-                    "list_todos", "get_todo", "create_todo", "update_todo", "complete_todo", "delete_todo",
+                    "list_todos", "get_todo", "create_todo", "update_todo", "complete_todo", "complete_todos", "delete_todo",
+                    "set_time_zone",
                 ]
             )
             for tool in tools {
@@ -50,7 +51,8 @@ struct TodoToolsTests {
                 }
             }
             #expect(tools[0]["annotations"]?["readOnlyHint"] == true)
-            #expect(tools[5]["annotations"]?["destructiveHint"] == true)
+            #expect(tools[6]["annotations"]?["destructiveHint"] == true)
+            #expect(tools[5]["annotations"]?["destructiveHint"] == false, "completing is not destructive")
         }
     }
 

@@ -74,7 +74,7 @@ struct LegacyMCPTests {
             #expect(created.structured?["title"] == "Legacy todo")
             #expect(created.result?["resultType"] == nil)
 
-            let unknown = try await client.legacy("resources/list", session: session)
+            let unknown = try await client.legacy("completion/complete", session: session)
             #expect(unknown.errorCode == -32601)
         }
     }
@@ -164,14 +164,39 @@ struct LegacyMCPTests {
         }
     }
 
-    @Test("GET for a stream is 405: this server sends nothing unprompted (4.9)")
-    func getIsNotAllowed() async throws {
+    @Test("GET without a session is 405 (4.9); with one it opens the session's event stream, primed with an id and a retry (4.5)")
+    func getStream() async throws {
         let fixture = try await MCPFixture()
         try await fixture.app().test(.router) { client in
+            let bare = try await client.mcp(.get, contentType: nil, accept: "text/event-stream")
+            #expect(bare.status == .methodNotAllowed)
+            #expect(bare.headers[.allow]?.contains("POST") == true)
+
             let session = try await client.initialize()
             let answer = try await client.mcp(.get, headers: [.mcpSessionID: session], contentType: nil, accept: "text/event-stream")
-            #expect(answer.status == .methodNotAllowed)
-            #expect(answer.headers[.allow]?.contains("POST") == true)
+            #expect(answer.status == .ok)
+            #expect(answer.headers[.contentType] == "text/event-stream")
+            #expect(answer.headers[.xAccelBuffering] == "no")
+            let stream = try #require(answer.stream)
+            let priming = try #require(await stream.next())
+            #expect(priming.hasPrefix("id: "))
+            #expect(priming.contains("\nretry: 3000\ndata: \n\n"))
+
+            let second = try await client.mcp(.get, headers: [.mcpSessionID: session], contentType: nil, accept: "text/event-stream")
+            #expect(second.status == .conflict, "a session has at most one GET stream")
+            let json = try await client.mcp(.get, headers: [.mcpSessionID: session], contentType: nil, accept: "application/json")
+            #expect(json.status == .notAcceptable)
+            let other = try await client.mcp(.get, token: "bob", headers: [.mcpSessionID: session], contentType: nil, accept: "text/event-stream")
+            #expect(other.status == .notFound, "another user's session is not found")
+            let anonymous = try await client.mcp(.get, token: nil, headers: [.mcpSessionID: session], contentType: nil, accept: "text/event-stream")
+            #expect(anonymous.status == .unauthorized)
+
+            stream.stop()
+            #expect(await stream.next() == nil)
+            #expect(await stream.finished() == nil)
+            let again = try await client.mcp(.get, headers: [.mcpSessionID: session], contentType: nil, accept: "text/event-stream")
+            #expect(again.status == .ok, "the ended stream no longer counts")
+            again.stream?.stop()
         }
     }
 

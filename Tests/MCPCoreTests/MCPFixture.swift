@@ -51,6 +51,8 @@ struct MCPFixture {
         MCPEndpoint(
             configuration: self.configuration,
             tools: Self.tools(self.notes),
+            prompts: Self.prompts(self.notes),
+            resources: NoteResources(book: self.notes),
             authenticator: self.authenticator,
             sessions: self.sessions,
             now: self.clock.now,
@@ -113,6 +115,68 @@ struct MCPFixture {
                 throw ToolError("No todo with id \(call.arguments["id"]?.stringValue ?? "").")
             },
         ]
+    }
+}
+
+extension MCPFixture {
+    static func prompts(_ book: NoteBook) -> [Prompt] {
+        [
+            Prompt(
+                name: "review",
+                title: "Review",
+                description: "Reviews the caller's notes.",
+                arguments: [
+                    PromptArgument(name: "focus", description: "What to look at.", required: true),
+                    PromptArgument(name: "tone", description: "How to say it."),
+                ],
+                requiredScopes: ["todos:read"]
+            ) { call in
+                guard call.arguments["focus"] != "nothing" else { throw PromptError("focus must name something to look at.") }
+                let mine = book.notes.withLock { $0[call.principal.subject] ?? [] }
+                return PromptResult(
+                    description: "A review",
+                    messages: [.user(text: "Review \(call.arguments["focus"] ?? ""): \(mine.joined(separator: ", "))")]
+                        + mine.indices.map { PromptMessage(role: .user, content: NoteResources.resource(index: $0, title: mine[$0]).link) }
+                )
+            }
+        ]
+    }
+}
+
+/// The caller's notes as resources `note://{index}`, with no live changes.
+struct NoteResources: ResourceProvider {
+    let book: NoteBook
+
+    var requiredScopes: [String] { ["todos:read"] }
+
+    var templates: [ResourceTemplate] { [ResourceTemplate(uriTemplate: "note://{index}", name: "note", mimeType: "text/plain")] }
+
+    static func resource(index: Int, title: String) -> Resource {
+        Resource(uri: "note://\(index)", name: "note-\(index)", title: title, mimeType: "text/plain", lastModified: Date(timeIntervalSince1970: 1_800_000_000))
+    }
+
+    func list(cursor: String?, principal: Principal) async throws -> ResourcePage {
+        let mine = self.book.notes.withLock { $0[principal.subject] ?? [] }
+        let start: Int
+        switch cursor {
+        case nil: start = 0
+        case let cursor?:
+            guard let index = Int(cursor.dropFirst("page:".count)), cursor.hasPrefix("page:"), (0...mine.count).contains(index) else {
+                throw ResourceError("Invalid cursor.")
+            }
+            start = index
+        }
+        let end = min(start + 2, mine.count)
+        return ResourcePage(
+            resources: (start..<end).map { Self.resource(index: $0, title: mine[$0]) },
+            nextCursor: end < mine.count ? "page:\(end)" : nil
+        )
+    }
+
+    func read(uri: String, principal: Principal) async throws -> [ResourceContents]? {
+        let mine = self.book.notes.withLock { $0[principal.subject] ?? [] }
+        guard uri.hasPrefix("note://"), let index = Int(uri.dropFirst(7)), mine.indices.contains(index) else { return nil }
+        return [ResourceContents(uri: uri, mimeType: "text/plain", text: mine[index])]
     }
 }
 

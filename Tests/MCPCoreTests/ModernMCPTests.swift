@@ -174,7 +174,7 @@ struct ModernMCPTests {
 
     @Test(
         "Removed and unknown methods are 404 -32601 (2.5, 3.16)",
-        arguments: ["initialize", "ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe", "resources/list", "no/such"]
+        arguments: ["initialize", "ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe", "completion/complete", "no/such"]
     )
     func removedMethods(_ method: String) async throws {
         let fixture = try await MCPFixture()

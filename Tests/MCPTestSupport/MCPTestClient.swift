@@ -19,6 +19,8 @@ public struct MCPAnswer: Sendable {
     public var status: HTTPResponse.Status
     public var headers: HTTPFields
     public var body: String
+    /// A streamed answer's body, running (endpoints called directly only).
+    public var stream: StreamedBody?
     public var json: JSONValue? { try? JSONValue.parse(Array(self.body.utf8)) }
     public var result: JSONValue? { self.json?["result"] }
     public var errorCode: Int64? { self.json?["error"]?["code"]?.intValue }
@@ -43,7 +45,7 @@ extension TestTransport {
         if let accept { headers[.accept] = accept }
         for field in extra { headers[field.name] = field.value }
         return try await self.execute(uri: self.mcpPath, method: method, headers: headers, body: body.map { Array($0.utf8) }) { response in
-            MCPAnswer(status: response.status, headers: response.headers, body: response.text)
+            MCPAnswer(status: response.status, headers: response.headers, body: response.text, stream: response.stream.map(StreamedBody.init))
         }
     }
 
@@ -106,4 +108,9 @@ extension TestTransport {
 
 extension JSONValue {
     public init(_ object: [String: JSONValue]) { self = .object(object) }
+}
+
+extension JSONText {
+    /// The message parsed.
+    public var json: JSONValue? { try? JSONValue.parse(Array(self.text.utf8)) }
 }

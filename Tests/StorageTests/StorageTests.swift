@@ -20,7 +20,7 @@ struct DatabaseTests {
         #expect(
             Set(tables) == [
                 "users", "user_emails", "todos", "mcp_sessions", "oauth_clients", "login_codes", "authorization_codes", "consents",
-                "refresh_tokens", "signing_keys", "revoked_access_tokens", "revoked_grants", "mail_outbox", "todo_counts",
+                "refresh_tokens", "signing_keys", "revoked_access_tokens", "revoked_grants", "mail_outbox", "todo_counts", "todo_settings",
             ]
         )
         let (journalMode, foreignKeys, busyTimeout) = try database.writer.read { db in

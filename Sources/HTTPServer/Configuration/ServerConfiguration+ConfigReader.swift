@@ -263,6 +263,15 @@ extension ServerConfiguration {
         )
         self.logFormat = logFormat
         self.rateLimits = try RateLimitSettings.read { reader.setting(ConfigKey($0)) }
+        self.maxStreamsPerUser = try reader.positiveInteger(
+            "max.streams.per.user",
+            variable: "MAX_STREAMS_PER_USER",
+            default: 10,
+            range: 1...100_000
+        )
+        self.streamKeepAlive = TimeInterval(
+            try reader.positiveInteger("stream.keepalive", variable: "STREAM_KEEPALIVE", default: 15, range: 1...3600)
+        )
         self.shutdownTimeout = TimeInterval(
             try reader.positiveInteger("shutdown.timeout", variable: "SHUTDOWN_TIMEOUT", default: 25, range: 1...600)
         )

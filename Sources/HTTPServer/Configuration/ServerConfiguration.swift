@@ -57,6 +57,11 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var logFormat: LogFormat = .text
     /// The rate limits of the authorization server (`RATE_LIMIT_*`).
     public var rateLimits = RateLimits()
+    /// The most notification streams (2026-07-28 listen streams and legacy GET streams) one user
+    /// may hold open at once.
+    public var maxStreamsPerUser = 10
+    /// How long a notification stream stays silent before it sends a keep-alive comment, in seconds.
+    public var streamKeepAlive: TimeInterval = 15
     /// How long a graceful shutdown waits for requests in flight, in seconds, before cancelling them.
     public var shutdownTimeout: TimeInterval = 25
 

@@ -42,6 +42,18 @@ extension MCPEndpoint {
             return self.result(id, ["tools": .array(self.tools.map(\.listing))], era: .legacy)
         case "tools/call":
             return await self.callTool(id: id, params: params, principal: principal, era: .legacy)
+        case "prompts/list" where !self.prompts.isEmpty:
+            return self.listPrompts(id: id, params: params, era: .legacy)
+        case "prompts/get" where !self.prompts.isEmpty:
+            return await self.getPrompt(id: id, params: params, principal: principal, era: .legacy)
+        case "resources/list":
+            return await self.listResources(id: id, params: params, principal: principal, era: .legacy)
+        case "resources/templates/list":
+            return self.listResourceTemplates(id: id, params: params, era: .legacy)
+        case "resources/read":
+            return await self.readResource(id: id, params: params, principal: principal, era: .legacy)
+        case "resources/subscribe", "resources/unsubscribe":
+            return self.subscribe(id: id, params: params, session: session, principal: principal, adding: method == "resources/subscribe")
         case "initialize":
             return self.failure(id, .invalidRequest, "initialize must be sent on its own, not in a batch.")
         default:

@@ -66,24 +66,45 @@ extension MCPEndpoint {
         case "tools/list":
             reply = self.result(id, self.cacheable(["tools": .array(self.tools.map(\.listing))]), era: .modern)
         case "tools/call":
-            if case .string(let name)? = params["name"] {
-                guard let header = request.headerFields.value(.mcpName) else {
-                    return self.failure(id, .headerMismatch, "The Mcp-Name header is required for tools/call.", status: .badRequest)
-                }
-                guard let decoded = Self.decodeHeaderValue(header), decoded == name else {
-                    return self.failure(
-                        id,
-                        .headerMismatch,
-                        "Header mismatch: Mcp-Name header value '\(header)' does not match body value '\(name)'.",
-                        status: .badRequest
-                    )
-                }
-            }
+            if let mismatch = self.nameHeaderMismatch(id: id, params["name"], request: request, method: method) { return mismatch }
             reply = await self.callTool(id: id, params: params, principal: principal, era: .modern)
+        case "prompts/list" where !self.prompts.isEmpty:
+            reply = self.listPrompts(id: id, params: params, era: .modern)
+        case "prompts/get" where !self.prompts.isEmpty:
+            if let mismatch = self.nameHeaderMismatch(id: id, params["name"], request: request, method: method) { return mismatch }
+            reply = await self.getPrompt(id: id, params: params, principal: principal, era: .modern)
+        case "resources/list":
+            reply = await self.listResources(id: id, params: params, principal: principal, era: .modern)
+        case "resources/templates/list":
+            reply = self.listResourceTemplates(id: id, params: params, era: .modern)
+        case "resources/read":
+            if let mismatch = self.nameHeaderMismatch(id: id, params["uri"], request: request, method: method) { return mismatch }
+            reply = await self.readResource(id: id, params: params, principal: principal, era: .modern)
+        case "subscriptions/listen":
+            reply = self.listen(id: id, params: params, request: request, principal: principal)
         default:
             return self.failure(id, .methodNotFound, "Method not found: \(method)", status: .notFound)
         }
         return reply
+    }
+
+    /// The 400 when the `Mcp-Name` header is missing or names other than `value` (a tool's or
+    /// prompt's name, a resource's URI); `nil` when it agrees or `value` is not a string (the
+    /// method then refuses the params).
+    private func nameHeaderMismatch(id: JSONRPCID, _ value: JSONValue?, request: HTTPRequest, method: String) -> Reply? {
+        guard case .string(let name)? = value else { return nil }
+        guard let header = request.headerFields.value(.mcpName) else {
+            return self.failure(id, .headerMismatch, "The Mcp-Name header is required for \(method).", status: .badRequest)
+        }
+        guard let decoded = Self.decodeHeaderValue(header), decoded == name else {
+            return self.failure(
+                id,
+                .headerMismatch,
+                "Header mismatch: Mcp-Name header value '\(header)' does not match body value '\(name)'.",
+                status: .badRequest
+            )
+        }
+        return nil
     }
 
     /// A header value, with the `=?base64?…?=` sentinel form decoded; `nil` when the encoding is broken.
@@ -94,15 +115,27 @@ extension MCPEndpoint {
         return String(data: data, encoding: .utf8)
     }
 
-    private func cacheable(_ result: [String: JSONValue]) -> [String: JSONValue] {
+    /// `result` with the caching hints of 2026-07-28: for `ttlMilliseconds` (by default the
+    /// configured time for lists that change only with the server), and private to the token.
+    func cacheable(_ result: [String: JSONValue], ttlMilliseconds: Int? = nil) -> [String: JSONValue] {
         var result = result
-        result["ttlMs"] = .int(Int64(self.configuration.listTTLMilliseconds))
+        result["ttlMs"] = .int(Int64(ttlMilliseconds ?? self.configuration.listTTLMilliseconds))
         // Per-user data: never shared between tokens.
         result["cacheScope"] = "private"
         return result
     }
 
-    var capabilities: JSONValue { ["tools": ["listChanged": false]] }
+    /// What the server offers, exactly: tools, prompts when there are any, resources when there is
+    /// a provider (with subscriptions and list changes when it reports live changes). No list of
+    /// tools or prompts ever changes while the server runs.
+    var capabilities: JSONValue {
+        var capabilities: [String: JSONValue] = ["tools": ["listChanged": false]]
+        if !self.prompts.isEmpty { capabilities["prompts"] = ["listChanged": false] }
+        if let resources = self.resources {
+            capabilities["resources"] = ["subscribe": .bool(resources.notifiesChanges), "listChanged": .bool(resources.notifiesChanges)]
+        }
+        return .object(capabilities)
+    }
 
     var instructionsField: [String: JSONValue] {
         self.configuration.instructions.map { ["instructions": .string($0)] } ?? [:]

@@ -34,6 +34,11 @@ public struct MCPEndpoint: HTTPEndpoint {
     public let configuration: MCPEndpointConfiguration
     let tools: [Tool]
     let toolsByName: [String: Tool]
+    let prompts: [Prompt]
+    let promptsByName: [String: Prompt]
+    let resources: (any ResourceProvider)?
+    /// The open notification streams and legacy subscriptions.
+    let streams = NotificationStreams()
     let authenticator: any BearerAuthenticator
     let sessions: any MCPSessionStore
     let now: @Sendable () -> Date
@@ -49,10 +54,12 @@ public struct MCPEndpoint: HTTPEndpoint {
     static let serverInfoKey = "io.modelcontextprotocol/serverInfo"
     static let legacyVersions = ProtocolVersion.supported.filter(\.isLegacy)
 
-    /// Makes an endpoint serving `tools`.
+    /// Makes an endpoint serving `tools`, and `prompts` and `resources` when given.
     /// - Parameters:
     ///   - configuration: how the endpoint describes itself, where it is mounted and its limits.
     ///   - tools: the tools, in the order `tools/list` returns them.
+    ///   - prompts: the prompts, in the order `prompts/list` returns them.
+    ///   - resources: the resources, and their live changes for subscriptions.
     ///   - authenticator: turns bearer tokens into principals.
     ///   - sessions: where legacy sessions are kept.
     ///   - now: the clock for session expiry.
@@ -61,6 +68,8 @@ public struct MCPEndpoint: HTTPEndpoint {
     public init(
         configuration: MCPEndpointConfiguration,
         tools: [Tool],
+        prompts: [Prompt] = [],
+        resources: (any ResourceProvider)? = nil,
         authenticator: any BearerAuthenticator,
         sessions: any MCPSessionStore,
         now: @escaping @Sendable () -> Date = Date.init,
@@ -70,6 +79,9 @@ public struct MCPEndpoint: HTTPEndpoint {
         self.configuration = configuration
         self.tools = tools
         self.toolsByName = Dictionary(tools.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.prompts = prompts
+        self.promptsByName = Dictionary(prompts.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.resources = resources
         self.authenticator = authenticator
         self.sessions = sessions
         self.now = now
@@ -109,13 +121,16 @@ public struct MCPEndpoint: HTTPEndpoint {
             response = await self.post(request, body: body)
         case .delete:
             response = await self.delete(request)
+        case .get where request.headerFields.value(.mcpSessionID) == nil:
+            // Only a legacy session has a GET stream; 2026-07-28 listens with a POST.
+            response = self.methodNotAllowed()
+        case .get:
+            switch await self.authenticate(request) {
+            case .success(let principal): response = await self.legacyStream(request, principal: principal)
+            case .failure(let challenge): response = challenge.response
+            }
         default:
-            // No server-initiated messages exist here, so there is no stream to open (GET) either.
-            response = self.jsonResponse(
-                JSONRPCError(.invalidRequest, "Use POST to send MCP messages to this endpoint.").response(id: nil),
-                status: .methodNotAllowed
-            )
-            response.headerFields[.allow] = "POST, DELETE, OPTIONS"
+            response = self.methodNotAllowed()
         }
         if let browserOrigin {
             response.headerFields[.accessControlAllowOrigin] = browserOrigin
@@ -174,6 +189,18 @@ public struct MCPEndpoint: HTTPEndpoint {
         return self.response(for: reply, eventStream: !accepted.json)
     }
 
+    /// 405 for a method the endpoint does not take (and a GET without a legacy session: the
+    /// 2026-07-28 era has no GET stream).
+    func methodNotAllowed() -> EndpointResponse {
+        var response = self.jsonResponse(
+            JSONRPCError(.invalidRequest, "Use POST to send MCP messages to this endpoint; a GET stream needs an Mcp-Session-Id.")
+                .response(id: nil),
+            status: .methodNotAllowed
+        )
+        response.headerFields[.allow] = "GET, POST, DELETE, OPTIONS"
+        return response
+    }
+
     // MARK: DELETE
 
     private func delete(_ request: HTTPRequest) async -> EndpointResponse {
@@ -190,6 +217,7 @@ public struct MCPEndpoint: HTTPEndpoint {
         }
         do {
             try await self.sessions.delete(id: sessionID)
+            self.streams.forget(session: sessionID)
         } catch {
             self.logger.error("Could not delete an MCP session: \(error)")
             return self.jsonResponse(JSONRPCError(.internalError, "The session could not be ended.").response(id: nil), status: .internalServerError)
@@ -201,11 +229,10 @@ public struct MCPEndpoint: HTTPEndpoint {
 
     private func authenticate(_ request: HTTPRequest) async -> Result<Principal, Challenge> {
         let metadata = self.configuration.resourceMetadataURL
-        guard let authorization = request.headerFields.value(.authorization) else {
+        guard request.headerFields.value(.authorization) != nil else {
             return .failure(.unauthorized(error: nil, description: "This server needs an OAuth access token.", resourceMetadataURL: metadata))
         }
-        let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+        guard let token = Self.bearerToken(request) else {
             return .failure(
                 .unauthorized(
                     error: "invalid_token",
@@ -214,12 +241,20 @@ public struct MCPEndpoint: HTTPEndpoint {
                 )
             )
         }
-        guard let principal = await self.authenticator.authenticate(token: String(parts[1].trimmingHTTPWhitespace)) else {
+        guard let principal = await self.authenticator.authenticate(token: token) else {
             return .failure(
                 .unauthorized(error: "invalid_token", description: "The access token is invalid or expired.", resourceMetadataURL: metadata)
             )
         }
         return .success(principal)
+    }
+
+    /// The bearer token of the `Authorization` header, if it has that form.
+    static func bearerToken(_ request: HTTPRequest) -> String? {
+        guard let authorization = request.headerFields.value(.authorization) else { return nil }
+        let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return String(parts[1].trimmingHTTPWhitespace)
     }
 
     // MARK: Responses
@@ -228,6 +263,8 @@ public struct MCPEndpoint: HTTPEndpoint {
         switch reply {
         case .accepted:
             return EndpointResponse(status: .accepted)
+        case .stream(let response):
+            return response
         case .message(let body, let status, let headers):
             var response: EndpointResponse
             if eventStream && status == .ok {

@@ -24,6 +24,16 @@ public struct MCPEndpointConfiguration: Sendable {
     public var maxSessionsPerSubject: Int
     /// The most messages a JSON-RPC batch (2025-03-26) may hold.
     public var maxBatchSize: Int
+    /// The most notification streams (2026-07-28 `subscriptions/listen` and legacy GET streams)
+    /// one subject may hold open at once.
+    public var maxStreamsPerSubject: Int
+    /// The most resources one listen stream, or one legacy session, may subscribe to.
+    public var maxSubscriptionsPerStream: Int
+    /// How long a notification stream stays silent before it sends a keep-alive comment (and
+    /// checks that its access token still holds).
+    public var keepAliveInterval: Duration
+    /// The reconnection delay a legacy GET stream announces (SSE `retry`), in milliseconds.
+    public var legacyRetryMilliseconds: Int
 
     /// Makes a configuration; the defaults suit most servers. The allowed origins are normalized (lowercased, no trailing slash).
     public init(
@@ -36,7 +46,11 @@ public struct MCPEndpointConfiguration: Sendable {
         sessionIdleTimeout: TimeInterval = 24 * 60 * 60,
         listTTLMilliseconds: Int = 60 * 60 * 1000,
         maxSessionsPerSubject: Int = 100,
-        maxBatchSize: Int = 50
+        maxBatchSize: Int = 50,
+        maxStreamsPerSubject: Int = 10,
+        maxSubscriptionsPerStream: Int = 100,
+        keepAliveInterval: Duration = .seconds(15),
+        legacyRetryMilliseconds: Int = 3000
     ) {
         self.serverInfo = serverInfo
         self.instructions = instructions
@@ -48,6 +62,10 @@ public struct MCPEndpointConfiguration: Sendable {
         self.listTTLMilliseconds = listTTLMilliseconds
         self.maxSessionsPerSubject = maxSessionsPerSubject
         self.maxBatchSize = maxBatchSize
+        self.maxStreamsPerSubject = maxStreamsPerSubject
+        self.maxSubscriptionsPerStream = maxSubscriptionsPerStream
+        self.keepAliveInterval = keepAliveInterval
+        self.legacyRetryMilliseconds = legacyRetryMilliseconds
     }
 
     /// An origin lowercased and without a trailing slash, the form browsers send.

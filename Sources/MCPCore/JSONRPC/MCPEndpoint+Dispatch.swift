@@ -150,12 +150,14 @@ enum Reply {
     case accepted
     /// A serialized JSON-RPC response (or array of them) with its HTTP status and extra headers.
     case message([UInt8], status: HTTPResponse.Status, headers: HTTPFields = [:])
+    /// A response that streams server-sent events, such as `subscriptions/listen`.
+    case stream(EndpointResponse)
 
     /// How the request ended: a result (``MCPEndpoint/success(_:era:_:)`` writes the id first, an
     /// error response never does) or an error, whatever its HTTP status.
     var outcome: MCPOutcome {
         switch self {
-        case .accepted: .success
+        case .accepted, .stream: .success
         case .message(let body, _, _): body.starts(with: #"{"id":"#.utf8) ? .success : .error
         }
     }

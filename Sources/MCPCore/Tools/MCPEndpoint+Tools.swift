@@ -42,13 +42,7 @@ extension MCPEndpoint {
 
     /// The 403 challenge when `principal` lacks a scope `tool` needs.
     func scopeRefusal(_ tool: Tool, _ principal: Principal) -> Challenge? {
-        let missing = tool.requiredScopes.filter { !principal.scopes.contains($0) }
-        guard !missing.isEmpty else { return nil }
-        return Challenge.insufficientScope(
-            scope: principal.scopes.union(tool.requiredScopes).sorted().joined(separator: " "),
-            description: "The tool \(tool.name) needs the scope \(missing.joined(separator: " ")).",
-            resourceMetadataURL: self.configuration.resourceMetadataURL
-        )
+        self.scopeRefusal(needing: tool.requiredScopes, for: "The tool \(tool.name)", principal)
     }
 
     /// The response carrying a tool's result, serialized once (see ``ToolResult/writeMembers(to:)``).

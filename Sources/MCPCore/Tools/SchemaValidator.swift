@@ -1,6 +1,6 @@
 /// Checks a JSON value against a JSON Schema, for the keywords tool schemas use: `type` (one or
 /// several), `properties`, `required`, `additionalProperties: false`, `enum`, `minLength`,
-/// `maxLength`, `minimum`, `maximum`, `pattern`-free string rules and `items`.
+/// `maxLength`, `minimum`, `maximum`, `pattern`-free string rules, `items`, `minItems` and `maxItems`.
 ///
 /// Unknown keywords are ignored (they only annotate), so a schema never fails closed on a keyword
 /// it merely documents. Lengths count Unicode code points, as JSON Schema says.
@@ -59,6 +59,13 @@ public struct SchemaValidator: Sendable {
                 problems.append("\(path) must be at most \(Self.format(maximum)).")
             }
         case .array(let elements):
+            if let minimum = rules["minItems"]?.intValue, elements.count < minimum {
+                problems.append("\(path) must hold at least \(minimum) item\(minimum == 1 ? "" : "s").")
+            }
+            if let maximum = rules["maxItems"]?.intValue, elements.count > maximum {
+                problems.append("\(path) must hold at most \(maximum) items; it holds \(elements.count).")
+                return
+            }
             if let items = rules["items"] {
                 for (index, element) in elements.enumerated() {
                     self.check(element, against: items, at: "\(path)[\(index)]", into: &problems)
