@@ -56,6 +56,48 @@ struct TodoToolsTests {
         }
     }
 
+    @Test("Filters, tags, complete_todos and set_time_zone through MCP, with well-formed results and errors the model can act on")
+    func filtersAndBulk() async throws {
+        let fixture = try await MCPFixture()
+        try await fixture.app().test(.router) { client in
+            // The fixture's clock reads 2027-01-15T08:00:00Z.
+            let late = try await client.callTool("create_todo", ["title": "Late", "dueDate": "2027-01-14", "tags": ["Work", "#work"]])
+            self.expectWellFormed(late, tool: "create_todo")
+            #expect(late.structured?["tags"] == ["work"])
+            _ = try await client.callTool("create_todo", ["title": "Now", "dueDate": "2027-01-15", "priority": "high"])
+            let listed = try await client.callTool("list_todos", ["overdue": true])
+            self.expectWellFormed(listed, tool: "list_todos")
+            #expect(listed.structured?["todos"]?.jsonString.contains("Late") == true)
+            #expect(listed.structured?["todos"]?.jsonString.contains("Now") == false)
+            let honolulu = try await client.callTool("list_todos", ["today": true, "time_zone": "Pacific/Honolulu"])
+            #expect(honolulu.structured?["todos"]?.jsonString.contains("Late") == true)
+            let tagged = try await client.callTool("list_todos", ["tag": "WORK", "priority": "normal"])
+            #expect(tagged.structured?["todos"]?.jsonString.contains("Late") == true)
+
+            let conflicting = try await client.callTool("list_todos", ["overdue": true, "status": "completed"])
+            #expect(conflicting.isToolError && conflicting.toolText?.contains("overdue lists open todos only") == true)
+            let badZone = try await client.callTool("list_todos", ["today": true, "time_zone": "Moon/Base"])
+            #expect(badZone.isToolError && badZone.toolText?.contains("IANA") == true)
+            let tooMany = try await client.callTool("create_todo", ["title": "x", "tags": .array((0...20).map { .string("t\($0)") })])
+            #expect(tooMany.isToolError && tooMany.toolText?.contains("at most 20") == true)
+
+            let id = try #require(late.structured?["id"])
+            let bulk = try await client.callTool("complete_todos", ["ids": [id, "t_0000000000000000000000000a"]])
+            self.expectWellFormed(bulk, tool: "complete_todos")
+            #expect(bulk.structured?["notFound"] == ["t_0000000000000000000000000a"])
+            let empty = try await client.callTool("complete_todos", ["ids": []])
+            #expect(empty.isToolError && empty.toolText?.contains("at least 1") == true)
+            let huge = try await client.callTool("complete_todos", ["ids": .array((0...100).map { _ in id })])
+            #expect(huge.isToolError && huge.toolText?.contains("at most 100") == true)
+
+            let zone = try await client.callTool("set_time_zone", ["timeZone": "Pacific/Honolulu"])
+            self.expectWellFormed(zone, tool: "set_time_zone")
+            #expect(zone.structured == ["timeZone": "Pacific/Honolulu", "today": "2027-01-14"])
+            #expect(try await client.callTool("set_time_zone", ["timeZone": "Nowhere/Land"]).isToolError)
+            #expect(try await client.callTool("set_time_zone", ["timeZone": .null]).structured?["today"] == "2027-01-15")
+        }
+    }
+
     @Test("Create, get, list, update, complete, reopen and delete")
     func roundTrip() async throws {
         let fixture = try await MCPFixture()

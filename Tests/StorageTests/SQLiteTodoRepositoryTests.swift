@@ -69,7 +69,7 @@ struct SQLiteTodoRepositoryTests {
         for index in 0..<120 {
             let owner = index % 7 == 0 ? self.bob : self.ada
             let created = 1_800_000_000_000 + Int64(index / 4) * 1_000  // ties on creation time
-            let todo = makeTodo(
+            var todo = makeTodo(
                 owner: owner,
                 title: "\(words[index % words.count]) \(index)",
                 notes: index % 3 == 0 ? "notes with \(words[(index + 2) % words.count])" : nil,
@@ -77,12 +77,27 @@ struct SQLiteTodoRepositoryTests {
                 completedAt: index % 4 == 0 ? Date(millisecondsSince1970: created + 5) : nil,
                 createdAt: Date(millisecondsSince1970: created)
             )
+            todo.priority = TodoPriority.allCases[index % 3]
+            todo.tags = [["work"], ["homework", "x"], [], ["x", "work"], ["wor"]][index % 5]
             try await self.todos.insert(todo)
             try await reference.insert(todo)
         }
-        for status in TodoStatusFilter.allCases {
-            for query in [nil, "milk", "notes", "zzz"] as [String?] {
-                let filter = TodoFilter(status: status, query: query)
+        let extras: [TodoFilter] = [
+            TodoFilter(priority: .high), TodoFilter(tag: "work"), TodoFilter(tag: "x"), TodoFilter(tag: "wo"),
+            TodoFilter(dueOnOrAfter: CalendarDate("2026-02-11")), TodoFilter(dueBefore: CalendarDate("2026-02-11")),
+            TodoFilter(priority: .low, tag: "work", dueOnOrAfter: CalendarDate("2026-01-11"), dueBefore: CalendarDate("2026-03-11")),
+        ]
+        let filters = TodoStatusFilter.allCases.flatMap { status in
+            ([nil, "milk", "notes", "zzz"] as [String?]).map { TodoFilter(status: status, query: $0) }
+                + extras.map { extra in
+                    var filter = extra
+                    filter.status = status
+                    return filter
+                }
+        }
+        for filter in filters {
+            do {
+                let (status, query) = (filter.status, filter.query)
                 let expected = await reference.list(owner: self.ada, filter: filter, after: nil, limit: 1_000)
                 #expect(try await self.todos.list(owner: self.ada, filter: filter, after: nil, limit: 1_000) == expected)
                 // Every page boundary gives the same continuation.
@@ -93,6 +108,35 @@ struct SQLiteTodoRepositoryTests {
                 }
             }
         }
+    }
+
+    @Test("Tags round-trip in order, match only whole tags, and an update of many todos is one transaction")
+    func tagsSettingsAndBulkUpdates() async throws {
+        var first = makeTodo(owner: self.ada, title: "Tagged")
+        first.tags = ["deep work", "café", "x"]
+        var second = makeTodo(owner: self.ada, title: "Other")
+        second.tags = ["work"]
+        let bobs = makeTodo(owner: self.bob, title: "Bob's")
+        for todo in [first, second, bobs] { try await self.todos.insert(todo) }
+        #expect(try await self.todos.todo(id: first.id, owner: self.ada)?.tags == ["deep work", "café", "x"])
+        #expect(try await self.todos.list(owner: self.ada, filter: TodoFilter(tag: "work"), after: nil, limit: 10).map(\.title) == ["Other"])
+        #expect(try await self.todos.list(owner: self.ada, filter: TodoFilter(tag: "deep work"), after: nil, limit: 10).map(\.title) == ["Tagged"])
+        #expect(try await self.todos.list(owner: self.ada, filter: TodoFilter(tag: "deep"), after: nil, limit: 10).isEmpty)
+
+        first.title = "Changed"
+        var forged = bobs
+        forged.owner = self.ada  // an update names the owner: another's todo is not found
+        let stored = try await self.todos.update([first, forged])
+        #expect(stored == [first.id])
+        #expect(try await self.todos.todo(id: bobs.id, owner: self.bob)?.title == "Bob's")
+
+        #expect(try await self.todos.timeZone(owner: self.ada) == nil)
+        try await self.todos.setTimeZone("Europe/Berlin", owner: self.ada)
+        try await self.todos.setTimeZone("Asia/Tokyo", owner: self.ada)
+        #expect(try await self.todos.timeZone(owner: self.ada) == "Asia/Tokyo")
+        #expect(try await self.todos.timeZone(owner: self.bob) == nil)
+        try await self.todos.setTimeZone(nil, owner: self.ada)
+        #expect(try await self.todos.timeZone(owner: self.ada) == nil)
     }
 
     @Test(arguments: TodoStatusFilter.allCases, [nil, "milk"] as [String?])

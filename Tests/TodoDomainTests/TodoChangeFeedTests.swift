@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+
+@testable import TodoDomain
+
+/// The change feed: every stored write reaches its owner's subscribers only, in order, and a slow
+/// subscriber is bounded.
+@Suite("Todo change feed")
+struct TodoChangeFeedTests {
+    func make(bufferSize: Int = 256) -> (TodoService, TodoChangeFeed) {
+        let feed = TodoChangeFeed(bufferSize: bufferSize)
+        return (TodoService(repository: InMemoryTodoRepository(), now: ManualClock().now, changes: feed), feed)
+    }
+
+    func change(_ event: TodoChangeSubscription.Event?) -> TodoChange? {
+        if case .changed(let change)? = event { return change }
+        return nil
+    }
+
+    @Test("Create, update, complete, bulk completion and delete each publish the todo before and after, in order")
+    func everyWritePublishes() async throws {
+        let (service, feed) = self.make()
+        let subscription = feed.subscribe(owner: alice)
+        defer { subscription.cancel() }
+        let created = try await service.create(NewTodo(title: "Milk"), owner: alice)
+        let renamed = try await service.update(created.id.rawValue, changes: TodoChanges(title: "Oat milk"), owner: alice)
+        _ = try await service.update(created.id.rawValue, changes: TodoChanges(title: "Oat milk"), owner: alice)  // no change: nothing published
+        let completed = try await service.complete(ids: [created.id.rawValue], owner: alice).completed[0]
+        let deleted = try await service.delete(created.id.rawValue, owner: alice)
+
+        let first = self.change(await subscription.next())
+        #expect(first?.before == nil && first?.after == created && first?.owner == alice)
+        let second = self.change(await subscription.next())
+        #expect(second?.before == created && second?.after == renamed)
+        let third = self.change(await subscription.next())
+        #expect(third?.before == renamed && third?.after == completed)
+        let fourth = self.change(await subscription.next())
+        #expect(fourth?.before == deleted && fourth?.after == nil)
+    }
+
+    @Test("Another person's writes never reach a subscriber, and failed writes publish nothing")
+    func onlyTheOwner() async throws {
+        let (service, feed) = self.make()
+        let mine = feed.subscribe(owner: alice)
+        defer { mine.cancel() }
+        let bobs = try await service.create(NewTodo(title: "Bob's"), owner: bob)
+        _ = try? await service.complete(bobs.id.rawValue, owner: alice)
+        _ = try? await service.delete(bobs.id.rawValue, owner: alice)
+        _ = try? await service.create(NewTodo(title: " "), owner: alice)
+        _ = try await service.complete(ids: [bobs.id.rawValue], owner: alice)
+        let marker = try await service.create(NewTodo(title: "Marker"), owner: alice)
+        #expect(self.change(await mine.next())?.after == marker, "the first event alice hears is her own marker")
+    }
+
+    @Test("A subscriber that falls behind loses the backlog, is told it missed changes, then hears new ones; the writer never waits")
+    func overflow() async throws {
+        let (service, feed) = self.make(bufferSize: 3)
+        let slow = feed.subscribe(owner: alice)
+        defer { slow.cancel() }
+        for index in 0..<10 { _ = try await service.create(NewTodo(title: "Todo \(index)"), owner: alice) }
+        #expect(await slow.next() == .missed)
+        let later = try await service.create(NewTodo(title: "Later"), owner: alice)
+        var titles: [String] = []
+        while titles.last != "Later" {
+            guard let change = self.change(await slow.next()) else { break }
+            titles.append(change.after?.title ?? "")
+        }
+        #expect(titles.count <= 3, "at most the buffer's worth survives: \(titles)")
+        #expect(titles.last == later.title)
+    }
+
+    @Test("Cancelling ends the subscription and the feed forgets it; a cancelled wait keeps the subscription")
+    func cancelling() async throws {
+        let (service, feed) = self.make()
+        let subscription = feed.subscribe(owner: alice)
+        #expect(feed.subscriberCount(owner: alice) == 1)
+
+        let waiting = Task { await subscription.next() }
+        waiting.cancel()
+        #expect(await waiting.value == nil, "a cancelled wait returns nil")
+        let kept = try await service.create(NewTodo(title: "Kept"), owner: alice)
+        #expect(self.change(await subscription.next())?.after == kept, "the subscription still works")
+
+        let blocked = Task { await subscription.next() }
+        subscription.cancel()
+        #expect(await blocked.value == nil)
+        #expect(await subscription.next() == nil)
+        #expect(feed.subscriberCount(owner: alice) == 0)
+        _ = try await service.create(NewTodo(title: "After"), owner: alice)
+    }
+
+    @Test("Many writers and subscribers at once: every subscriber hears every write of its owner exactly once")
+    func concurrent() async throws {
+        let (service, feed) = self.make(bufferSize: 10_000)
+        let subscriptions = (0..<4).map { _ in feed.subscribe(owner: alice) }
+        defer { subscriptions.forEach { $0.cancel() } }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<4 {
+                group.addTask {
+                    for index in 0..<25 { _ = try await service.create(NewTodo(title: "w\(writer)-\(index)"), owner: alice) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        for subscription in subscriptions {
+            var seen: Set<String> = []
+            for _ in 0..<100 { seen.insert(self.change(await subscription.next())?.after?.title ?? "") }
+            #expect(seen.count == 100)
+        }
+    }
+}
