@@ -192,3 +192,45 @@ def test_nginx_example_config_is_valid(tmp_path):
     result = subprocess.run(["nginx", "-t", "-c", str(tmp_path / "nginx.conf"), "-p", str(tmp_path)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "syntax is ok" in result.stderr
+
+
+def test_notification_streams_through_caddy(proxied):
+    """A listen stream and a legacy GET stream deliver through the proxy at once, unbuffered."""
+    from mcp.client.subscriptions import ResourceUpdated
+    from test_notifications import notification
+    from test_python_sdk import sdk_client
+
+    async def modern():
+        http, client, _ = sdk_client(proxied, "proxied-listen@example.com", "auto")
+        async with http, client:
+            async with client.listen(resource_subscriptions=["todo://views/open"]) as subscription:
+                started = time.monotonic()
+                await client.call_tool("create_todo", {"title": "Through the proxy"})
+                event = await asyncio.wait_for(subscription.__anext__(), timeout=2)
+                assert isinstance(event, ResourceUpdated) and event.uri == "todo://views/open"
+                return time.monotonic() - started
+
+    async def legacy():
+        heard = asyncio.Queue()
+
+        async def handler(message):
+            method, uri = notification(message)
+            if method == "notifications/resources/updated":
+                await heard.put(uri)
+
+        http, client, _ = sdk_client(proxied, "proxied-legacy@example.com", "legacy")
+        client.message_handler = handler
+        async with http, client:
+            await client.subscribe_resource("todo://views/open")
+            for attempt in range(50):  # the SDK opens its GET stream on its own, shortly after initialize
+                started = time.monotonic()
+                await client.call_tool("create_todo", {"title": f"Legacy through the proxy {attempt}"})
+                try:
+                    assert await asyncio.wait_for(heard.get(), timeout=0.3) == "todo://views/open"
+                    return time.monotonic() - started
+                except asyncio.TimeoutError:
+                    continue
+            raise AssertionError("the GET stream delivered nothing through the proxy")
+
+    for delay in [asyncio.run(modern()), asyncio.run(legacy())]:
+        assert delay < 0.2, delay

@@ -70,7 +70,7 @@ async def exercise_every_tool(server, email: str, mode: str, code_for=None) -> s
     http, client, _ = sdk_client(server, email, mode, code_for)
     async with http, client:
         names = [tool.name for tool in (await client.list_tools()).tools]
-        assert names == ["list_todos", "get_todo", "create_todo", "update_todo", "complete_todo", "delete_todo"]
+        assert names == ["list_todos", "get_todo", "create_todo", "update_todo", "complete_todo", "complete_todos", "delete_todo", "set_time_zone"]
 
         created = await client.call_tool("create_todo", {"title": f"Buy milk ({mode})", "dueDate": "2026-12-24", "priority": "high"})
         assert not created.is_error, created.content

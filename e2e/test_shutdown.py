@@ -47,3 +47,61 @@ def test_a_second_signal_exits_at_once():
     server.log.close()
     assert time.time() - started < 2 and status == 1
     assert "second signal" in open(server.log_path).read()
+
+
+def open_stream(server, request: bytes) -> socket.socket:
+    """Sends `request` and returns the connection once the stream's first event arrived."""
+    connection = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    connection.sendall(request)
+    received = b""
+    while b"\n\n" not in received.split(b"\r\n\r\n", 1)[-1]:
+        received += connection.recv(65536)
+    return connection
+
+
+def test_open_notification_streams_end_gracefully_on_shutdown():
+    """A listen stream gets its final result and a legacy GET stream ends: neither holds shutdown up."""
+    from server import OAuthSession
+    import json
+
+    server = Server(BINARY, extra_environment={"SHUTDOWN_TIMEOUT": "20", "STREAM_KEEPALIVE": "60"})
+    token = OAuthSession(server.base, "shutdown@example.com").access_token
+    listen = json.dumps({
+        "jsonrpc": "2.0", "id": 41, "method": "subscriptions/listen",
+        "params": {"notifications": {"resourcesListChanged": True},
+                   "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}},
+    }).encode()
+    modern = open_stream(server, (
+        f"POST / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+        f"Accept: text/event-stream\r\nMCP-Protocol-Version: 2026-07-28\r\nMcp-Method: subscriptions/listen\r\n"
+        f"Content-Length: {len(listen)}\r\n\r\n"
+    ).encode() + listen)
+    initialize = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                             "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}).encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as setup:
+        setup.sendall((f"POST / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+                       f"Accept: application/json\r\nContent-Length: {len(initialize)}\r\nConnection: close\r\n\r\n").encode() + initialize)
+        answer = b""
+        while chunk := setup.recv(65536):
+            answer += chunk
+    session = [line.split(b":", 1)[1].strip().decode() for line in answer.split(b"\r\n") if line.lower().startswith(b"mcp-session-id:")][0]
+    legacy = open_stream(server, (
+        f"GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nAccept: text/event-stream\r\n"
+        f"Mcp-Session-Id: {session}\r\nMCP-Protocol-Version: 2025-11-25\r\n\r\n"
+    ).encode())
+
+    started = time.time()
+    server.process.send_signal(signal.SIGTERM)
+    tail = b""
+    while chunk := modern.recv(65536):
+        tail += chunk
+    status = server.process.wait(timeout=15)
+    took = time.time() - started
+    server.log.close()
+    modern.close()
+    legacy.close()
+    assert status == 0
+    assert took < 5, f"shutdown took {took:.1f} s with streams open"
+    assert b'"method":"notifications/cancelled"' in tail
+    assert b'"resultType":"complete"' in tail and b'"io.modelcontextprotocol/subscriptionId":41' in tail
+    print(f"shutdown with two notification streams open took {took:.2f} s")
