@@ -64,7 +64,7 @@ public func buildApplication(
         router: router,
         server: .http1(
             configuration: HTTP1Channel.Configuration(
-                additionalChannelHandlers: [RequestReadTimeoutHandler(timeout: readTimeout)],
+                additionalChannelHandlers: [RequestReadTimeoutHandler(timeout: readTimeout), WriteStallTimeoutHandler(timeout: readTimeout)],
                 idleTimeout: .milliseconds(Int64(configuration.idleTimeout * 1000))
             )
         ),

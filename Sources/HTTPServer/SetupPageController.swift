@@ -81,12 +81,21 @@ struct SetupPageController: Sendable {
         <p>Any client that speaks MCP over Streamable HTTP with OAuth can connect: give it the server URL. The server publishes its OAuth metadata at <code>{{{publicURL}}}/.well-known/oauth-protected-resource</code>.</p>
         </section>
 
+        <section aria-labelledby="what">
+        <h2 id="what">What your assistant gets</h2>
+        <ul>
+        <li><b>Tools</b>: list and filter your todos (text, priority, tag, due dates, today, overdue), get, create, update, complete (one or up to 100 at once) and delete them, and set your time zone.</li>
+        <li><b>Prompts</b>, shown as slash commands: <code>plan-my-day</code>, <code>weekly-review</code> and <code>triage</code>, each starting from your own todos.</li>
+        <li><b>Resources</b> to attach or watch: each todo at <code>todo://todos/{id}</code>, and views that stay current: <code>todo://views/open</code>, <code>todo://views/today</code> and <code>todo://views/overdue</code>. Clients that subscribe (such as VS Code) see changes made from any other client at once.</li>
+        </ul>
+        </section>
+
         <section aria-labelledby="account">
         <h2 id="account">Your account</h2>
         <p>See the apps you connected and what they can do, disconnect them, and download or delete your data on <a href="{{{accountURL}}}" id="account-link">your account page</a>.</p>
         </section>
 
-        <footer>Tools: list, get, create, update, complete and delete todos. Your todos are visible only to you.</footer>
+        <footer>Your todos are visible only to you.</footer>
         {{/body}}{{/layout}}
         """
 }

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 public import TodoDomain
 
@@ -35,9 +35,19 @@ public struct SQLiteTodoRepository: TodoRepository {
         try await self.database.write { db in try Self.update(todo, in: db) }
     }
 
-    public func update(_ todos: [Todo]) async throws -> [TodoID] {
-        guard !todos.isEmpty else { return [] }
-        return try await self.database.write { db in try todos.filter { try Self.update($0, in: db) }.map(\.id) }
+    public func complete(ids: [TodoID], owner: UserID, at date: Date) async throws -> [Todo] {
+        guard !ids.isEmpty else { return [] }
+        let milliseconds = date.millisecondsSince1970
+        return try await self.database.write { db in
+            try ids.compactMap { id in
+                try db.cachedStatement(
+                    sql: "UPDATE todos SET completed_at = ?1, updated_at = ?1 WHERE id = ?2 AND owner_id = ?3 AND completed_at IS NULL"
+                ).execute(arguments: [milliseconds, id.rawValue, owner.rawValue])
+                guard db.changesCount > 0 else { return nil }
+                let statement = try db.cachedStatement(sql: "SELECT \(Self.columns) FROM todos WHERE id = ? AND owner_id = ?")
+                return try Row.fetchOne(statement, arguments: [id.rawValue, owner.rawValue]).map(Self.todo(from:))
+            }
+        }
     }
 
     private static func update(_ todo: Todo, in db: Database) throws -> Bool {
@@ -87,7 +97,9 @@ public struct SQLiteTodoRepository: TodoRepository {
         }
         // A page of the index reads at most `limit` rows; a search or a filter on priority, tag or
         // due dates may read every todo of the owner.
-        let readsIndexOnly = filter.query == nil && filter.priority == nil && filter.tag == nil && !filter.hasDueRange
+        let readsIndexOnly =
+            filter.query == nil && filter.priority == nil && filter.tag == nil && !filter.hasDueRange && !filter.undated
+            && filter.completedSince == nil
         return readsIndexOnly ? try await self.database.readStatement(page) : try await self.database.read(page)
     }
 
@@ -153,6 +165,13 @@ public struct SQLiteTodoRepository: TodoRepository {
         if let end = filter.dueBefore {
             sql += " AND due_date < ?"
             arguments += [end.description]
+        }
+        if filter.undated {
+            sql += " AND due_date IS NULL"
+        }
+        if let since = filter.completedSince {
+            sql += " AND completed_at >= ?"
+            arguments += [since.millisecondsSince1970]
         }
         if let after {
             var values: [(any DatabaseValueConvertible)?] = statusIsFixed ? [] : [after.isCompleted]

@@ -109,6 +109,9 @@ public struct CalendarDate: Hashable, Sendable, Comparable, Codable, LosslessStr
         return "\(pad(self.year, 4))-\(pad(self.month, 2))-\(pad(self.day, 2))"
     }
 
+    /// The last day there is, 9999-12-31.
+    public static let last = CalendarDate(year: 9999, month: 12, day: 31)!
+
     /// The day after this one (9999-12-31 has none and stays itself).
     public var next: CalendarDate {
         if let date = CalendarDate(year: self.year, month: self.month, day: self.day + 1) { return date }

@@ -53,7 +53,7 @@ public final class TodoChangeFeed: TodoChangePublisher, @unchecked Sendable {
     private var subscribers: [UserID: [ObjectIdentifier: TodoChangeSubscription]] = [:]
 
     /// A feed that keeps at most `bufferSize` changes waiting for each subscriber.
-    public init(bufferSize: Int = 256) {
+    public init(bufferSize: Int = 64) {
         self.bufferSize = max(1, bufferSize)
     }
 

@@ -1,3 +1,5 @@
+public import Foundation
+
 /// Which todos a listing returns by completion.
 public enum TodoStatusFilter: String, Hashable, Sendable, Codable, CaseIterable {
     /// Todos not yet completed. The default.
@@ -22,6 +24,10 @@ public struct TodoFilter: Hashable, Sendable {
     public var dueOnOrAfter: CalendarDate?
     /// The first due day no longer included.
     public var dueBefore: CalendarDate?
+    /// Only todos without a due date.
+    public var undated: Bool
+    /// Only todos completed at or after this time (so only completed todos).
+    public var completedSince: Date?
 
     /// A filter of already validated values; each `nil` matches every todo.
     public init(
@@ -30,7 +36,9 @@ public struct TodoFilter: Hashable, Sendable {
         priority: TodoPriority? = nil,
         tag: String? = nil,
         dueOnOrAfter: CalendarDate? = nil,
-        dueBefore: CalendarDate? = nil
+        dueBefore: CalendarDate? = nil,
+        undated: Bool = false,
+        completedSince: Date? = nil
     ) {
         self.status = status
         self.query = query
@@ -38,6 +46,8 @@ public struct TodoFilter: Hashable, Sendable {
         self.tag = tag
         self.dueOnOrAfter = dueOnOrAfter
         self.dueBefore = dueBefore
+        self.undated = undated
+        self.completedSince = completedSince
     }
 
     /// Whether the filter limits due dates (and so leaves out undated todos).
@@ -47,7 +57,8 @@ public struct TodoFilter: Hashable, Sendable {
     var fingerprint: String {
         [
             self.status.rawValue, self.query ?? "", self.priority?.rawValue ?? "", self.tag ?? "",
-            self.dueOnOrAfter?.description ?? "", self.dueBefore?.description ?? "",
+            self.dueOnOrAfter?.description ?? "", self.dueBefore?.description ?? "", self.undated ? "undated" : "",
+            self.completedSince.map { String($0.millisecondsSince1970) } ?? "",
         ].map { "\($0.utf8.count):\($0)" }.joined()
     }
 
@@ -60,6 +71,8 @@ public struct TodoFilter: Hashable, Sendable {
         }
         if let priority, todo.priority != priority { return false }
         if let tag, !todo.tags.contains(tag) { return false }
+        if self.undated && todo.dueDate != nil { return false }
+        if let since = self.completedSince, (todo.completedAt ?? .distantPast) < since { return false }
         if self.hasDueRange {
             guard let due = todo.dueDate else { return false }
             if let first = self.dueOnOrAfter, due < first { return false }
@@ -143,6 +156,10 @@ public struct TodoListRequest: Hashable, Sendable {
     /// It must come from a listing with the same filters.
     public var cursor: String?
 
+    /// Only todos without a due date.
+    public var undated: Bool
+    /// Only todos completed at or after this time.
+    public var completedSince: Date?
     /// Whether the status was given, rather than left at its default (`overdue` needs open todos).
     public var statusGiven: Bool
 
@@ -157,6 +174,8 @@ public struct TodoListRequest: Hashable, Sendable {
         overdue: Bool = false,
         today: Bool = false,
         timeZone: String? = nil,
+        undated: Bool = false,
+        completedSince: Date? = nil,
         limit: Int? = nil,
         cursor: String? = nil
     ) {
@@ -170,6 +189,8 @@ public struct TodoListRequest: Hashable, Sendable {
         self.overdue = overdue
         self.today = today
         self.timeZone = timeZone
+        self.undated = undated
+        self.completedSince = completedSince
         self.limit = limit
         self.cursor = cursor
     }

@@ -19,9 +19,10 @@ public protocol TodoRepository: Sendable {
     func recent(owner: UserID, after: TodoRecencyKey?, limit: Int) async throws -> [Todo]
     /// Deletes every todo of `owner`; returns how many there were.
     func deleteAll(owner: UserID) async throws -> Int
-    /// Replaces the stored todos that have the same id and owner, in one transaction; returns the
-    /// ids of those there were.
-    func update(_ todos: [Todo]) async throws -> [TodoID]
+    /// Completes, at `date`, those of the todos with `ids` that `owner` owns and that are still
+    /// open, in one transaction, changing nothing else; returns them as they are now, in the
+    /// order of `ids`.
+    func complete(ids: [TodoID], owner: UserID, at date: Date) async throws -> [Todo]
     /// The IANA time zone `owner` saved, if any.
     func timeZone(owner: UserID) async throws -> String?
     /// Saves `owner`'s time zone; `nil` removes it.
@@ -106,8 +107,14 @@ public actor InMemoryTodoRepository: TodoRepository {
         return Array(selected.sorted { TodoRecencyKey($0) < TodoRecencyKey($1) }.prefix(limit))
     }
 
-    public func update(_ todos: [Todo]) -> [TodoID] {
-        todos.filter { self.update($0) }.map(\.id)
+    public func complete(ids: [TodoID], owner: UserID, at date: Date) -> [Todo] {
+        ids.compactMap { id in
+            guard var todo = self.todo(id: id, owner: owner), !todo.isCompleted else { return nil }
+            todo.completedAt = date
+            todo.updatedAt = date
+            self.todos[id] = todo
+            return todo
+        }
     }
 
     public func timeZone(owner: UserID) -> String? { self.timeZones[owner] }

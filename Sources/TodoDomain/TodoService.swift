@@ -199,30 +199,25 @@ public struct TodoService: Sendable {
         }
         var seen: Set<String> = []
         let unique = ids.filter { seen.insert($0).inserted }
-        let now = self.clock.now()
         var found: [String: Todo] = [:]
-        var changed: [TodoChange] = []
         for id in unique {
             guard let todoID = TodoID(id), let todo = try await self.repository.todo(id: todoID, owner: owner) else { continue }
             found[id] = todo
-            if !todo.isCompleted {
-                var done = todo
-                done.completedAt = now
-                done.updatedAt = now
-                changed.append(TodoChange(before: todo, after: done))
-            }
         }
-        let stored = Set(try await self.repository.update(changed.compactMap(\.after)))
-        var published: [TodoChange] = []
-        for change in changed {
-            if stored.contains(change.id) {
-                found[change.id.rawValue] = change.after
-                published.append(change)
-            } else {
-                found[change.id.rawValue] = nil  // deleted meanwhile
-            }
+        // One statement per todo, in one transaction, completes only what is still open, so a
+        // change made meanwhile by another client is never overwritten.
+        let open = unique.compactMap { found[$0] }.filter { !$0.isCompleted }
+        let completed = try await self.repository.complete(ids: open.map(\.id), owner: owner, at: self.clock.now())
+        var changes: [TodoChange] = []
+        for todo in completed {
+            changes.append(TodoChange(before: found[todo.id.rawValue], after: todo))
+            found[todo.id.rawValue] = todo
         }
-        if !published.isEmpty { self.changes?.publish(published) }
+        for todo in open where !completed.contains(where: { $0.id == todo.id }) {
+            // Deleted meanwhile, or completed by another client: read what it is now.
+            found[todo.id.rawValue] = try await self.repository.todo(id: todo.id, owner: owner)
+        }
+        if !changes.isEmpty { self.changes?.publish(changes) }
         return BulkCompletion(completed: unique.compactMap { found[$0] }, notFound: unique.filter { found[$0] == nil })
     }
 
@@ -268,8 +263,17 @@ public struct TodoService: Sendable {
             priority: try request.priority.map { raw throws(TodoError) in try TodoRules.priority(raw) },
             tag: try request.tag.map { raw throws(TodoError) in try TodoRules.tag(raw, field: "tag") },
             dueOnOrAfter: try TodoRules.dueDate(request.dueAfter, field: "due_after")?.next,
-            dueBefore: try TodoRules.dueDate(request.dueBefore, field: "due_before")
+            dueBefore: try TodoRules.dueDate(request.dueBefore, field: "due_before"),
+            undated: request.undated,
+            completedSince: request.completedSince
         )
+        if request.dueAfter.flatMap({ CalendarDate($0.trimmingWhitespace()) }) == CalendarDate.last {
+            // No day follows the last one: nothing is due after it.
+            filter.dueBefore = CalendarDate.last
+        }
+        if request.today && request.overdue {
+            throw TodoError.invalid(field: "overdue", message: "today and overdue exclude each other: a todo due today is not overdue. Ask for one of them.")
+        }
         if request.overdue && request.statusGiven && request.status != .open {
             throw TodoError.invalid(
                 field: "overdue",

@@ -36,12 +36,11 @@ public enum TodoPrompts {
                     TodoListRequest(dueAfter: day.previous?.description, dueBefore: day.next.description, limit: sectionLimit),
                     owner: owner
                 ).todos.filter { $0.dueDate == day }
-                let urgent = try await service.list(TodoListRequest(priority: "high", limit: TodoRules.maxLimit), owner: owner).todos
-                    .filter { $0.dueDate == nil }.prefix(sectionLimit)
+                let urgent = try await service.list(TodoListRequest(priority: "high", undated: true, limit: sectionLimit), owner: owner).todos
                 let sections = [
                     ("Overdue (due before \(day))", overdue),
                     ("Due \(day)", due),
-                    ("High priority, no due date", Array(urgent)),
+                    ("High priority, no due date", urgent),
                 ]
                 return message(
                     intro: "Help me plan \(day == today ? "my day today" : "the day") (\(day)). These are my open todos that matter for it:",
@@ -67,8 +66,10 @@ public enum TodoPrompts {
             try await run(call) { owner in
                 let today = try await service.today(owner: owner)
                 let weekAgo = service.now().addingTimeInterval(-7 * 24 * 60 * 60)
-                let completed = try await service.list(TodoListRequest(status: .completed, limit: TodoRules.maxLimit), owner: owner).todos
-                    .filter { ($0.completedAt ?? .distantPast) >= weekAgo }
+                let completed = try await service.list(
+                    TodoListRequest(status: .completed, completedSince: weekAgo, limit: TodoRules.maxLimit),
+                    owner: owner
+                ).todos
                     .sorted { ($0.completedAt ?? .distantPast) > ($1.completedAt ?? .distantPast) }
                     .prefix(sectionLimit)
                 let overdue = try await service.list(TodoListRequest(overdue: true, limit: sectionLimit), owner: owner).todos
@@ -104,11 +105,10 @@ public enum TodoPrompts {
         ) { call in
             try await run(call) { owner in
                 let today = try await service.today(owner: owner)
-                let undated = try await service.list(TodoListRequest(status: .open, limit: TodoRules.maxLimit), owner: owner).todos
-                    .filter { $0.dueDate == nil }.prefix(sectionLimit)
+                let undated = try await service.list(TodoListRequest(status: .open, undated: true, limit: sectionLimit), owner: owner).todos
                 return message(
                     intro: "Help me triage my open todos that have no due date (today is \(today)).",
-                    sections: [("Open, no due date", Array(undated))],
+                    sections: [("Open, no due date", undated)],
                     today: today,
                     ask: """
                         For each, propose a due date and a priority (low, normal or high), or suggest deleting or merging it, \

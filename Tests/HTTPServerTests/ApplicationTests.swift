@@ -147,6 +147,9 @@ struct ApplicationTests {
                 for client in ["Claude.ai", "Claude Desktop", "Claude Code", "Cursor", "VS Code"] {
                     #expect(html.contains(client), "mentions \(client)")
                 }
+                for offered in ["plan-my-day", "weekly-review", "triage", "todo://todos/{id}", "todo://views/open", "todo://views/today", "todo://views/overdue"] {
+                    #expect(html.contains(offered), "lists \(offered)")
+                }
                 #expect(html.contains(#"name="viewport""#), "readable on a phone")
                 #expect(!html.contains("http://") && !html.contains("src="), "no external assets")
             }

@@ -161,10 +161,34 @@ struct LiveNotificationTests {
         let stream = try #require(try await fixture.listen(["resourcesListChanged": true], id: "listen-1", token: "alice-2").stream)
         _ = await stream.nextMessage()
         fixture.authenticator.revoke("alice-2")
+        let cancelled = try #require(await stream.nextMessage()?.json)
+        #expect(cancelled["method"] == "notifications/cancelled")
         let ending = try #require(await stream.nextMessage()?.json)
         #expect(ending["id"] == "listen-1")
         #expect(ending["error"]?["message"]?.stringValue?.contains("refresh") == true)
         #expect(await stream.next() == nil)
+    }
+
+    @Test("A revoked token ends its stream within a keep-alive interval even while changes keep it busy")
+    func revokedWhileBusy() async throws {
+        let fixture = LiveFixture(keepAlive: .milliseconds(50))
+        let stream = try #require(try await fixture.listen(["resourcesListChanged": true], token: "alice-2").stream)
+        _ = await stream.nextMessage()
+        fixture.authenticator.revoke("alice-2")
+        let writer = Task {
+            // Another client of the same person writes far more often than the keep-alive interval.
+            for index in 0..<2_000 where !Task.isCancelled {
+                _ = try? await fixture.create("Busy \(index)")
+                try? await Task.sleep(for: .milliseconds(2))
+            }
+        }
+        var sawError = false
+        while let message = await stream.nextMessage() {
+            if message.json?["error"] != nil { sawError = true }
+        }
+        writer.cancel()
+        #expect(sawError, "the stream ended with an error for the listen request")
+        #expect(await stream.finished() == nil)
     }
 
     @Test("Bad listen requests get a clear error", arguments: [

@@ -56,4 +56,26 @@ struct ReadTimeoutTests {
         loop.advanceTime(by: .seconds(6))
         #expect(!channel.isActive, "56 s: past the second request's deadline")
     }
+
+    @Test("A client that stops reading loses its connection once the send buffer stays full for the timeout; reading again in time keeps it")
+    func stalledWritesAreClosed() throws {
+        let loop = EmbeddedEventLoop()
+        let channel = EmbeddedChannel(handler: WriteStallTimeoutHandler(timeout: .seconds(30)), loop: loop)
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        func writable(_ flag: Bool) {
+            channel.isWritable = flag
+            channel.pipeline.fireChannelWritabilityChanged()
+        }
+        writable(false)
+        loop.advanceTime(by: .seconds(20))
+        writable(true)
+        loop.advanceTime(by: .seconds(20))
+        #expect(channel.isActive, "the client read again within the timeout")
+        writable(false)
+        loop.advanceTime(by: .seconds(29))
+        #expect(channel.isActive)
+        writable(false)  // still full: the first stall's timer keeps running
+        loop.advanceTime(by: .seconds(2))
+        #expect(!channel.isActive, "closed 30 s after the buffer filled")
+    }
 }

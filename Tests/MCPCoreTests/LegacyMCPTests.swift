@@ -181,9 +181,6 @@ struct LegacyMCPTests {
             let priming = try #require(await stream.next())
             #expect(priming.hasPrefix("id: "))
             #expect(priming.contains("\nretry: 3000\ndata: \n\n"))
-
-            let second = try await client.mcp(.get, headers: [.mcpSessionID: session], contentType: nil, accept: "text/event-stream")
-            #expect(second.status == .conflict, "a session has at most one GET stream")
             let json = try await client.mcp(.get, headers: [.mcpSessionID: session], contentType: nil, accept: "application/json")
             #expect(json.status == .notAcceptable)
             let other = try await client.mcp(.get, token: "bob", headers: [.mcpSessionID: session], contentType: nil, accept: "text/event-stream")
@@ -191,12 +188,52 @@ struct LegacyMCPTests {
             let anonymous = try await client.mcp(.get, token: nil, headers: [.mcpSessionID: session], contentType: nil, accept: "text/event-stream")
             #expect(anonymous.status == .unauthorized)
 
-            stream.stop()
-            #expect(await stream.next() == nil)
+            let second = try await client.mcp(.get, headers: [.mcpSessionID: session], contentType: nil, accept: "text/event-stream")
+            #expect(second.status == .ok, "a client reconnecting gets a new stream")
+            let replacing = try #require(second.stream)
+            #expect(await replacing.next()?.hasPrefix("id: ") == true)
+            #expect(await stream.next() == nil, "and the session's earlier stream ends: a session has at most one")
             #expect(await stream.finished() == nil)
-            let again = try await client.mcp(.get, headers: [.mcpSessionID: session], contentType: nil, accept: "text/event-stream")
-            #expect(again.status == .ok, "the ended stream no longer counts")
-            again.stream?.stop()
+
+            replacing.stop()
+            #expect(await replacing.next() == nil)
+            #expect(await replacing.finished() == nil)
+        }
+    }
+
+    @Test("A GET stream counts toward the person's stream limit; an ended one no longer does")
+    func getStreamLimit() async throws {
+        var fixture = try await MCPFixture()
+        fixture.configuration.maxStreamsPerSubject = 1
+        try await fixture.app().test(.router) { client in
+            let first = try await client.initialize()
+            let second = try await client.initialize()
+            let open = try #require(try await client.mcp(.get, headers: [.mcpSessionID: first], contentType: nil, accept: "text/event-stream").stream)
+            let refused = try await client.mcp(.get, headers: [.mcpSessionID: second], contentType: nil, accept: "text/event-stream")
+            #expect(refused.status == .tooManyRequests)
+            let replaced = try await client.mcp(.get, headers: [.mcpSessionID: first], contentType: nil, accept: "text/event-stream")
+            #expect(replaced.status == .ok, "replacing a session's own stream needs no second place")
+            #expect(await open.finished() == nil)
+            replaced.stream?.stop()
+            #expect(await replaced.stream?.finished() == nil)
+            let after = try await client.mcp(.get, headers: [.mcpSessionID: second], contentType: nil, accept: "text/event-stream")
+            #expect(after.status == .ok)
+            after.stream?.stop()
+        }
+    }
+
+    @Test("A batch that reads a resource without the read scope is refused before anything in it runs")
+    func batchChecksResourceScopes() async throws {
+        let fixture = try await MCPFixture()
+        try await fixture.app().test(.router) { client in
+            let session = try await client.initialize(version: "2025-03-26", token: "alice-write")
+            let batch: JSONValue = [
+                ["jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": ["name": "create_todo", "arguments": ["title": "x"]]],
+                ["jsonrpc": "2.0", "id": 2, "method": "resources/read", "params": ["uri": "note://0"]],
+            ]
+            let answer = try await client.mcp(body: batch.jsonString, token: "alice-write", headers: [.mcpSessionID: session, .mcpProtocolVersion: "2025-03-26"])
+            #expect(answer.status == .forbidden)
+            #expect(fixture.notes.count == 0, "the create did not run")
         }
     }
 

@@ -42,6 +42,7 @@ struct MCPFixture {
         "alice": Principal(subject: "u_alice", scopes: Self.allScopes),
         "bob": Principal(subject: "u_bob", scopes: Self.allScopes),
         "alice-read": Principal(subject: "u_alice", scopes: ["todos:read"]),
+        "alice-write": Principal(subject: "u_alice", scopes: ["todos:write"]),
         "alice-none": Principal(subject: "u_alice", scopes: []),
     ])
 

@@ -110,7 +110,7 @@ struct SQLiteTodoRepositoryTests {
         }
     }
 
-    @Test("Tags round-trip in order, match only whole tags, and an update of many todos is one transaction")
+    @Test("Tags round-trip in order and match only whole tags; completing many completes only the owner's open ones; time zones")
     func tagsSettingsAndBulkUpdates() async throws {
         var first = makeTodo(owner: self.ada, title: "Tagged")
         first.tags = ["deep work", "café", "x"]
@@ -123,12 +123,15 @@ struct SQLiteTodoRepositoryTests {
         #expect(try await self.todos.list(owner: self.ada, filter: TodoFilter(tag: "deep work"), after: nil, limit: 10).map(\.title) == ["Tagged"])
         #expect(try await self.todos.list(owner: self.ada, filter: TodoFilter(tag: "deep"), after: nil, limit: 10).isEmpty)
 
-        first.title = "Changed"
-        var forged = bobs
-        forged.owner = self.ada  // an update names the owner: another's todo is not found
-        let stored = try await self.todos.update([first, forged])
-        #expect(stored == [first.id])
-        #expect(try await self.todos.todo(id: bobs.id, owner: self.bob)?.title == "Bob's")
+        let at = Date(millisecondsSince1970: 1_900_000_000_000)
+        let completed = try await self.todos.complete(ids: [first.id, bobs.id, second.id], owner: self.ada, at: at)
+        #expect(completed.map(\.id) == [first.id, second.id], "another person's todo is not completed")
+        #expect(completed.allSatisfy { $0.completedAt == at && $0.updatedAt == at })
+        #expect(completed[0].tags == first.tags && completed[0].title == first.title, "nothing else changes")
+        #expect(try await self.todos.todo(id: bobs.id, owner: self.bob)?.isCompleted == false)
+        let again = try await self.todos.complete(ids: [first.id], owner: self.ada, at: Date(millisecondsSince1970: 1_900_000_001_000))
+        #expect(again.isEmpty, "a completed todo keeps its first completion")
+        #expect(try await self.todos.todo(id: first.id, owner: self.ada)?.completedAt == at)
 
         #expect(try await self.todos.timeZone(owner: self.ada) == nil)
         try await self.todos.setTimeZone("Europe/Berlin", owner: self.ada)

@@ -85,6 +85,10 @@ struct TodoFiltersTests {
         #expect(try await self.titles(service, TodoListRequest(status: .all, dueBefore: "2027-01-15")) == ["Yesterday", "Done late"])
         #expect(try await self.titles(service, TodoListRequest(priority: "high", tag: "work", dueAfter: "2027-01-15")) == ["Tomorrow"])
         #expect(try await self.titles(service, TodoListRequest(dueAfter: "2027-01-16", dueBefore: "2027-01-14")) == [])
+        #expect(try await self.titles(service, TodoListRequest(status: .all, dueAfter: "9999-12-31")) == [], "no day follows the last")
+        #expect(try await self.titles(service, TodoListRequest(undated: true)) == ["Undated"])
+        #expect(try await self.titles(service, TodoListRequest(status: .all, completedSince: Date(timeIntervalSince1970: 1_800_000_000))) == ["Done late"])
+        #expect(try await self.titles(service, TodoListRequest(status: .all, completedSince: Date(timeIntervalSince1970: 1_800_000_001))) == [])
     }
 
     @Test("today and overdue follow the time zone asked, else the saved one, else UTC")
@@ -112,6 +116,7 @@ struct TodoFiltersTests {
         (TodoListRequest(today: true, timeZone: "Mars/Olympus"), "time_zone"),
         (TodoListRequest(timeZone: "../../etc/passwd"), "time_zone"),
         (TodoListRequest(status: .completed, overdue: true), "overdue"),
+        (TodoListRequest(overdue: true, today: true), "overdue"),
     ])
     func badFilters(_ request: TodoListRequest, field: String) async throws {
         let (service, _) = makeService()
@@ -145,7 +150,7 @@ struct TodoFiltersTests {
         }
     }
 
-    @Test("complete_todos completes the caller's todos in one go and reports the others as not found, alike")
+    @Test("complete_todos completes the caller's todos in one go, never undoes another client's change, and reports the others as not found, alike")
     func bulkCompletion() async throws {
         let (service, clock, todos) = try await self.filled()
         let bobs = try await service.list(TodoListRequest(), owner: bob).todos[0]

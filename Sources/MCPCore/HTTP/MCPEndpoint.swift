@@ -217,7 +217,7 @@ public struct MCPEndpoint: HTTPEndpoint {
         }
         do {
             try await self.sessions.delete(id: sessionID)
-            self.streams.forget(session: sessionID)
+            self.streams.forget(session: sessionID, subject: principal.subject)
         } catch {
             self.logger.error("Could not delete an MCP session: \(error)")
             return self.jsonResponse(JSONRPCError(.internalError, "The session could not be ended.").response(id: nil), status: .internalServerError)

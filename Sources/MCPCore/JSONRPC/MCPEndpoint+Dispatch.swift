@@ -70,10 +70,8 @@ extension MCPEndpoint {
         // Every scope is checked before anything runs, so a refused call cannot leave the writes
         // before it done.
         for message in messages {
-            guard case .success(.request(_, let method, let params)) = message, method == "tools/call",
-                case .string(let name)? = params["name"], let tool = self.toolsByName[name]
-            else { continue }
-            if let refusal = self.scopeRefusal(tool, principal) { return refusal.reply }
+            guard case .success(.request(_, let method, let params)) = message else { continue }
+            if let refusal = self.scopeRefusal(method: method, params: params, principal) { return refusal.reply }
         }
         var responses: [[UInt8]] = []
         for message in messages {
@@ -97,6 +95,23 @@ extension MCPEndpoint {
         }
         body.append(UInt8(ascii: "]"))
         return .message(body, status: .ok)
+    }
+
+    /// The 403 challenge when `principal` lacks a scope that `method` with `params` needs.
+    func scopeRefusal(method: String, params: [String: JSONValue], _ principal: Principal) -> Challenge? {
+        switch method {
+        case "tools/call":
+            guard case .string(let name)? = params["name"], let tool = self.toolsByName[name] else { return nil }
+            return self.scopeRefusal(tool, principal)
+        case "prompts/get":
+            guard case .string(let name)? = params["name"], let prompt = self.promptsByName[name] else { return nil }
+            return self.scopeRefusal(needing: prompt.requiredScopes, for: "The prompt \(name)", principal)
+        case "resources/list", "resources/read", "resources/subscribe", "resources/unsubscribe":
+            guard let resources = self.resources else { return nil }
+            return self.scopeRefusal(needing: resources.requiredScopes, for: "Using resources", principal)
+        default:
+            return nil
+        }
     }
 
     // MARK: Writing responses

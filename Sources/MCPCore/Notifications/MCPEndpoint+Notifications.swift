@@ -73,16 +73,16 @@ extension MCPEndpoint {
         {
             return refusal.reply
         }
-        let lease: NotificationStreams.Lease
-        switch self.streams.open(subject: principal.subject, session: nil, limit: self.configuration.maxStreamsPerSubject) {
-        case .success(let granted): lease = granted
-        case .failure: return self.tooManyStreams(id)
+        let control = StreamControl()
+        guard let lease = self.streams.open(subject: principal.subject, session: nil, limit: self.configuration.maxStreamsPerSubject) else {
+            return self.tooManyStreams(id)
         }
 
         var honoured: [String: JSONValue] = [:]
         if listChanged { honoured["resourcesListChanged"] = true }
         if !honouredURIs.isEmpty { honoured["resourceSubscriptions"] = .array(honouredURIs.map(JSONValue.string)) }
         let subscriptionID: JSONValue = ["\(Self.subscriptionIDKey)": id.json]
+        let closingMeta: JSONValue = ["\(Self.subscriptionIDKey)": id.json, "\(Self.serverInfoKey)": self.configuration.serverInfo.json]
         let subscribed = Set(honouredURIs)
         let frame: @Sendable (JSONValue) -> [UInt8] = { message in Self.event(message.serialized()) }
         let notify: @Sendable (String, [String: JSONValue]) -> [UInt8] = { method, params in
@@ -93,6 +93,7 @@ extension MCPEndpoint {
         let token = Self.bearerToken(request) ?? ""
         let stream = self.notificationStream(
             lease: lease,
+            control: control,
             opening: notify("notifications/subscriptions/acknowledged", ["notifications": .object(honoured)]),
             messages: { change in
                 Self.messages(for: change, subscribed: subscribed, listChanged: listChanged).map { notify($0.method, $0.params) }
@@ -100,9 +101,10 @@ extension MCPEndpoint {
             stillAuthorized: { await self.authenticator.authenticate(token: token)?.subject == principal.subject },
             closing: [
                 notify("notifications/cancelled", ["requestId": id.json, "reason": "The server is shutting down; listen again."]),
-                frame(["jsonrpc": "2.0", "id": id.json, "result": ["resultType": "complete", "_meta": subscriptionID]]),
+                frame(["jsonrpc": "2.0", "id": id.json, "result": ["resultType": "complete", "_meta": closingMeta]]),
             ],
             expired: [
+                notify("notifications/cancelled", ["requestId": id.json, "reason": "The access token expired or was revoked."]),
                 frame(
                     JSONRPCError(.invalidRequest, "The access token expired or was revoked: refresh it, then listen again.").response(id: id)
                 )
@@ -134,15 +136,16 @@ extension MCPEndpoint {
         if let resources = self.resources, let refusal = self.scopeRefusal(needing: resources.requiredScopes, for: "The notification stream", principal) {
             return self.response(for: refusal.reply, eventStream: false)
         }
-        let lease: NotificationStreams.Lease
-        switch self.streams.open(subject: principal.subject, session: session.id, limit: self.configuration.maxStreamsPerSubject) {
-        case .success(let granted): lease = granted
-        case .failure(.sessionHasStream):
-            return self.jsonResponse(
-                JSONRPCError(.invalidRequest, "This session already has its GET stream open; a session has at most one.").response(id: nil),
-                status: .conflict
+        // A session has at most one GET stream: a new one (a client reconnecting) ends the one before.
+        let control = StreamControl()
+        guard
+            let lease = self.streams.open(
+                subject: principal.subject,
+                session: session.id,
+                limit: self.configuration.maxStreamsPerSubject,
+                stop: { control.stop() }
             )
-        case .failure(.subjectAtLimit):
+        else {
             return self.response(for: self.tooManyStreams(nil), eventStream: false)
         }
         // Event ids are unique across the session's streams: a random prefix per stream.
@@ -156,6 +159,7 @@ extension MCPEndpoint {
         let live = self.resources?.notifiesChanges ?? false
         let stream = self.notificationStream(
             lease: lease,
+            control: control,
             opening: Array("id: \(prefix)-0\nretry: \(self.configuration.legacyRetryMilliseconds)\ndata: \n\n".utf8),
             messages: { change in
                 Self.messages(for: change, subscribed: streams.subscriptions(session: session.id), listChanged: live).map { message in
@@ -180,13 +184,13 @@ extension MCPEndpoint {
         }
         if let refusal = self.scopeRefusal(needing: resources.requiredScopes, for: "Subscribing to resources", principal) { return refusal.reply }
         guard adding else {
-            self.streams.unsubscribe(session: session.id, uri: uri)
+            self.streams.unsubscribe(session: session.id, subject: session.subject, uri: uri)
             return self.result(id, [:], era: .legacy)
         }
         guard resources.isSubscribable(uri: uri) else {
             return self.failure(id, .invalidParams, "The resource \(uri) cannot be subscribed to. Call resources/list for the resources of this server.", data: ["uri": .string(uri)])
         }
-        guard self.streams.subscribe(session: session.id, uri: uri, limit: self.configuration.maxSubscriptionsPerStream) else {
+        guard self.streams.subscribe(session: session.id, subject: session.subject, uri: uri, limit: self.configuration.maxSubscriptionsPerStream) else {
             return self.failure(
                 id,
                 .invalidParams,
@@ -214,16 +218,17 @@ extension MCPEndpoint {
 
     /// A stream that sends `opening`, then `messages` for every change of the person's resources,
     /// a keep-alive comment whenever it has been idle for the configured interval, `closing` when
-    /// the server stops it, and `expired` when `stillAuthorized` no longer holds at a keep-alive.
+    /// `control` stops it, and `expired` when `stillAuthorized` no longer holds. That is checked
+    /// once per keep-alive interval, busy or idle, so a stream of a revoked token ends within one.
     private func notificationStream(
         lease: NotificationStreams.Lease,
+        control: StreamControl,
         opening: [UInt8],
         messages: @escaping @Sendable (ResourceChange) -> [[UInt8]],
         stillAuthorized: @escaping @Sendable () async -> Bool,
         closing: [[UInt8]],
         expired: [[UInt8]]
     ) -> EndpointBodyStream {
-        let control = StreamControl()
         let resources = self.resources
         let interval = self.configuration.keepAliveInterval
         return EndpointBodyStream(
@@ -233,6 +238,7 @@ extension MCPEndpoint {
                 let changes = resources?.changes(for: lease.subject)
                 defer { changes?.end() }
                 try await send(opening)
+                var checked = ContinuousClock.now
                 while !Task.isCancelled {
                     if control.isStopped {
                         for message in closing { try await send(message) }
@@ -249,13 +255,15 @@ extension MCPEndpoint {
                         }
                     }
                     if ended { return }
-                    if idle && !control.isStopped {
+                    if control.isStopped { continue }  // the loop's start says goodbye
+                    if ContinuousClock.now - checked >= interval {
+                        checked = ContinuousClock.now
                         guard await stillAuthorized() else {
                             for message in expired { try await send(message) }
                             return
                         }
-                        try await send(Self.keepAlive)
                     }
+                    if idle { try await send(Self.keepAlive) }
                 }
             },
             stop: { control.stop() }

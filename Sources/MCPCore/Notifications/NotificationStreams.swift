@@ -9,25 +9,19 @@ final class NotificationStreams: @unchecked Sendable {
     // Guards everything below.
     private let lock = NSLock()
     private var streamsBySubject: [String: Int] = [:]
-    private var sessionsStreaming: Set<String> = []
+    /// The GET stream of each legacy session: its lease, and how to stop it when a new one replaces it.
+    private var streamBySession: [String: (lease: ObjectIdentifier, stop: @Sendable () -> Void)] = [:]
     private var subscriptionsBySession: [String: Set<String>] = [:]
-    /// Sessions with subscriptions, least recently changed first, so the oldest go at the bound.
-    private var subscriptionOrder: [String] = []
+    /// Each subject's sessions with subscriptions, least recently changed first, so that a
+    /// subject's oldest go at the bound and nobody else's do.
+    private var subscribingSessions: [String: [String]] = [:]
 
-    /// The most legacy sessions whose subscriptions are kept; beyond it the least recently
-    /// changed are forgotten (sessions end without telling this registry when they idle out).
+    /// The most legacy sessions of one subject whose subscriptions are kept; beyond it that
+    /// subject's least recently changed are forgotten (sessions idle out without telling this registry).
     let maxSessionsWithSubscriptions: Int
 
-    init(maxSessionsWithSubscriptions: Int = 10_000) {
+    init(maxSessionsWithSubscriptions: Int = 100) {
         self.maxSessionsWithSubscriptions = maxSessionsWithSubscriptions
-    }
-
-    /// Why a stream was not granted.
-    enum Refusal: Error {
-        /// The subject already has the most streams allowed.
-        case subjectAtLimit
-        /// The session already has its GET stream.
-        case sessionHasStream
     }
 
     /// A granted stream: counted until ``release()``, which runs at most once.
@@ -49,21 +43,34 @@ final class NotificationStreams: @unchecked Sendable {
             let first = !self.released
             self.released = true
             self.lock.unlock()
-            if first { self.streams.end(subject: self.subject, session: self.session) }
+            if first { self.streams.end(self) }
         }
 
         deinit { self.release() }
     }
 
-    /// Grants a stream to `subject` (for a legacy GET stream, of `session`) unless a limit is reached.
-    func open(subject: String, session: String?, limit: Int) -> Result<Lease, Refusal> {
+    /// Grants a stream to `subject` unless it already holds `limit`. A legacy session's GET stream
+    /// (`session` given) replaces the session's earlier one, which `stop` of that one ends: a
+    /// client that reconnects is not refused while its old connection is still being noticed as gone.
+    func open(subject: String, session: String?, limit: Int, stop: @escaping @Sendable () -> Void = {}) -> Lease? {
         self.lock.lock()
-        defer { self.lock.unlock() }
-        if let session, self.sessionsStreaming.contains(session) { return .failure(.sessionHasStream) }
-        guard self.streamsBySubject[subject, default: 0] < limit else { return .failure(.subjectAtLimit) }
+        var replaced: (@Sendable () -> Void)?
+        if let session, let earlier = self.streamBySession[session] {
+            replaced = earlier.stop
+            // The earlier stream's place passes to this one at once.
+            self.streamsBySubject[subject, default: 1] -= 1
+        }
+        guard self.streamsBySubject[subject, default: 0] < limit else {
+            if replaced != nil { self.streamsBySubject[subject, default: 0] += 1 }
+            self.lock.unlock()
+            return nil
+        }
         self.streamsBySubject[subject, default: 0] += 1
-        if let session { self.sessionsStreaming.insert(session) }
-        return .success(Lease(streams: self, subject: subject, session: session))
+        let lease = Lease(streams: self, subject: subject, session: session)
+        if let session { self.streamBySession[session] = (ObjectIdentifier(lease), stop) }
+        self.lock.unlock()
+        replaced?()
+        return lease
     }
 
     /// How many streams `subject` has open.
@@ -73,12 +80,16 @@ final class NotificationStreams: @unchecked Sendable {
         return self.streamsBySubject[subject] ?? 0
     }
 
-    private func end(subject: String, session: String?) {
+    private func end(_ lease: Lease) {
         self.lock.lock()
         defer { self.lock.unlock() }
-        let left = (self.streamsBySubject[subject] ?? 1) - 1
-        self.streamsBySubject[subject] = left > 0 ? left : nil
-        if let session { self.sessionsStreaming.remove(session) }
+        if let session = lease.session {
+            // A stream that was replaced gave its place to its successor already.
+            guard self.streamBySession[session]?.lease == ObjectIdentifier(lease) else { return }
+            self.streamBySession[session] = nil
+        }
+        let left = (self.streamsBySubject[lease.subject] ?? 1) - 1
+        self.streamsBySubject[lease.subject] = left > 0 ? left : nil
     }
 
     // MARK: Legacy subscriptions
@@ -90,44 +101,43 @@ final class NotificationStreams: @unchecked Sendable {
         return self.subscriptionsBySession[session] ?? []
     }
 
-    /// Adds `uri` to `session`'s subscriptions unless it already holds `limit`; returns whether
-    /// the URI is subscribed now.
-    func subscribe(session: String, uri: String, limit: Int) -> Bool {
+    /// Adds `uri` to the subscriptions of `session` (of `subject`) unless it already holds
+    /// `limit`; returns whether the URI is subscribed now.
+    func subscribe(session: String, subject: String, uri: String, limit: Int) -> Bool {
         self.lock.lock()
         defer { self.lock.unlock() }
         var uris = self.subscriptionsBySession[session] ?? []
         guard uris.contains(uri) || uris.count < limit else { return false }
         uris.insert(uri)
         self.subscriptionsBySession[session] = uris
-        self.touch(session)
+        var sessions = self.subscribingSessions[subject] ?? []
+        sessions.removeAll { $0 == session }
+        sessions.append(session)
+        while sessions.count > self.maxSessionsWithSubscriptions {
+            self.subscriptionsBySession[sessions.removeFirst()] = nil
+        }
+        self.subscribingSessions[subject] = sessions
         return true
     }
 
     /// Removes `uri` from `session`'s subscriptions.
-    func unsubscribe(session: String, uri: String) {
+    func unsubscribe(session: String, subject: String, uri: String) {
         self.lock.lock()
         defer { self.lock.unlock() }
         self.subscriptionsBySession[session]?.remove(uri)
-        if self.subscriptionsBySession[session]?.isEmpty == true { self.forgetLocked(session) }
+        if self.subscriptionsBySession[session]?.isEmpty == true { self.forgetLocked(session, subject: subject) }
     }
 
-    /// Forgets everything of `session` (it ended).
-    func forget(session: String) {
+    /// Forgets the subscriptions of `session` (of `subject`), which ended.
+    func forget(session: String, subject: String) {
         self.lock.lock()
         defer { self.lock.unlock() }
-        self.forgetLocked(session)
+        self.forgetLocked(session, subject: subject)
     }
 
-    private func forgetLocked(_ session: String) {
+    private func forgetLocked(_ session: String, subject: String) {
         self.subscriptionsBySession[session] = nil
-        self.subscriptionOrder.removeAll { $0 == session }
-    }
-
-    private func touch(_ session: String) {
-        self.subscriptionOrder.removeAll { $0 == session }
-        self.subscriptionOrder.append(session)
-        while self.subscriptionOrder.count > self.maxSessionsWithSubscriptions {
-            self.subscriptionsBySession[self.subscriptionOrder.removeFirst()] = nil
-        }
+        self.subscribingSessions[subject]?.removeAll { $0 == session }
+        if self.subscribingSessions[subject]?.isEmpty == true { self.subscribingSessions[subject] = nil }
     }
 }
