@@ -113,34 +113,63 @@ def test_modern_listen_hears_another_clients_writes(live):
 def test_legacy_get_stream_hears_another_clients_writes(live):
     async def run():
         heard: asyncio.Queue = asyncio.Queue()
+        strangers: asyncio.Queue = asyncio.Queue()
 
-        async def handler(message):
-            method, uri = notification(message)
-            if method and method.startswith("notifications/resources/"):
-                await heard.put((method, uri))
+        def collecting(queue):
+            async def handler(message):
+                method, uri = notification(message)
+                if method and method.startswith("notifications/resources/"):
+                    await queue.put((method, uri))
 
-        http_a, watcher, _ = sdk_client(live, "legacy-listener@example.com", "legacy")
-        watcher.message_handler = handler
-        http_b, writer, _ = sdk_client(live, "legacy-listener@example.com", "auto")
-        async with http_a, watcher, http_b, writer:
-            assert watcher.session.protocol_version == "2025-11-25"
-            await watcher.subscribe_resource("todo://views/open")
-            delays = []
-            # The SDK opens the GET stream on its own after initialize; the first write may race it.
+            return handler
+
+        async def warm_up(client, queue, title):
+            """The SDK opens its GET stream on its own after initialize; write until it delivers."""
             for attempt in range(50):
-                await writer.call_tool("create_todo", {"title": f"Warm-up {attempt}"})
+                await client.call_tool("create_todo", {"title": f"{title} {attempt}"})
                 try:
-                    await asyncio.wait_for(heard.get(), timeout=0.2)
+                    await asyncio.wait_for(queue.get(), timeout=0.2)
                     break
                 except asyncio.TimeoutError:
                     continue
-            while not heard.empty():
-                heard.get_nowait()
+            await asyncio.sleep(0.2)
+            while not queue.empty():
+                queue.get_nowait()
+
+        http_a, watcher, _ = sdk_client(live, "legacy-listener@example.com", "legacy")
+        watcher.message_handler = collecting(heard)
+        http_b, writer, _ = sdk_client(live, "legacy-listener@example.com", "auto")
+        http_c, stranger, _ = sdk_client(live, "legacy-stranger@example.com", "legacy")
+        stranger.message_handler = collecting(strangers)
+        async with http_a, watcher, http_b, writer, http_c, stranger:
+            assert watcher.session.protocol_version == "2025-11-25"
+            target = (await writer.call_tool("create_todo", {"title": "Target"})).structured_content
+            target_uri = f"todo://todos/{target['id']}"
+            await watcher.subscribe_resource("todo://views/open")
+            # The stranger subscribes to the views and, as an attacker would, to the listener's todo.
+            await stranger.subscribe_resource("todo://views/open")
+            await stranger.subscribe_resource(target_uri)
+            await warm_up(watcher, heard, "Warm-up")
+            await warm_up(stranger, strangers, "Stranger warm-up")
+
+            delays = []
             for title in ["One", "Two", "Three"]:
                 started = time.monotonic()
                 await writer.call_tool("create_todo", {"title": title})
                 delays.append(await wait_for(heard, lambda m: m == ("notifications/resources/updated", "todo://views/open"), started))
+            await writer.call_tool("update_todo", {"id": target["id"], "notes": "changed"})
             await watcher.unsubscribe_resource("todo://views/open")
+
+            # Notifications arrive in order, so anything leaked would come before the stranger's own.
+            await stranger.call_tool("create_todo", {"title": "Stranger's marker"})
+            while strangers.qsize() < 2:
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.2)
+            heard_by_stranger = [strangers.get_nowait() for _ in range(strangers.qsize())]
+            assert heard_by_stranger == [
+                ("notifications/resources/updated", "todo://views/open"),
+                ("notifications/resources/list_changed", None),
+            ], heard_by_stranger
             return delays
 
     delays = asyncio.run(run())
