@@ -38,7 +38,8 @@ public struct EndpointResponse: Sendable {
 /// A host server runs ``produce`` once, handing it a function that sends bytes to the client at
 /// once (never buffering them for later); the response ends when ``produce`` returns. When the
 /// client goes away, sending throws, and ``produce`` ends by rethrowing or returning. When the host
-/// shuts down gracefully it calls ``stop``, and ``produce`` soon returns after sending its last words.
+/// shuts down gracefully, or sees the connection close, it calls ``stop``, and ``produce`` soon
+/// returns after sending its last words (which a closed connection never gets).
 public struct EndpointBodyStream: Sendable {
     /// Writes the body through `send`; returns (or throws) when the body is complete.
     public let produce: @Sendable (_ send: ([UInt8]) async throws -> Void) async throws -> Void

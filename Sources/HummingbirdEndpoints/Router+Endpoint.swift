@@ -33,6 +33,10 @@ extension Router {
                             body: HummingbirdRequestBody(body: request.body),
                             origin: RequestOrigin(clientAddress: clientAddress(request, context))
                         )
+                        if let stream = answer.stream, let connection = context as? any ConnectionRequestContext {
+                            // A client that goes away ends its stream at once, not at the next write.
+                            try? await connection.channel.pipeline.addHandler(ClientGoneHandler(stream.stop), position: .first).get()
+                        }
                         return Response(answer)
                     }
                 }
@@ -106,15 +110,46 @@ struct HummingbirdRequestBody: EndpointRequestBody {
     }
 }
 
+/// A request context that knows the request's connection, so that a streamed answer (such as a
+/// notification stream) ends as soon as its client goes away.
+public protocol ConnectionRequestContext: RequestContext {
+    /// The connection the request came on.
+    var channel: any Channel { get }
+}
+
+/// Tells a streamed answer that its client went away: the client closed its side of the
+/// connection (Hummingbird allows half-closed connections, so the connection itself stays open
+/// until the answer ends) or the connection closed.
+final class ClientGoneHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = NIOAny
+
+    private let gone: @Sendable () -> Void
+
+    init(_ gone: @escaping @Sendable () -> Void) { self.gone = gone }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed { self.gone() }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.gone()
+        context.fireChannelInactive()
+    }
+}
+
 /// A request context that knows the connection's peer address, so that `Router.mount(_:clientAddress:intercept:)`
-/// can give endpoints the client's address (rate limits key on it) without more code.
-public struct EndpointRequestContext: RequestContext, RemoteAddressRequestContext {
+/// can give endpoints the client's address (rate limits key on it) without more code, and when the
+/// connection closes, so that streamed answers end with it.
+public struct EndpointRequestContext: RequestContext, RemoteAddressRequestContext, ConnectionRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The address of the connection's peer (the reverse proxy, when there is one).
     public let remoteAddress: SocketAddress?
+    public let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = CoreRequestContextStorage(source: source)
         self.remoteAddress = source.channel.remoteAddress
+        self.channel = source.channel
     }
 }

@@ -33,9 +33,10 @@ public protocol TodoChangePublisher: Sendable {
 /// The changes to each owner's todos, passed to that owner's subscribers only, in the order they
 /// were published.
 ///
-/// A subscriber that does not keep up is never waited for and never makes memory grow: once
-/// ``bufferSize`` changes wait for it, they are dropped and it is told it ``TodoChangeSubscription/Event/missed``
-/// some, so it reads again what it shows.
+/// A subscriber that does not keep up is never waited for and never makes memory grow: changes
+/// to a todo that already has one waiting merge into it (from the first state before to the last
+/// after), and once ``bufferSize`` todos have changes waiting, they are dropped and the subscriber
+/// is told it ``TodoChangeSubscription/Event/missed`` some, so it reads again what it shows.
 ///
 /// ```swift
 /// let feed = TodoChangeFeed()
@@ -52,8 +53,8 @@ public final class TodoChangeFeed: TodoChangePublisher, @unchecked Sendable {
     private let lock = NSLock()
     private var subscribers: [UserID: [ObjectIdentifier: TodoChangeSubscription]] = [:]
 
-    /// A feed that keeps at most `bufferSize` changes waiting for each subscriber.
-    public init(bufferSize: Int = 64) {
+    /// A feed that keeps changes of at most `bufferSize` todos waiting for each subscriber.
+    public init(bufferSize: Int = 32) {
         self.bufferSize = max(1, bufferSize)
     }
 
@@ -166,7 +167,15 @@ public final class TodoChangeSubscription: @unchecked Sendable {
             waiter.resume(returning: .changed(change))
             return
         }
-        if self.buffer.count < self.capacity {
+        if let waiting = self.buffer.firstIndex(where: { $0.id == change.id }) {
+            // A later change of a todo that has one waiting: one change from the first state to the last.
+            let first = self.buffer[waiting].before
+            if first == nil && change.after == nil {
+                self.buffer.remove(at: waiting)  // created and deleted before anyone looked
+            } else {
+                self.buffer[waiting] = TodoChange(before: first, after: change.after)
+            }
+        } else if self.buffer.count < self.capacity {
             self.buffer.append(change)
         } else {
             self.buffer.removeAll(keepingCapacity: true)

@@ -71,7 +71,7 @@ final class ManualTestClock: Sendable {
     var now: @Sendable () -> Date { { self.current.withLock { $0 } } }
 }
 
-@Suite("Live notifications")
+@Suite("Live notifications", .timeLimit(.minutes(1)))
 struct LiveNotificationTests {
 
     @Test("subscriptions/listen: the acknowledgment comes first with the honoured subset, then only what was asked, tagged with the subscription id")

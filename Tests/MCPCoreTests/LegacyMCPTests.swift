@@ -8,7 +8,7 @@ import Testing
 @testable import MCPCore
 
 /// The legacy revisions (2025-11-25, 2025-06-18, 2025-03-26) with `initialize` and sessions.
-@Suite("MCP legacy sessions")
+@Suite("MCP legacy sessions", .timeLimit(.minutes(1)))
 struct LegacyMCPTests {
     @Test(
         "initialize negotiates the version and issues a visible-ASCII session id (5B.1, 5B.2, 4.12)",

@@ -5,7 +5,7 @@ import Testing
 
 /// The change feed: every stored write reaches its owner's subscribers only, in order, and a slow
 /// subscriber is bounded.
-@Suite("Todo change feed")
+@Suite("Todo change feed", .timeLimit(.minutes(1)))
 struct TodoChangeFeedTests {
     func make(bufferSize: Int = 256) -> (TodoService, TodoChangeFeed) {
         let feed = TodoChangeFeed(bufferSize: bufferSize)
@@ -22,18 +22,18 @@ struct TodoChangeFeedTests {
         let (service, feed) = self.make()
         let subscription = feed.subscribe(owner: alice)
         defer { subscription.cancel() }
+        // Each change is read before the next write (waiting changes of one todo would merge).
         let created = try await service.create(NewTodo(title: "Milk"), owner: alice)
-        let renamed = try await service.update(created.id.rawValue, changes: TodoChanges(title: "Oat milk"), owner: alice)
-        _ = try await service.update(created.id.rawValue, changes: TodoChanges(title: "Oat milk"), owner: alice)  // no change: nothing published
-        let completed = try await service.complete(ids: [created.id.rawValue], owner: alice).completed[0]
-        let deleted = try await service.delete(created.id.rawValue, owner: alice)
-
         let first = self.change(await subscription.next())
         #expect(first?.before == nil && first?.after == created && first?.owner == alice)
+        let renamed = try await service.update(created.id.rawValue, changes: TodoChanges(title: "Oat milk"), owner: alice)
         let second = self.change(await subscription.next())
         #expect(second?.before == created && second?.after == renamed)
+        _ = try await service.update(created.id.rawValue, changes: TodoChanges(title: "Oat milk"), owner: alice)  // no change: nothing published
+        let completed = try await service.complete(ids: [created.id.rawValue], owner: alice).completed[0]
         let third = self.change(await subscription.next())
         #expect(third?.before == renamed && third?.after == completed)
+        let deleted = try await service.delete(created.id.rawValue, owner: alice)
         let fourth = self.change(await subscription.next())
         #expect(fourth?.before == deleted && fourth?.after == nil)
     }
@@ -67,6 +67,22 @@ struct TodoChangeFeedTests {
         }
         #expect(titles.count <= 3, "at most the buffer's worth survives: \(titles)")
         #expect(titles.last == later.title)
+    }
+
+    @Test("Changes to one todo merge while they wait: one change from the first state to the last; created and deleted unseen is nothing")
+    func merging() async throws {
+        let (service, feed) = self.make(bufferSize: 3)
+        let slow = feed.subscribe(owner: alice)
+        defer { slow.cancel() }
+        let todo = try await service.create(NewTodo(title: "Draft"), owner: alice)
+        var last = todo
+        for index in 0..<100 { last = try await service.update(todo.id.rawValue, changes: TodoChanges(title: "Draft \(index)"), owner: alice) }
+        let fleeting = try await service.create(NewTodo(title: "Fleeting"), owner: alice)
+        try await service.delete(fleeting.id.rawValue, owner: alice)
+        let marker = try await service.create(NewTodo(title: "Marker"), owner: alice)
+        let merged = self.change(await slow.next())
+        #expect(merged?.before == nil && merged?.after == last, "created, then 100 edits: one creation of the last state")
+        #expect(self.change(await slow.next())?.after == marker, "nothing of the todo created and deleted unseen, and no missed changes")
     }
 
     @Test("Cancelling ends the subscription and the feed forgets it; a cancelled wait keeps the subscription")
