@@ -1,14 +1,14 @@
+import ClientMetadataFetching
 public import Foundation
 public import Hummingbird
 import HummingbirdCore
-import ClientMetadataFetching
 import HummingbirdEndpoints
-import MailDelivery
-import ServiceLifecycle
 public import Logging
 public import MCPCore
+import MailDelivery
 import NIOCore
 public import OAuthKit
+import ServiceLifecycle
 public import Storage
 import TodoDomain
 import TodoMCP

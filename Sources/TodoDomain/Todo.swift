@@ -122,7 +122,9 @@ public struct CalendarDate: Hashable, Sendable, Comparable, Codable, LosslessStr
     /// The day before this one; `nil` for 0001-01-01.
     public var previous: CalendarDate? {
         if let date = CalendarDate(year: self.year, month: self.month, day: self.day - 1) { return date }
-        if self.month > 1 { return CalendarDate(year: self.year, month: self.month - 1, day: CalendarDate.daysIn(month: self.month - 1, year: self.year)) }
+        if self.month > 1 {
+            return CalendarDate(year: self.year, month: self.month - 1, day: CalendarDate.daysIn(month: self.month - 1, year: self.year))
+        }
         return CalendarDate(year: self.year - 1, month: 12, day: 31)
     }
 

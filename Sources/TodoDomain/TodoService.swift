@@ -272,7 +272,10 @@ public struct TodoService: Sendable {
             filter.dueBefore = CalendarDate.last
         }
         if request.today && request.overdue {
-            throw TodoError.invalid(field: "overdue", message: "today and overdue exclude each other: a todo due today is not overdue. Ask for one of them.")
+            throw TodoError.invalid(
+                field: "overdue",
+                message: "today and overdue exclude each other: a todo due today is not overdue. Ask for one of them."
+            )
         }
         if request.overdue && request.statusGiven && request.status != .open {
             throw TodoError.invalid(

@@ -24,7 +24,10 @@ public enum TodoPrompts {
             title: "Plan my day",
             description: "Plan a day from your todos: what is overdue, what is due that day, and your high-priority undated todos.",
             arguments: [
-                PromptArgument(name: "date", description: "The day to plan, written YYYY-MM-DD; today (in your saved time zone, else UTC) if left out.")
+                PromptArgument(
+                    name: "date",
+                    description: "The day to plan, written YYYY-MM-DD; today (in your saved time zone, else UTC) if left out."
+                )
             ],
             requiredScopes: [TodoTools.readScope]
         ) { call in
@@ -60,7 +63,8 @@ public enum TodoPrompts {
         Prompt(
             name: "weekly-review",
             title: "Weekly review",
-            description: "Review the past week and plan the next: what you completed in the last 7 days, what is overdue, what is due in the next 7 days.",
+            description:
+                "Review the past week and plan the next: what you completed in the last 7 days, what is overdue, what is due in the next 7 days.",
             requiredScopes: [TodoTools.readScope]
         ) { call in
             try await run(call) { owner in

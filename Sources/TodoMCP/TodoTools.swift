@@ -250,7 +250,10 @@ public enum TodoTools {
                 ["timeZone": ["type": ["string", "null"], "description": "An IANA time zone name, or null for UTC."]],
                 required: ["timeZone"]
             ),
-            outputSchema: object(["timeZone": ["type": ["string", "null"]], "today": ["type": "string", "format": "date"]], required: ["timeZone", "today"]),
+            outputSchema: object(
+                ["timeZone": ["type": ["string", "null"]], "today": ["type": "string", "format": "date"]],
+                required: ["timeZone", "today"]
+            ),
             annotations: ToolAnnotations(readOnly: false, destructive: false, idempotent: true),
             requiredScopes: [writeScope]
         ) { call in

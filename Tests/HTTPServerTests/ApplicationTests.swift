@@ -1,12 +1,12 @@
 import EndpointCore
 import EndpointTestSupport
-import HTTPTypes
-import OAuthKit
 import Foundation
 import GRDB
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import MailDelivery
+import OAuthKit
 import OAuthTestSupport
 import Storage
 import Testing
@@ -75,7 +75,9 @@ struct ApplicationTests {
         #expect(queued.first?.message.subject.hasPrefix("Your sign-in code: ") == true)
 
         configuration.smtp = nil
-        await #expect(throws: ConfigurationError.self) { try await buildApplication(configuration, dependencies: AppDependencies(database: database)) }
+        await #expect(throws: ConfigurationError.self) {
+            try await buildApplication(configuration, dependencies: AppDependencies(database: database))
+        }
     }
 
     @Test("Demo mode at a public URL warns in the log at start; at a loopback URL, or with a relay, it does not")
@@ -147,7 +149,9 @@ struct ApplicationTests {
                 for client in ["Claude.ai", "Claude Desktop", "Claude Code", "Cursor", "VS Code"] {
                     #expect(html.contains(client), "mentions \(client)")
                 }
-                for offered in ["plan-my-day", "weekly-review", "triage", "todo://todos/{id}", "todo://views/open", "todo://views/today", "todo://views/overdue"] {
+                for offered in [
+                    "plan-my-day", "weekly-review", "triage", "todo://todos/{id}", "todo://views/open", "todo://views/today", "todo://views/overdue",
+                ] {
                     #expect(html.contains(offered), "lists \(offered)")
                 }
                 #expect(html.contains(#"name="viewport""#), "readable on a phone")
@@ -181,7 +185,9 @@ struct ApplicationTests {
     }
 
     @Test func pagesEscapeWhatTheyPrint() throws {
-        let html = try SetupPageController(configuration: ServerConfiguration(publicURL: URL(string: #"https://x.example/"><script>alert(1)</script>"#), databasePath: ":memory:")).pages.render("setup", title: "<b>", values: ["mcpURL": #"https://x.example/"><script>alert(1)</script>"#])
+        let html = try SetupPageController(
+            configuration: ServerConfiguration(publicURL: URL(string: #"https://x.example/"><script>alert(1)</script>"#), databasePath: ":memory:")
+        ).pages.render("setup", title: "<b>", values: ["mcpURL": #"https://x.example/"><script>alert(1)</script>"#])
         #expect(!html.contains("<script>"))
         #expect(html.contains("&lt;script&gt;"))
         #expect(html.contains("<title>&lt;b&gt;</title>"))

@@ -191,14 +191,17 @@ struct LiveNotificationTests {
         #expect(await stream.finished() == nil)
     }
 
-    @Test("Bad listen requests get a clear error", arguments: [
-        (nil, -32602),
-        ("everything", -32602),
-        (["resourcesListChanged": "yes"], -32602),
-        (["resourceSubscriptions": [1]], -32602),
-        (["resourceSubscriptions": ["a://1", "a://2", "a://3", "a://4"]], -32602),
-        (["resourceSubscriptions": [.string("todo://" + String(repeating: "x", count: 3000))]], -32602),
-    ] as [(JSONValue?, Int64)])
+    @Test(
+        "Bad listen requests get a clear error",
+        arguments: [
+            (nil, -32602),
+            ("everything", -32602),
+            (["resourcesListChanged": "yes"], -32602),
+            (["resourceSubscriptions": [1]], -32602),
+            (["resourceSubscriptions": ["a://1", "a://2", "a://3", "a://4"]], -32602),
+            (["resourceSubscriptions": [.string("todo://" + String(repeating: "x", count: 3000))]], -32602),
+        ] as [(JSONValue?, Int64)]
+    )
     func badListen(_ filter: JSONValue?, code: Int64) async throws {
         let fixture = LiveFixture()
         let answer = try await fixture.client.modern("subscriptions/listen", params: filter.map { ["notifications": $0] } ?? [:])
@@ -269,7 +272,9 @@ struct LiveNotificationTests {
     func endedSession() async throws {
         let fixture = LiveFixture(keepAlive: .milliseconds(10))
         let session = try await fixture.client.initialize()
-        let stream = try #require(try await fixture.client.mcp(.get, headers: [.mcpSessionID: session], contentType: nil, accept: "text/event-stream").stream)
+        let stream = try #require(
+            try await fixture.client.mcp(.get, headers: [.mcpSessionID: session], contentType: nil, accept: "text/event-stream").stream
+        )
         _ = await stream.next()
         #expect(try await fixture.client.mcp(.delete, headers: [.mcpSessionID: session]).status == .noContent)
         while let piece = await stream.next() { #expect(piece == ": keep-alive\n\n") }
@@ -335,7 +340,8 @@ struct TodoResourcesTests {
 
         func titles(_ view: String) async throws -> [String] {
             let text = try await self.read(fixture, "todo://views/\(view)").result?["contents"]
-            guard case .array(let contents)? = text, let json = contents.first?["text"]?.stringValue.flatMap({ try? JSONValue.parse(Array($0.utf8)) }),
+            guard case .array(let contents)? = text,
+                let json = contents.first?["text"]?.stringValue.flatMap({ try? JSONValue.parse(Array($0.utf8)) }),
                 case .array(let todos)? = json["todos"]
             else { return [] }
             return todos.compactMap { $0["title"]?.stringValue }

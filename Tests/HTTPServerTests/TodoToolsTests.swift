@@ -1,9 +1,9 @@
+import EndpointTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import MCPCore
-import EndpointTestSupport
 import MCPTestSupport
 import Testing
 import TodoDomain

@@ -231,7 +231,11 @@ struct LegacyMCPTests {
                 ["jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": ["name": "create_todo", "arguments": ["title": "x"]]],
                 ["jsonrpc": "2.0", "id": 2, "method": "resources/read", "params": ["uri": "note://0"]],
             ]
-            let answer = try await client.mcp(body: batch.jsonString, token: "alice-write", headers: [.mcpSessionID: session, .mcpProtocolVersion: "2025-03-26"])
+            let answer = try await client.mcp(
+                body: batch.jsonString,
+                token: "alice-write",
+                headers: [.mcpSessionID: session, .mcpProtocolVersion: "2025-03-26"]
+            )
             #expect(answer.status == .forbidden)
             #expect(fixture.notes.count == 0, "the create did not run")
         }

@@ -153,7 +153,13 @@ struct NoteResources: ResourceProvider {
     var templates: [ResourceTemplate] { [ResourceTemplate(uriTemplate: "note://{index}", name: "note", mimeType: "text/plain")] }
 
     static func resource(index: Int, title: String) -> Resource {
-        Resource(uri: "note://\(index)", name: "note-\(index)", title: title, mimeType: "text/plain", lastModified: Date(timeIntervalSince1970: 1_800_000_000))
+        Resource(
+            uri: "note://\(index)",
+            name: "note-\(index)",
+            title: title,
+            mimeType: "text/plain",
+            lastModified: Date(timeIntervalSince1970: 1_800_000_000)
+        )
     }
 
     func list(cursor: String?, principal: Principal) async throws -> ResourcePage {

@@ -1,9 +1,10 @@
 import EndpointCore
 import EndpointTestSupport
 import HTTPTypes
-@testable import MCPCore
 import MCPTestSupport
 import Testing
+
+@testable import MCPCore
 
 /// Prompts and resources in both eras: shapes, caching hints, errors, headers, scopes.
 @Suite("MCP prompts and resources")
@@ -89,14 +90,17 @@ struct PromptsAndResourcesTests {
         }
     }
 
-    @Test("A bad prompts/get is -32602 with a message that says what to send", arguments: [
-        (["name": "nope"], "Unknown prompt 'nope'. The prompts are: review."),
-        (["name": "review"], "The prompt review needs the argument 'focus': What to look at."),
-        (["name": "review", "arguments": ["focus": 3]], "Prompt arguments are strings; 'focus' is integer."),
-        (["name": "review", "arguments": ["focus": "a", "mood": "b"]], "The prompt review has no argument 'mood'; it takes: focus, tone."),
-        (["name": "review", "arguments": ["focus": "nothing"]], "focus must name something to look at."),
-        (["name": 7], "params.name must be the name of a prompt: one of review."),
-    ] as [([String: JSONValue], String)])
+    @Test(
+        "A bad prompts/get is -32602 with a message that says what to send",
+        arguments: [
+            (["name": "nope"], "Unknown prompt 'nope'. The prompts are: review."),
+            (["name": "review"], "The prompt review needs the argument 'focus': What to look at."),
+            (["name": "review", "arguments": ["focus": 3]], "Prompt arguments are strings; 'focus' is integer."),
+            (["name": "review", "arguments": ["focus": "a", "mood": "b"]], "The prompt review has no argument 'mood'; it takes: focus, tone."),
+            (["name": "review", "arguments": ["focus": "nothing"]], "focus must name something to look at."),
+            (["name": 7], "params.name must be the name of a prompt: one of review."),
+        ] as [([String: JSONValue], String)]
+    )
     func badPromptCalls(_ params: [String: JSONValue], message: String) async throws {
         let fixture = try await MCPFixture()
         try await fixture.app().test(.router) { client in
@@ -159,7 +163,9 @@ struct PromptsAndResourcesTests {
         }
     }
 
-    @Test("resources/read: contents of the caller's resource; another's or a missing one is -32602 with data.uri (2026) and -32002 (legacy), never empty contents")
+    @Test(
+        "resources/read: contents of the caller's resource; another's or a missing one is -32602 with data.uri (2026) and -32002 (legacy), never empty contents"
+    )
     func readResource() async throws {
         let fixture = try await MCPFixture()
         try await fixture.app().test(.router) { client in

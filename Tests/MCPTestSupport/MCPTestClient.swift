@@ -26,7 +26,9 @@ public struct MCPAnswer: Sendable {
     public var errorCode: Int64? { self.json?["error"]?["code"]?.intValue }
     public var structured: JSONValue? { self.result?["structuredContent"] }
     public var isToolError: Bool { self.result?["isError"] == true }
-    public var toolText: String? { self.result?["content"].flatMap { if case .array(let items) = $0 { items.first?["text"]?.stringValue } else { nil } } }
+    public var toolText: String? {
+        self.result?["content"].flatMap { if case .array(let items) = $0 { items.first?["text"]?.stringValue } else { nil } }
+    }
 }
 
 extension TestTransport {

@@ -210,7 +210,9 @@ struct SQLiteTodoRepositoryTests {
             }
         }
         try Migrations.migrator.migrate(queue)
-        let counts = try await queue.read { db in try Row.fetchAll(db, sql: "SELECT owner_id, count FROM todo_counts ORDER BY owner_id").map { "\($0[0] as String)=\($0[1] as Int)" } }
+        let counts = try await queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT owner_id, count FROM todo_counts ORDER BY owner_id").map { "\($0[0] as String)=\($0[1] as Int)" }
+        }
         #expect(counts == ["u_a=3", "u_b=1"])
     }
 }

@@ -15,14 +15,17 @@ struct TodoFiltersTests {
         #expect(try TodoRules.tags([]) == [])
     }
 
-    @Test("Bad tags are refused with the rule they break", arguments: [
-        ([" "], "a tag must not be blank."),
-        (["#"], "a tag must not be blank."),
-        ([String(repeating: "x", count: 41)], "a tag must be at most 40 characters"),
-        (["a\tb"], "a tag must not contain control characters"),
-        ((1...21).map { "t\($0)" }, "tags must hold at most 20 different tags; it has 21."),
-        ([String(repeating: "e\u{301}", count: 300)], "a tag must be at most 400 bytes"),
-    ])
+    @Test(
+        "Bad tags are refused with the rule they break",
+        arguments: [
+            ([" "], "a tag must not be blank."),
+            (["#"], "a tag must not be blank."),
+            ([String(repeating: "x", count: 41)], "a tag must be at most 40 characters"),
+            (["a\tb"], "a tag must not contain control characters"),
+            ((1...21).map { "t\($0)" }, "tags must hold at most 20 different tags; it has 21."),
+            ([String(repeating: "e\u{301}", count: 300)], "a tag must be at most 400 bytes"),
+        ]
+    )
     func badTags(_ tags: [String], message: String) {
         #expect {
             try TodoRules.tags(tags)
@@ -59,9 +62,15 @@ struct TodoFiltersTests {
     func filled() async throws -> (TodoService, ManualClock, [String: Todo]) {
         let (service, clock) = makeService()
         var todos: [String: Todo] = [:]
-        todos["yesterday"] = try await service.create(NewTodo(title: "Yesterday", dueDate: "2027-01-14", priority: "high", tags: ["work"]), owner: alice)
+        todos["yesterday"] = try await service.create(
+            NewTodo(title: "Yesterday", dueDate: "2027-01-14", priority: "high", tags: ["work"]),
+            owner: alice
+        )
         todos["today"] = try await service.create(NewTodo(title: "Today", dueDate: "2027-01-15", tags: ["homework"]), owner: alice)
-        todos["tomorrow"] = try await service.create(NewTodo(title: "Tomorrow", dueDate: "2027-01-16", priority: "high", tags: ["work", "x"]), owner: alice)
+        todos["tomorrow"] = try await service.create(
+            NewTodo(title: "Tomorrow", dueDate: "2027-01-16", priority: "high", tags: ["work", "x"]),
+            owner: alice
+        )
         todos["undated"] = try await service.create(NewTodo(title: "Undated", priority: "low"), owner: alice)
         let old = try await service.create(NewTodo(title: "Done late", dueDate: "2027-01-10"), owner: alice)
         todos["done"] = try await service.complete(old.id.rawValue, owner: alice)
@@ -87,7 +96,9 @@ struct TodoFiltersTests {
         #expect(try await self.titles(service, TodoListRequest(dueAfter: "2027-01-16", dueBefore: "2027-01-14")) == [])
         #expect(try await self.titles(service, TodoListRequest(status: .all, dueAfter: "9999-12-31")) == [], "no day follows the last")
         #expect(try await self.titles(service, TodoListRequest(undated: true)) == ["Undated"])
-        #expect(try await self.titles(service, TodoListRequest(status: .all, completedSince: Date(timeIntervalSince1970: 1_800_000_000))) == ["Done late"])
+        #expect(
+            try await self.titles(service, TodoListRequest(status: .all, completedSince: Date(timeIntervalSince1970: 1_800_000_000))) == ["Done late"]
+        )
         #expect(try await self.titles(service, TodoListRequest(status: .all, completedSince: Date(timeIntervalSince1970: 1_800_000_001))) == [])
     }
 
@@ -108,16 +119,19 @@ struct TodoFiltersTests {
         #expect(try await service.today(owner: alice).description == "2027-01-15")
     }
 
-    @Test("Bad filters are refused with a message naming the argument", arguments: [
-        (TodoListRequest(priority: "urgent"), "priority"),
-        (TodoListRequest(tag: " "), "tag"),
-        (TodoListRequest(dueAfter: "2027-02-30"), "due_after"),
-        (TodoListRequest(dueBefore: "tomorrow"), "due_before"),
-        (TodoListRequest(today: true, timeZone: "Mars/Olympus"), "time_zone"),
-        (TodoListRequest(timeZone: "../../etc/passwd"), "time_zone"),
-        (TodoListRequest(status: .completed, overdue: true), "overdue"),
-        (TodoListRequest(overdue: true, today: true), "overdue"),
-    ])
+    @Test(
+        "Bad filters are refused with a message naming the argument",
+        arguments: [
+            (TodoListRequest(priority: "urgent"), "priority"),
+            (TodoListRequest(tag: " "), "tag"),
+            (TodoListRequest(dueAfter: "2027-02-30"), "due_after"),
+            (TodoListRequest(dueBefore: "tomorrow"), "due_before"),
+            (TodoListRequest(today: true, timeZone: "Mars/Olympus"), "time_zone"),
+            (TodoListRequest(timeZone: "../../etc/passwd"), "time_zone"),
+            (TodoListRequest(status: .completed, overdue: true), "overdue"),
+            (TodoListRequest(overdue: true, today: true), "overdue"),
+        ]
+    )
     func badFilters(_ request: TodoListRequest, field: String) async throws {
         let (service, _) = makeService()
         await #expect {

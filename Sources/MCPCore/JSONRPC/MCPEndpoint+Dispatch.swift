@@ -61,8 +61,11 @@ extension MCPEndpoint {
         }
         guard elements.count <= self.configuration.maxBatchSize else {
             return .message(
-                JSONRPCError(.invalidRequest, "A batch may hold at most \(self.configuration.maxBatchSize) messages; this one holds \(elements.count).")
-                    .serializedResponse(id: nil),
+                JSONRPCError(
+                    .invalidRequest,
+                    "A batch may hold at most \(self.configuration.maxBatchSize) messages; this one holds \(elements.count)."
+                )
+                .serializedResponse(id: nil),
                 status: .badRequest
             )
         }

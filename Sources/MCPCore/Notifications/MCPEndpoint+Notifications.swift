@@ -107,7 +107,7 @@ extension MCPEndpoint {
                 notify("notifications/cancelled", ["requestId": id.json, "reason": "The access token expired or was revoked."]),
                 frame(
                     JSONRPCError(.invalidRequest, "The access token expired or was revoked: refresh it, then listen again.").response(id: id)
-                )
+                ),
             ]
         )
         return .stream(EndpointResponse(status: .ok, headerFields: Self.eventStreamHeaders, stream: stream))
@@ -133,7 +133,9 @@ extension MCPEndpoint {
         guard let session = await self.activeSession(sessionID, for: principal) else {
             return self.response(for: self.sessionNotFound(id: nil), eventStream: false)
         }
-        if let resources = self.resources, let refusal = self.scopeRefusal(needing: resources.requiredScopes, for: "The notification stream", principal) {
+        if let resources = self.resources,
+            let refusal = self.scopeRefusal(needing: resources.requiredScopes, for: "The notification stream", principal)
+        {
             return self.response(for: refusal.reply, eventStream: false)
         }
         // A session has at most one GET stream: a new one (a client reconnecting) ends the one before.
@@ -178,7 +180,9 @@ extension MCPEndpoint {
 
     func subscribe(id: JSONRPCID, params: [String: JSONValue], session: MCPSession, principal: Principal, adding: Bool) -> Reply {
         let method = adding ? "resources/subscribe" : "resources/unsubscribe"
-        guard let resources = self.resources, resources.notifiesChanges else { return self.failure(id, .methodNotFound, "Method not found: \(method)") }
+        guard let resources = self.resources, resources.notifiesChanges else {
+            return self.failure(id, .methodNotFound, "Method not found: \(method)")
+        }
         guard case .string(let uri)? = params["uri"], !uri.isEmpty, uri.utf8.count <= Self.maxURIBytes else {
             return self.failure(id, .invalidParams, "params.uri must be the URI of a resource, at most \(Self.maxURIBytes) bytes.")
         }
@@ -188,9 +192,15 @@ extension MCPEndpoint {
             return self.result(id, [:], era: .legacy)
         }
         guard resources.isSubscribable(uri: uri) else {
-            return self.failure(id, .invalidParams, "The resource \(uri) cannot be subscribed to. Call resources/list for the resources of this server.", data: ["uri": .string(uri)])
+            return self.failure(
+                id,
+                .invalidParams,
+                "The resource \(uri) cannot be subscribed to. Call resources/list for the resources of this server.",
+                data: ["uri": .string(uri)]
+            )
         }
-        guard self.streams.subscribe(session: session.id, subject: session.subject, uri: uri, limit: self.configuration.maxSubscriptionsPerStream) else {
+        guard self.streams.subscribe(session: session.id, subject: session.subject, uri: uri, limit: self.configuration.maxSubscriptionsPerStream)
+        else {
             return self.failure(
                 id,
                 .invalidParams,

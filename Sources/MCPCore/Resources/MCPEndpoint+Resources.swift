@@ -9,7 +9,9 @@ extension MCPEndpoint {
     static let maxURIBytes = 2048
 
     func listResources(id: JSONRPCID, params: [String: JSONValue], principal: Principal, era: Era) async -> Reply {
-        guard let resources = self.resources else { return self.failure(id, .methodNotFound, "Method not found: resources/list", status: era.notFoundStatus) }
+        guard let resources = self.resources else {
+            return self.failure(id, .methodNotFound, "Method not found: resources/list", status: era.notFoundStatus)
+        }
         if let refusal = self.scopeRefusal(needing: resources.requiredScopes, for: "Listing resources", principal) { return refusal.reply }
         let cursor: String?
         switch params["cursor"] {
@@ -43,7 +45,9 @@ extension MCPEndpoint {
     }
 
     func readResource(id: JSONRPCID, params: [String: JSONValue], principal: Principal, era: Era) async -> Reply {
-        guard let resources = self.resources else { return self.failure(id, .methodNotFound, "Method not found: resources/read", status: era.notFoundStatus) }
+        guard let resources = self.resources else {
+            return self.failure(id, .methodNotFound, "Method not found: resources/read", status: era.notFoundStatus)
+        }
         guard case .string(let uri)? = params["uri"], !uri.isEmpty, uri.utf8.count <= Self.maxURIBytes else {
             return self.failure(id, .invalidParams, "params.uri must be the URI of a resource, at most \(Self.maxURIBytes) bytes.")
         }

@@ -27,7 +27,9 @@ extension MCPEndpoint {
         if let refusal = self.scopeRefusal(tool, principal) { return (refusal.reply, name, .refused) }
         let problems = self.validator.violations(of: tool.inputSchema, by: .object(arguments))
         guard problems.isEmpty else {
-            return (self.toolResult(id, ToolResult.error("Invalid arguments for \(name): " + problems.joined(separator: " ")), era: era), name, .toolError)
+            return (
+                self.toolResult(id, ToolResult.error("Invalid arguments for \(name): " + problems.joined(separator: " ")), era: era), name, .toolError
+            )
         }
         do {
             let result = try await tool.handler(ToolCall(arguments: arguments, principal: principal))
