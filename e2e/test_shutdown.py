@@ -105,3 +105,42 @@ def test_open_notification_streams_end_gracefully_on_shutdown():
     assert b'"method":"notifications/cancelled"' in tail
     assert b'"resultType":"complete"' in tail and b'"io.modelcontextprotocol/subscriptionId":41' in tail
     print(f"shutdown with two notification streams open took {took:.2f} s")
+
+
+def test_a_client_that_closes_its_stream_frees_its_place_at_once():
+    """With room for one stream and keep-alives a minute apart, a client that closes its listen
+    stream can open another straight away: the server ends a stream when its client goes, not at
+    its next write."""
+    from server import OAuthSession
+    import json
+
+    server = Server(BINARY, extra_environment={"MAX_STREAMS_PER_USER": "1", "STREAM_KEEPALIVE": "60"})
+    try:
+        token = OAuthSession(server.base, "closer@example.com").access_token
+        body = json.dumps({
+            "jsonrpc": "2.0", "id": 1, "method": "subscriptions/listen",
+            "params": {"notifications": {"resourcesListChanged": True},
+                       "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}},
+        }).encode()
+        request = (
+            f"POST / HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+            f"Accept: text/event-stream\r\nMCP-Protocol-Version: 2026-07-28\r\nMcp-Method: subscriptions/listen\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode() + body
+        for attempt in range(5):
+            connection = open_stream(server, request)
+            connection.close()
+            # A refused stream would answer 429 at once; give the server a moment to see the close.
+            deadline = time.time() + 2
+            while True:
+                probe = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+                probe.sendall(request)
+                head = probe.recv(65536)
+                probe.close()
+                if head.startswith(b"HTTP/1.1 200"):
+                    break
+                assert head.startswith(b"HTTP/1.1 429"), head[:200]
+                assert time.time() < deadline, f"attempt {attempt}: the closed stream still held its place"
+                time.sleep(0.05)
+    finally:
+        assert server.stop() == 0

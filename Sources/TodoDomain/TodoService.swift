@@ -257,17 +257,18 @@ public struct TodoService: Sendable {
 
     /// The validated filter of `request`, with `today` and `overdue` turned into due dates.
     public func filter(for request: TodoListRequest, owner: UserID) async throws -> TodoFilter {
+        let dueAfter = try TodoRules.dueDate(request.dueAfter, field: "due_after")
         var filter = TodoFilter(
             status: request.status,
             query: try TodoRules.query(request.query),
             priority: try request.priority.map { raw throws(TodoError) in try TodoRules.priority(raw) },
             tag: try request.tag.map { raw throws(TodoError) in try TodoRules.tag(raw, field: "tag") },
-            dueOnOrAfter: try TodoRules.dueDate(request.dueAfter, field: "due_after")?.next,
+            dueOnOrAfter: dueAfter?.next,
             dueBefore: try TodoRules.dueDate(request.dueBefore, field: "due_before"),
             undated: request.undated,
             completedSince: request.completedSince
         )
-        if request.dueAfter.flatMap({ CalendarDate($0.trimmingWhitespace()) }) == CalendarDate.last {
+        if dueAfter == CalendarDate.last {
             // No day follows the last one: nothing is due after it.
             filter.dueBefore = CalendarDate.last
         }

@@ -195,7 +195,7 @@ public struct TodoResources: ResourceProvider {
 enum TodoMarkdown {
     static func todo(_ todo: Todo, today: CalendarDate) -> String {
         var lines = ["# \(self.line(todo.title))", ""]
-        lines.append("- Status: " + (todo.completedAt.map { "completed \(TodoTools.timestamp($0))" } ?? "open"))
+        lines.append("- Status: " + (todo.completedAt.map { "completed \(Timestamp.iso8601(millisecondsSince1970: $0.millisecondsSince1970))" } ?? "open"))
         if let due = todo.dueDate { lines.append("- Due: \(due)\(self.dueNote(due, todo: todo, today: today))") }
         lines.append("- Priority: \(todo.priority.rawValue)")
         if !todo.tags.isEmpty { lines.append("- Tags: " + todo.tags.joined(separator: ", ")) }

@@ -34,7 +34,7 @@ struct LiveFixture {
     let client: EndpointTestClient
 
     init(maxStreams: Int = 10, keepAlive: Duration = .seconds(60)) {
-        let clock = ManualTestClock()
+        let clock = TestClock()
         self.service = TodoService(repository: InMemoryTodoRepository(), now: clock.now, changes: self.feed)
         let endpoint = MCPEndpoint(
             configuration: MCPEndpointConfiguration(
@@ -63,12 +63,6 @@ struct LiveFixture {
         let answer = try await self.client.callTool("create_todo", ["title": .string(title), "dueDate": "2027-01-15"], token: token)
         return try #require(answer.structured?["id"]?.stringValue)
     }
-}
-
-/// A clock fixed at 2027-01-15T08:00:00Z that tests may move.
-final class ManualTestClock: Sendable {
-    let current = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
-    var now: @Sendable () -> Date { { self.current.withLock { $0 } } }
 }
 
 @Suite("Live notifications", .timeLimit(.minutes(1)))
@@ -118,6 +112,20 @@ struct LiveNotificationTests {
         #expect(await stream.next() == nil)
         #expect(await stream.finished() == nil)
         #expect(fixture.feed.subscriberCount(owner: UserID("u_alice")) == 0)
+    }
+
+    @Test("With live changes, both eras announce resource subscriptions and list changes")
+    func liveCapabilities() async throws {
+        let fixture = LiveFixture()
+        let expected: JSONValue = ["subscribe": true, "listChanged": true]
+        #expect(try await fixture.client.modern("server/discover").result?["capabilities"]?["resources"] == expected)
+        let initialized = try await fixture.client.mcp(
+            body: JSONValue([
+                "jsonrpc": "2.0", "id": 0, "method": "initialize",
+                "params": ["protocolVersion": "2025-11-25", "capabilities": [:], "clientInfo": ["name": "t", "version": "1"]],
+            ]).jsonString
+        )
+        #expect(initialized.result?["capabilities"]?["resources"] == expected)
     }
 
     @Test("A stream that asked for nothing hears nothing but keep-alives")

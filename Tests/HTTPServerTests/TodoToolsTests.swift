@@ -317,6 +317,15 @@ struct TimestampTests {
         ] as [(Int64, String)]
     )
     func iso8601(_ milliseconds: Int64, _ expected: String) {
-        #expect(TodoTools.timestamp(Date(millisecondsSince1970: milliseconds)) == expected)
+        #expect(Timestamp.iso8601(millisecondsSince1970: milliseconds) == expected)
+        #expect(Timestamp.iso8601(Date(millisecondsSince1970: milliseconds)) == expected, "a date rounds to its nearest millisecond")
+    }
+
+    @Test("Times far beyond any calendar, or not numbers at all, print without trapping")
+    func extremes() {
+        for milliseconds in [Int64.max, .min] { #expect(!Timestamp.iso8601(millisecondsSince1970: milliseconds).isEmpty) }
+        for date in [Date.distantFuture, .distantPast, Date(timeIntervalSince1970: .infinity), Date(timeIntervalSince1970: .nan)] {
+            #expect(Timestamp.iso8601(date).hasSuffix("Z"))
+        }
     }
 }

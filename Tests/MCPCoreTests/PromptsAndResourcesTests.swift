@@ -224,4 +224,18 @@ struct PromptsAndResourcesTests {
         let missed = MCPEndpoint.messages(for: .missed, subscribed: ["a://2", "a://1"], listChanged: false)
         #expect(missed.map { $0.params["uri"] } == ["a://1", "a://2"], "a missed change asks to read every subscribed resource again")
     }
+
+    @Test("Legacy subscriptions are bounded per person: one person's many sessions evict only their own oldest")
+    func subscriptionsBoundedPerPerson() {
+        let streams = NotificationStreams(maxSessionsWithSubscriptions: 3)
+        #expect(streams.subscribe(session: "victim", subject: "u_victim", uri: "a://1", limit: 2))
+        for index in 0..<10 { #expect(streams.subscribe(session: "attacker-\(index)", subject: "u_attacker", uri: "a://1", limit: 2)) }
+        #expect(streams.subscriptions(session: "victim") == ["a://1"], "another person's sessions never evict these")
+        #expect(streams.subscriptions(session: "attacker-0").isEmpty, "the attacker's oldest went")
+        #expect(streams.subscriptions(session: "attacker-9") == ["a://1"])
+        #expect(streams.subscribe(session: "victim", subject: "u_victim", uri: "a://2", limit: 2))
+        #expect(!streams.subscribe(session: "victim", subject: "u_victim", uri: "a://3", limit: 2), "at most `limit` URIs a session")
+        streams.forget(session: "victim", subject: "u_victim")
+        #expect(streams.subscriptions(session: "victim").isEmpty)
+    }
 }

@@ -121,12 +121,14 @@ public struct MCPEndpoint: HTTPEndpoint {
             response = await self.post(request, body: body)
         case .delete:
             response = await self.delete(request)
-        case .get where request.headerFields.value(.mcpSessionID) == nil:
-            // Only a legacy session has a GET stream; 2026-07-28 listens with a POST.
-            response = self.methodNotAllowed()
         case .get:
+            // Only a legacy session has a GET stream; 2026-07-28 listens with a POST.
+            guard let sessionID = request.headerFields.value(.mcpSessionID) else {
+                response = self.methodNotAllowed()
+                break
+            }
             switch await self.authenticate(request) {
-            case .success(let principal): response = await self.legacyStream(request, principal: principal)
+            case .success(let principal): response = await self.legacyStream(request, sessionID: sessionID, principal: principal)
             case .failure(let challenge): response = challenge.response
             }
         default:
@@ -268,15 +270,7 @@ public struct MCPEndpoint: HTTPEndpoint {
         case .message(let body, let status, let headers):
             var response: EndpointResponse
             if eventStream && status == .ok {
-                var stream = Array("event: message\ndata: ".utf8)
-                stream.reserveCapacity(stream.count + body.count + 2)
-                stream.append(contentsOf: body)
-                stream.append(contentsOf: "\n\n".utf8)
-                response = EndpointResponse(
-                    status: status,
-                    headerFields: [.contentType: "text/event-stream", .cacheControl: "no-store", .xAccelBuffering: "no"],
-                    body: stream
-                )
+                response = EndpointResponse(status: status, headerFields: Self.eventStreamHeaders, body: Self.event(body, name: "message"))
             } else {
                 response = EndpointResponse(status: status, headerFields: [.contentType: "application/json", .cacheControl: "no-store"], body: body)
             }

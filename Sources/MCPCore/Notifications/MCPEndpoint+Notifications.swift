@@ -33,13 +33,10 @@ extension MCPEndpoint {
                 "params.notifications must be an object such as {\"resourcesListChanged\": true, \"resourceSubscriptions\": [\"todo://views/open\"]}."
             )
         }
-        var wanted: [String: Bool] = [:]
+        // Tools and prompts never change while the server runs, so only resource list changes are honoured.
         for key in ["toolsListChanged", "promptsListChanged", "resourcesListChanged"] {
-            switch filter[key] {
-            case nil, .null?: wanted[key] = false
-            case .bool(let flag)?: wanted[key] = flag
-            case let other?: return self.failure(id, .invalidParams, "params.notifications.\(key) must be true or false, not \(other.typeName).")
-            }
+            guard case let value? = filter[key], value != .null, value.boolValue == nil else { continue }
+            return self.failure(id, .invalidParams, "params.notifications.\(key) must be true or false, not \(value.typeName).")
         }
         var uris: [String] = []
         switch filter["resourceSubscriptions"] {
@@ -67,7 +64,7 @@ extension MCPEndpoint {
         }
         let live = self.resources?.notifiesChanges ?? false
         let honouredURIs = live ? uris.filter { self.resources?.isSubscribable(uri: $0) ?? false } : []
-        let listChanged = live && wanted["resourcesListChanged"] == true
+        let listChanged = live && filter["resourcesListChanged"] == true
         if listChanged || !honouredURIs.isEmpty, let resources = self.resources,
             let refusal = self.scopeRefusal(needing: resources.requiredScopes, for: "Listening to resource changes", principal)
         {
@@ -84,7 +81,7 @@ extension MCPEndpoint {
         let subscriptionID: JSONValue = ["\(Self.subscriptionIDKey)": id.json]
         let closingMeta: JSONValue = ["\(Self.subscriptionIDKey)": id.json, "\(Self.serverInfoKey)": self.configuration.serverInfo.json]
         let subscribed = Set(honouredURIs)
-        let frame: @Sendable (JSONValue) -> [UInt8] = { message in Self.event(message.serialized()) }
+        let frame: @Sendable (JSONValue) -> [UInt8] = { message in Self.event(message.serialized(), name: nil) }
         let notify: @Sendable (String, [String: JSONValue]) -> [UInt8] = { method, params in
             var params = params
             params["_meta"] = subscriptionID
@@ -115,9 +112,8 @@ extension MCPEndpoint {
 
     // MARK: Legacy
 
-    /// The GET stream of a legacy session: the session's subscribed resources and list changes.
-    func legacyStream(_ request: HTTPRequest, principal: Principal) async -> EndpointResponse {
-        guard let sessionID = request.headerFields.value(.mcpSessionID) else { return self.methodNotAllowed() }
+    /// The GET stream of the legacy session `sessionID`: its subscribed resources and list changes.
+    func legacyStream(_ request: HTTPRequest, sessionID: String, principal: Principal) async -> EndpointResponse {
         if let header = request.headerFields.value(.mcpProtocolVersion), !Self.legacyVersions.contains(ProtocolVersion(rawValue: header)) {
             return self.jsonResponse(
                 JSONRPCError(.invalidRequest, "Unsupported MCP-Protocol-Version '\(header)' for a GET stream.").response(id: nil),
@@ -154,7 +150,7 @@ extension MCPEndpoint {
         let prefix = MCPSession.newID().prefix(12)
         let counter = EventCounter()
         let frame: @Sendable ([UInt8]) -> [UInt8] = { json in
-            Array("id: \(prefix)-\(counter.next())\nevent: message\n".utf8) + Self.event(json)
+            Array("id: \(prefix)-\(counter.next())\n".utf8) + Self.event(json, name: "message")
         }
         let token = Self.bearerToken(request) ?? ""
         let streams = self.streams
@@ -331,10 +327,11 @@ extension MCPEndpoint {
 
     static let eventStreamHeaders: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-store", .xAccelBuffering: "no"]
 
-    /// One server-sent event carrying `json` (which never holds a line break).
-    static func event(_ json: [UInt8]) -> [UInt8] {
-        var event = Array("data: ".utf8)
-        event.reserveCapacity(event.count + json.count + 2)
+    /// One server-sent event carrying `json` (which never holds a line break), of type `name` when given.
+    static func event(_ json: [UInt8], name: String?) -> [UInt8] {
+        var event = name.map { Array("event: \($0)\n".utf8) } ?? []
+        event.reserveCapacity(event.count + json.count + 8)
+        event.append(contentsOf: "data: ".utf8)
         event.append(contentsOf: json)
         event.append(contentsOf: "\n\n".utf8)
         return event

@@ -73,13 +73,6 @@ final class NotificationStreams: @unchecked Sendable {
         return lease
     }
 
-    /// How many streams `subject` has open.
-    func count(subject: String) -> Int {
-        self.lock.lock()
-        defer { self.lock.unlock() }
-        return self.streamsBySubject[subject] ?? 0
-    }
-
     private func end(_ lease: Lease) {
         self.lock.lock()
         defer { self.lock.unlock() }

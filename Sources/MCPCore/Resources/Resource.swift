@@ -72,13 +72,8 @@ public struct Resource: Hashable, Sendable {
         if let title = self.title { resource["title"] = .string(title) }
         if let description = self.description { resource["description"] = .string(description) }
         if let mimeType = self.mimeType { resource["mimeType"] = .string(mimeType) }
-        if let lastModified = self.lastModified { resource["annotations"] = ["lastModified": .string(Self.iso8601(lastModified))] }
+        if let lastModified = self.lastModified { resource["annotations"] = ["lastModified": .string(Timestamp.iso8601(lastModified))] }
         return resource
-    }
-
-    /// `date` as ISO 8601 in UTC with milliseconds.
-    static func iso8601(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 }
 
