@@ -127,20 +127,23 @@ def test_a_client_that_closes_its_stream_frees_its_place_at_once():
             f"Accept: text/event-stream\r\nMCP-Protocol-Version: 2026-07-28\r\nMcp-Method: subscriptions/listen\r\n"
             f"Content-Length: {len(body)}\r\n\r\n"
         ).encode() + body
-        for attempt in range(5):
-            connection = open_stream(server, request)
-            connection.close()
-            # A refused stream would answer 429 at once; give the server a moment to see the close.
-            deadline = time.time() + 2
+        def listen_when_room(deadline):
+            """A listen stream as soon as the server has room for it (429 until then)."""
             while True:
-                probe = socket.create_connection(("127.0.0.1", server.port), timeout=10)
-                probe.sendall(request)
-                head = probe.recv(65536)
-                probe.close()
-                if head.startswith(b"HTTP/1.1 200"):
-                    break
-                assert head.startswith(b"HTTP/1.1 429"), head[:200]
-                assert time.time() < deadline, f"attempt {attempt}: the closed stream still held its place"
+                connection = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+                connection.sendall(request)
+                received = connection.recv(65536)
+                if received.startswith(b"HTTP/1.1 200"):
+                    while b"notifications/subscriptions/acknowledged" not in received:
+                        received += connection.recv(65536)
+                    return connection
+                connection.close()
+                assert received.startswith(b"HTTP/1.1 429"), received[:200]
+                assert time.time() < deadline, "a closed stream still held its place"
                 time.sleep(0.05)
+
+        # Each stream after the first gets the place only once the one before it was seen closing.
+        for _ in range(5):
+            listen_when_room(time.time() + 5).close()
     finally:
         assert server.stop() == 0
