@@ -455,7 +455,7 @@ def transport_cases():
         Case(g, "header only, no _meta", post(rpc("tools/list", {}, 1)), 400, rpc=-32602),
         Case(g, "neither header nor _meta", post(rpc("tools/list", {}, 1), hdr(without=["MCP-Protocol-Version"])), 400),
         # Methods and params
-        Case(g, "unknown method", post(modern("resources/list"), hdr("resources/list")), 404, rpc=-32601),
+        Case(g, "unknown method", post(modern("completion/complete"), hdr("completion/complete")), 404, rpc=-32601),
         Case(g, "method with NUL", post(modern("tools/list\u0000"), hdr(replace={"Mcp-Method": "tools/list"})), 400, rpc=-32020),
         Case(g, "initialize with _meta", post(modern("initialize", {"protocolVersion": MODERN}), hdr("initialize")), 404, rpc=-32601),
         Case(g, "tools/call without name", post(modern("tools/call", {"arguments": {}}), hdr("tools/call")), 200, rpc=-32602),
@@ -493,7 +493,7 @@ def transport_cases():
         Case(g, "legacy session of another user", post(legacy_body("tools/list"), hdr(who="bob", era=LEGACY, session="rw-2025-03-26")), 404),
         Case(g, "legacy session with unsupported version header", post(legacy_body("tools/list"), hdr(era=LEGACY, session="rw-2025-03-26", replace={"MCP-Protocol-Version": "2099-01-01"})), 400, rpc=-32600),
         Case(g, "legacy ping", post(legacy_body("ping"), hdr(era=LEGACY, session="rw-2025-03-26")), 200),
-        Case(g, "legacy unknown method", post(legacy_body("resources/list"), hdr(era=LEGACY, session="rw-2025-03-26")), 200, rpc=-32601),
+        Case(g, "legacy unknown method", post(legacy_body("completion/complete"), hdr(era=LEGACY, session="rw-2025-03-26")), 200, rpc=-32601),
         Case(g, "legacy tools/call", post(legacy_body("tools/call", {"name": "list_todos", "arguments": {}}), hdr(era=LEGACY, session="rw-2025-03-26")), 200, tool="ok"),
         Case(g, "legacy notification with unknown session", post(legacy_body("notifications/initialized", id=None), hdr(era=LEGACY, add=[("Mcp-Session-Id", "nope"), ("MCP-Protocol-Version", LEGACY)])), 404),
         Case(g, "legacy session id of 10 KB", post(legacy_body("tools/list"), hdr(era=LEGACY, add=[("Mcp-Session-Id", "s" * 10_000), ("MCP-Protocol-Version", LEGACY)])), 404),
