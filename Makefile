@@ -10,10 +10,10 @@ run: build
 	$(BIN) migrate
 	$(BIN) serve
 
-## make test: check that every target imports only what it declares, then run every test
+## make test: check that every target imports only what it declares, then run every test (the store tests also against a throw-away PostgreSQL cluster)
 test: system-packages
 	python3 scripts/check-imports.py
-	$(SWIFT) test --explicit-target-dependency-import-check error
+	REQUIRE_POSTGRES_TESTS=1 scripts/postgres-cluster.sh run $(SWIFT) test --explicit-target-dependency-import-check error
 
 ## make e2e: end-to-end tests with real MCP clients and a headless browser against the real binary
 e2e: system-packages

@@ -38,6 +38,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
@@ -108,10 +110,14 @@ let package = Package(
             dependencies: [
                 "TodoDomain", "MCPCore", "OAuthKit", "MailDelivery", "EndpointCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            resources: [.embedInCode("Migrations")],
+            exclude: ["Migrations/postgres"],
+            resources: [.embedInCode("Migrations"), .embedInCode("PostgresMigrations")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -229,6 +235,7 @@ let package = Package(
             name: "StorageTests",
             dependencies: [
                 "Storage", "TodoDomain", "MCPCore", "OAuthKit", "MailDelivery", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],
@@ -237,7 +244,8 @@ let package = Package(
         .testTarget(
             name: "HTTPServerTests",
             dependencies: [
-                "HTTPServer", "Storage", "TodoDomain", "TodoMCP", "MCPCore", "OAuthKit", "MailDelivery", "EndpointCore", "EndpointTestSupport", "OAuthTestSupport", "MCPTestSupport",
+                "HTTPServer", "Storage", "TodoDomain", "TodoMCP", "MCPCore", "OAuthKit", "MailDelivery", "EndpointCore", "EndpointTestSupport",
+                "OAuthTestSupport", "MCPTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

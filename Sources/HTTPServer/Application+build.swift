@@ -30,16 +30,26 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     var logger = logger ?? Logger(label: "todo-server")
     logger.logLevel = configuration.logLevel
-    let database = try dependencies.database ?? configuration.openDatabase()
-    let (router, authorizationServer) = try await buildServer(configuration, database: database, dependencies: dependencies, logger: logger)
+    let database: ServerDatabase
+    if let postgres = dependencies.postgres {
+        database = .postgres(postgres)
+    } else if let sqlite = dependencies.database {
+        database = .sqlite(sqlite)
+    } else {
+        database = try await configuration.openDatabase(logger: logger)
+    }
+    let server = try await buildServer(configuration, database: database, dependencies: dependencies, logger: logger)
+    // With PostgreSQL, one instance at a time cleans; the others skip their pass.
     let cleanup = CleanupService(
-        database: database,
+        database: database.maintained,
         interval: .seconds(600),
         sessionIdleTimeout: configuration.sessionIdleTimeout,
         now: dependencies.now,
         logger: logger
     )
-    // Revocations and signing keys written by admin commands reach this process within seconds.
+    // Revocations and signing keys written by admin commands (or, with PostgreSQL, by another
+    // instance whose event was lost) reach this process within seconds.
+    let authorizationServer = server.authorizationServer
     let reloadLogger = logger
     let reload = PeriodicService(interval: .seconds(2)) {
         do {
@@ -48,10 +58,16 @@ public func buildApplication(
             reloadLogger.error("Revocations and keys could not be read again: \(error)")
         }
     }
-    var services: [any Service] = [cleanup, CheckpointService(database: database, interval: .milliseconds(100), logger: logger), reload]
+    // The database comes first, so that it stops last, after every service that uses it.
+    var services: [any Service]
+    switch database {
+    case .sqlite(let sqlite): services = [CheckpointService(database: sqlite, interval: .milliseconds(100), logger: logger)]
+    case .postgres(let postgres): services = [postgres]
+    }
+    services += [cleanup, reload] + server.services
     if dependencies.loginCodeDelivery == nil, !configuration.demoMode, let smtp = configuration.smtp {
         services.append(
-            MailOutboxWorker(outbox: SQLiteMailOutbox(database), sender: MsmtpSender(settings: smtp), now: dependencies.now, logger: logger)
+            MailOutboxWorker(outbox: database.mailOutbox, sender: MsmtpSender(settings: smtp), now: dependencies.now, logger: logger)
         )
     }
     if configuration.demoMode && !configuration.isLoopback {
@@ -61,7 +77,7 @@ public func buildApplication(
     }
     let readTimeout = TimeAmount.milliseconds(Int64(configuration.readTimeout * 1000))
     return Application(
-        router: router,
+        router: server.router,
         server: .http1(
             configuration: HTTP1Channel.Configuration(
                 additionalChannelHandlers: [RequestReadTimeoutHandler(timeout: readTimeout), WriteStallTimeoutHandler(timeout: readTimeout)],
@@ -92,6 +108,8 @@ public struct AppDependencies: Sendable {
     public var metadataFetcher: (any ClientMetadataFetcher)?
     /// An already open database to use instead of the one the configuration names.
     public var database: AppDatabase?
+    /// An already open PostgreSQL database to use instead of the one the configuration names.
+    public var postgres: PostgresAppDatabase?
 
     /// The production dependencies; a test replaces only what it needs, `nil` meaning the server's own.
     public init(
@@ -100,7 +118,8 @@ public struct AppDependencies: Sendable {
         randomBytes: @escaping @Sendable (Int) -> [UInt8] = OAuthEnvironment.systemRandomBytes,
         loginCodeDelivery: (any LoginCodeDelivery)? = nil,
         metadataFetcher: (any ClientMetadataFetcher)? = nil,
-        database: AppDatabase? = nil
+        database: AppDatabase? = nil,
+        postgres: PostgresAppDatabase? = nil
     ) {
         self.authenticator = authenticator
         self.now = now
@@ -108,6 +127,7 @@ public struct AppDependencies: Sendable {
         self.loginCodeDelivery = loginCodeDelivery
         self.metadataFetcher = metadataFetcher
         self.database = database
+        self.postgres = postgres
     }
 }
 
@@ -117,16 +137,17 @@ func buildRouter(
     dependencies: AppDependencies = AppDependencies(),
     logger: Logger = Logger(label: "todo-server")
 ) async throws -> Router<AppRequestContext> {
-    try await buildServer(configuration, database: database, dependencies: dependencies, logger: logger).router
+    try await buildServer(configuration, database: .sqlite(database), dependencies: dependencies, logger: logger).router
 }
 
-/// The routes, and the authorization server behind them (whose shared state a service reloads).
+/// The routes, the authorization server behind them (whose shared state a service reloads), and
+/// the services they need running.
 func buildServer(
     _ configuration: ServerConfiguration,
-    database: AppDatabase,
+    database: ServerDatabase,
     dependencies: AppDependencies = AppDependencies(),
     logger: Logger = Logger(label: "todo-server")
-) async throws -> (router: Router<AppRequestContext>, authorizationServer: AuthorizationServer) {
+) async throws -> (router: Router<AppRequestContext>, authorizationServer: AuthorizationServer, services: [any Service]) {
     let router = Router(context: AppRequestContext.self)
     let clientAddresses = ClientAddressResolver(trustedProxies: Set(configuration.trustedProxies))
     let metrics = ServerMetrics()
@@ -135,14 +156,14 @@ func buildServer(
         RequestLogMiddleware(level: .info) { clientAddresses.address(of: $0, context: $1) }
         MetricsMiddleware(metrics: metrics)
     }
-    HealthController(health: DatabaseHealth(database: database, now: dependencies.now)).addRoutes(to: router)
-    MetricsController(metrics: metrics, database: database, token: configuration.metricsToken) {
+    HealthController(health: DatabaseHealth(database: database.maintained, now: dependencies.now)).addRoutes(to: router)
+    MetricsController(metrics: metrics, database: database.maintained, token: configuration.metricsToken) {
         clientAddresses.address(of: $0, context: $1)
     }
     .addRoutes(to: router)
 
-    let oauthStore = SQLiteOAuthStore(database)
-    let todoRepository = SQLiteTodoRepository(database)
+    let oauthStore = database.oauthStore
+    let todoRepository = database.todoRepository
     let authorizationServer = try await AuthorizationServer.make(
         configuration: OAuthConfiguration(
             issuer: configuration.mcpURL,
@@ -160,7 +181,7 @@ func buildServer(
         grants: oauthStore,
         keys: oauthStore,
         configuredKeys: configuration.signingKeys,
-        delivery: try dependencies.loginCodeDelivery ?? configuration.loginCodeDelivery(database: database, now: dependencies.now),
+        delivery: try dependencies.loginCodeDelivery ?? configuration.loginCodeDelivery(outbox: database.mailOutbox, now: dependencies.now),
         metadataFetcher: dependencies.metadataFetcher ?? MetadataDocumentFetcher(allowLoopback: configuration.clientMetadataAllowLoopback),
         accountData: TodoAccountData(repository: todoRepository),
         environment: OAuthEnvironment(now: dependencies.now, randomBytes: dependencies.randomBytes),
@@ -170,13 +191,35 @@ func buildServer(
     )
     router.mount(authorizationServer, clientAddress: { clientAddresses.address(of: $0, context: $1) })
 
-    // Every write to a todo reaches the live subscriptions of its owner.
+    // Every write to a todo reaches the live subscriptions of its owner, on every instance.
     let feed = TodoChangeFeed()
+    let sessions = CachingSessionStore(database.sessionStore, now: dependencies.now)
+    var changes: any TodoChangePublisher = feed
+    var services: [any Service] = []
+    if case .postgres(let postgres) = database {
+        let bus = PostgresEventBus(
+            database: postgres,
+            feed: feed,
+            logger: logger,
+            handle: { event in
+                switch event {
+                case .sessionEnded(let id): sessions.forget(id: id)
+                default: try? await authorizationServer.reloadFromStores()
+                }
+            },
+            resynchronize: {
+                sessions.forgetAll()
+                try? await authorizationServer.reloadFromStores()
+            }
+        )
+        changes = bus
+        services.append(bus)
+    }
     let todos = TodoService(
         repository: todoRepository,
         now: dependencies.now,
         maxTodosPerOwner: configuration.maxTodosPerUser,
-        changes: feed
+        changes: changes
     )
     let endpoint = MCPEndpoint(
         configuration: MCPEndpointConfiguration(
@@ -198,7 +241,7 @@ func buildServer(
         prompts: TodoPrompts.all(service: todos),
         resources: TodoResources(service: todos, feed: feed),
         authenticator: dependencies.authenticator ?? OAuthBearerAuthenticator(server: authorizationServer),
-        sessions: CachingSessionStore(SQLiteMCPSessionStore(database), now: dependencies.now),
+        sessions: sessions,
         now: dependencies.now,
         logger: logger,
         observer: metrics
@@ -208,7 +251,7 @@ func buildServer(
         // Browsers get the setup page; an MCP client's GET goes to the endpoint.
         request.method == .get && request.acceptsHTML ? setupPage.page() : nil
     }
-    return (router, authorizationServer)
+    return (router, authorizationServer, services)
 }
 
 /// The scopes of the todo tools, with the words the consent page uses.
@@ -223,16 +266,63 @@ let serverVersion = "0.1.0"
 extension ServerConfiguration {
     /// How login codes reach people under this configuration: shown on the page in demo mode,
     /// else e-mailed through the outbox.
-    func loginCodeDelivery(database: AppDatabase, now: @escaping @Sendable () -> Date) throws(ConfigurationError) -> any LoginCodeDelivery {
+    func loginCodeDelivery(outbox: any MailOutbox, now: @escaping @Sendable () -> Date) throws(ConfigurationError) -> any LoginCodeDelivery {
         if self.demoMode { return DemoCodeDelivery() }
         guard let smtp = self.smtp else {
             throw ConfigurationError(variable: "SMTP_HOST", expected: "set when demo mode is off, so that login codes can be e-mailed", found: "")
         }
-        return OutboxDelivery(outbox: SQLiteMailOutbox(database), from: smtp.from, now: now)
+        return OutboxDelivery(outbox: outbox, from: smtp.from, now: now)
     }
 
-    /// The database this configuration names, opened and migrated.
-    func openDatabase() throws -> AppDatabase {
-        self.databasePath == ":memory:" ? try AppDatabase.inMemory() : try AppDatabase.open(path: self.databasePath)
+    /// The database this configuration names, opened and migrated: PostgreSQL when `DATABASE_URL`
+    /// is set, else the SQLite file.
+    func openDatabase(logger: Logger) async throws -> ServerDatabase {
+        if let postgres = self.postgres {
+            return .postgres(try await PostgresAppDatabase.connect(postgres, maximumConnections: self.databaseMaxConnections, logger: logger))
+        }
+        return .sqlite(self.databasePath == ":memory:" ? try AppDatabase.inMemory() : try AppDatabase.open(path: self.databasePath))
+    }
+}
+
+/// The database the server keeps everything in, and its stores.
+enum ServerDatabase: Sendable {
+    /// One SQLite file: one instance.
+    case sqlite(AppDatabase)
+    /// PostgreSQL, shared by any number of instances.
+    case postgres(PostgresAppDatabase)
+
+    var maintained: any MaintainedDatabase {
+        switch self {
+        case .sqlite(let database): database
+        case .postgres(let database): database
+        }
+    }
+
+    var oauthStore: any OAuthStore {
+        switch self {
+        case .sqlite(let database): SQLiteOAuthStore(database)
+        case .postgres(let database): PostgresOAuthStore(database)
+        }
+    }
+
+    var todoRepository: any TodoRepository {
+        switch self {
+        case .sqlite(let database): SQLiteTodoRepository(database)
+        case .postgres(let database): PostgresTodoRepository(database)
+        }
+    }
+
+    var sessionStore: any MCPSessionStore {
+        switch self {
+        case .sqlite(let database): SQLiteMCPSessionStore(database)
+        case .postgres(let database): PostgresMCPSessionStore(database)
+        }
+    }
+
+    var mailOutbox: any MailOutbox {
+        switch self {
+        case .sqlite(let database): SQLiteMailOutbox(database)
+        case .postgres(let database): PostgresMailOutbox(database)
+        }
     }
 }

@@ -40,11 +40,11 @@ final class DatabaseHealth: Sendable {
         var checking = false
     }
 
-    private let database: AppDatabase
+    private let database: any MaintainedDatabase
     private let now: @Sendable () -> Date
     private let state = Locked(State())
 
-    init(database: AppDatabase, now: @escaping @Sendable () -> Date) {
+    init(database: any MaintainedDatabase, now: @escaping @Sendable () -> Date) {
         self.database = database
         self.now = now
     }

@@ -163,20 +163,12 @@ public struct AppDatabase: Sendable {
         }
     }
 
-    /// What the metrics report of the database, read in one transaction.
-    public struct Statistics: Sendable {
-        /// The bytes of the database's pages (the file, less what the write-ahead log holds).
-        public var sizeBytes: Int
-        /// E-mails waiting in the outbox.
-        public var outboxDepth: Int
-    }
-
     /// Sizes and counts for the metrics endpoint: cheap reads (no count of a table that grows with use).
-    public func statistics() async throws -> Statistics {
+    public func statistics() async throws -> DatabaseStatistics {
         try await self.read { db in
             let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
             let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0
-            return Statistics(
+            return DatabaseStatistics(
                 sizeBytes: pages * pageSize,
                 outboxDepth: try Int.fetchOne(db, sql: "SELECT count(*) FROM mail_outbox") ?? 0
             )

@@ -30,7 +30,7 @@ package struct PeriodicService: Service {
 /// let app = Application(router: router, services: [cleanup, CheckpointService(database: database, logger: logger)])
 /// ```
 public struct CleanupService: Service {
-    let database: AppDatabase
+    let database: any MaintainedDatabase
     let interval: Duration
     let sessionIdleTimeout: TimeInterval
     let now: @Sendable () -> Date
@@ -38,13 +38,13 @@ public struct CleanupService: Service {
 
     /// A cleanup of `database`, run every `interval`.
     /// - Parameters:
-    ///   - database: the database to clean.
+    ///   - database: the database to clean (with PostgreSQL, one instance at a time cleans it).
     ///   - interval: the time between passes (the first runs at once).
     ///   - sessionIdleTimeout: how long a legacy MCP session may go unused.
     ///   - now: the clock.
     ///   - logger: where passes that removed rows, and failures, are logged.
     public init(
-        database: AppDatabase,
+        database: any MaintainedDatabase,
         interval: Duration = .seconds(600),
         sessionIdleTimeout: TimeInterval,
         now: @escaping @Sendable () -> Date = Date.init,

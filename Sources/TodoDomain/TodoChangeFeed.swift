@@ -66,6 +66,24 @@ public final class TodoChangeFeed: TodoChangePublisher, @unchecked Sendable {
         }
     }
 
+    /// Tells every subscriber of `owner` that changes were lost on the way (such as changes made
+    /// through another server instance that were too large to pass on): each reads again what it shows.
+    public func markMissed(owner: UserID) {
+        self.lock.lock()
+        defer { self.lock.unlock() }
+        for subscriber in (self.subscribers[owner] ?? [:]).values { subscriber.deliverMissed() }
+    }
+
+    /// Tells every subscriber that changes may have been lost (such as while the connection to the
+    /// other server instances was down).
+    public func markAllMissed() {
+        self.lock.lock()
+        defer { self.lock.unlock() }
+        for subscribers in self.subscribers.values {
+            for subscriber in subscribers.values { subscriber.deliverMissed() }
+        }
+    }
+
     /// A new subscription to the changes of `owner`'s todos, from now on. Cancel it when done.
     public func subscribe(owner: UserID) -> TodoChangeSubscription {
         let subscription = TodoChangeSubscription(owner: owner, capacity: self.bufferSize, feed: self)
@@ -181,6 +199,20 @@ public final class TodoChangeSubscription: @unchecked Sendable {
             self.buffer.removeAll(keepingCapacity: true)
             self.missed = true
         }
+        self.lock.unlock()
+    }
+
+    fileprivate func deliverMissed() {
+        self.lock.lock()
+        guard !self.ended else { return self.lock.unlock() }
+        self.buffer.removeAll(keepingCapacity: true)
+        if let waiter = self.waiter {
+            self.waiter = nil
+            self.lock.unlock()
+            waiter.resume(returning: .missed)
+            return
+        }
+        self.missed = true
         self.lock.unlock()
     }
 

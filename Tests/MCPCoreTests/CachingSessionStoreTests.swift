@@ -56,4 +56,23 @@ struct CachingSessionStoreTests {
         try await cache.delete(id: "s")
         #expect(try await cache.session(id: "s") == nil)
     }
+
+    @Test("A session another process ended is read again once forgotten, one by one or all at once")
+    func forgettingReadsTheStoreAgain() async throws {
+        let base = CountingStore()
+        let cache = CachingSessionStore(base, lifetime: 30)
+        for id in ["s1", "s2"] {
+            try await cache.insert(MCPSession(id: id, subject: "u", protocolVersion: .v2025_11_25, createdAt: self.start, lastUsedAt: self.start))
+        }
+        // Another process ended both: the store no longer has them, the cache still does.
+        await base.forget("s1")
+        await base.forget("s2")
+        #expect(try await cache.session(id: "s1") != nil, "trusted from memory until told")
+        cache.forget(id: "s1")
+        #expect(try await cache.session(id: "s1") == nil)
+        #expect(try await cache.session(id: "s2") != nil)
+        cache.forgetAll()
+        #expect(try await cache.session(id: "s2") == nil)
+        #expect(await base.reads == 2)
+    }
 }

@@ -124,4 +124,25 @@ struct TodoChangeFeedTests {
             #expect(seen.count == 100)
         }
     }
+
+    @Test("Changes lost on the way are told to the owner's subscribers (or to everyone's) as missed, dropping what waited")
+    func markedMissed() async throws {
+        let (service, feed) = self.make()
+        let waiting = feed.subscribe(owner: alice)
+        let idle = feed.subscribe(owner: alice)
+        let bobs = feed.subscribe(owner: bob)
+        defer { for subscription in [waiting, idle, bobs] { subscription.cancel() } }
+        _ = try await service.create(NewTodo(title: "Before"), owner: alice)
+        feed.markMissed(owner: alice)
+        #expect(await idle.next() == .missed, "what waited is dropped for the read-again")
+        #expect(await waiting.next() == .missed)
+        let marker = try await service.create(NewTodo(title: "Bob's marker"), owner: bob)
+        #expect(self.change(await bobs.next())?.after == marker, "another owner's subscriber is not told")
+
+        // A subscriber waiting in next() wakes with the news (and one not yet waiting finds it).
+        async let woken = idle.next()
+        feed.markAllMissed()
+        #expect(await woken == .missed)
+        #expect(await bobs.next() == .missed)
+    }
 }

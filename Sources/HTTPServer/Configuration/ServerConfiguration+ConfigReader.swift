@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import MailDelivery
 import OAuthKit
+import Storage
 import SystemPackage
 
 /// A setting that is present but unusable. Start-up stops with ``description``, one line that names
@@ -44,6 +45,10 @@ extension ServerConfiguration {
     /// - `public.url` (`PUBLIC_URL`): an absolute `http` or `https` URL without query or fragment,
     ///   default `http://HOST:PORT`.
     /// - `database.path` (`DATABASE_PATH`): the SQLite file, default `./data/todo.sqlite`.
+    /// - `database.url` (`DATABASE_URL`): a `postgres://` URL (see ``PostgresSettings``) to keep
+    ///   everything in PostgreSQL instead, shared by several instances; unset means SQLite.
+    /// - `database.max.connections` (`DATABASE_MAX_CONNECTIONS`): the most connections this instance
+    ///   opens to PostgreSQL, 2–1000, default 20 (one of them listens for the other instances' events).
     /// - `shutdown.timeout` (`SHUTDOWN_TIMEOUT`): seconds a graceful shutdown (SIGTERM, SIGINT) waits
     ///   for requests in flight before cancelling them, default 25; a second signal exits at once.
     /// - `rate.limit.*` (`RATE_LIMIT_*`): see ``RateLimitSettings``.
@@ -274,6 +279,20 @@ extension ServerConfiguration {
         )
         self.shutdownTimeout = TimeInterval(
             try reader.positiveInteger("shutdown.timeout", variable: "SHUTDOWN_TIMEOUT", default: 25, range: 1...600)
+        )
+        if let url = reader.setting("database.url"), !url.isEmpty {
+            do {
+                self.postgres = try PostgresSettings(url: url)
+            } catch {
+                // The message names the part that is wrong and never repeats the URL, which may hold a password.
+                throw ConfigurationError(variable: "DATABASE_URL", expected: "a PostgreSQL URL: \(error.description)", found: "(not shown)")
+            }
+        }
+        self.databaseMaxConnections = try reader.positiveInteger(
+            "database.max.connections",
+            variable: "DATABASE_MAX_CONNECTIONS",
+            default: 20,
+            range: 2...1_000
         )
     }
 }

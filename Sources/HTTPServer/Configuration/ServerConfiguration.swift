@@ -3,6 +3,7 @@ public import Foundation
 public import Logging
 public import MailDelivery
 public import OAuthKit
+public import Storage
 
 /// Everything the server needs to know at start-up. Every field has a safe default for local use.
 ///
@@ -64,6 +65,11 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var streamKeepAlive: TimeInterval = 15
     /// How long a graceful shutdown waits for requests in flight, in seconds, before cancelling them.
     public var shutdownTimeout: TimeInterval = 25
+    /// The PostgreSQL database shared by every instance (`DATABASE_URL`); `nil` keeps everything in
+    /// the SQLite file at ``databasePath``.
+    public var postgres: PostgresSettings?
+    /// The most connections this instance opens to PostgreSQL (`DATABASE_MAX_CONNECTIONS`).
+    public var databaseMaxConnections = 20
 
     /// How log lines are written.
     public enum LogFormat: String, Sendable, CaseIterable {

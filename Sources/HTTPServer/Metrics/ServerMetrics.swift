@@ -104,7 +104,7 @@ final class ServerMetrics: MCPObserver, OAuthObserver, Sendable {
     // MARK: Scrape
 
     /// The text exposition, after reading the database's size, outbox depth and latency.
-    func scrape(database: AppDatabase) async -> [UInt8] {
+    func scrape(database: any MaintainedDatabase) async -> [UInt8] {
         let start = ContinuousClock.now
         let statistics = try? await database.statistics()
         let latency = ContinuousClock.now - start
@@ -153,7 +153,7 @@ struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
 /// `TRUSTED_PROXIES` a client from the internet is not one).
 struct MetricsController: Sendable {
     let metrics: ServerMetrics
-    let database: AppDatabase
+    let database: any MaintainedDatabase
     let token: String?
     let clientAddress: @Sendable (Request, AppRequestContext) -> String
 
@@ -166,7 +166,9 @@ struct MetricsController: Sendable {
                 guard let presented, constantTimeEqual(presented, token) else {
                     return Self.refusal(.unauthorized, "Send the metrics token as Authorization: Bearer <METRICS_TOKEN>.", challenge: true)
                 }
-            } else if !Loopback.isLoopback(self.clientAddress(request, context)) || Self.forwardingHeaders.contains(where: { request.headers[$0] != nil }) {
+            } else if !Loopback.isLoopback(self.clientAddress(request, context))
+                || Self.forwardingHeaders.contains(where: { request.headers[$0] != nil })
+            {
                 // A request a proxy forwarded is never the machine's own, even when the proxy is
                 // missing from TRUSTED_PROXIES and every client looks like 127.0.0.1.
                 return Self.refusal(.forbidden, "Metrics are served to loopback clients only; set METRICS_TOKEN to read them from elsewhere.")

@@ -7,7 +7,8 @@ import Synchronization
 /// Writes go through to the underlying store. A cached entry is trusted for `lifetime`; within one
 /// process every change passes through this cache, so it is never stale there. With several
 /// processes sharing a database, a session ended in one is still accepted by another for at most
-/// `lifetime`.
+/// `lifetime`, unless that process hears of it and calls ``forget(id:)`` (the server does, through
+/// PostgreSQL's notifications).
 public final class CachingSessionStore: MCPSessionStore {
     private let base: any MCPSessionStore
     private let lifetime: TimeInterval
@@ -56,6 +57,17 @@ public final class CachingSessionStore: MCPSessionStore {
     public func delete(id: String) async throws {
         _ = self.cache.withLock { $0.removeValue(forKey: id) }
         try await self.base.delete(id: id)
+    }
+
+    /// Drops the cached entry of session `id`, so that the next request reads the store: for a
+    /// session another process ended.
+    public func forget(id: String) {
+        _ = self.cache.withLock { $0.removeValue(forKey: id) }
+    }
+
+    /// Drops every cached entry: for when this process may have missed sessions that others ended.
+    public func forgetAll() {
+        self.cache.withLock { $0.removeAll() }
     }
 
     private func remember(_ session: MCPSession) {
