@@ -14,9 +14,11 @@ from server import Server, free_port
 
 
 class Caddy:
-    """`caddy run` serving https://localhost:`port` and passing everything to 127.0.0.1:`backend_port`."""
+    """`caddy run` serving https://localhost:`port` and passing everything to 127.0.0.1:`backend_port`
+    (a list of ports: to each in turn, round robin)."""
 
-    def __init__(self, port: int, backend_port: int):
+    def __init__(self, port: int, backend_port):
+        backends = " ".join(f"127.0.0.1:{each}" for each in (backend_port if isinstance(backend_port, list) else [backend_port]))
         self.port = port
         self.folder = tempfile.mkdtemp(prefix="caddy-e2e-")
         self.caddyfile = os.path.join(self.folder, "Caddyfile")
@@ -33,7 +35,9 @@ class Caddy:
 
 https://localhost:{port} {{
 \ttls internal
-\treverse_proxy 127.0.0.1:{backend_port}
+\treverse_proxy {backends} {{
+\t\tlb_policy round_robin
+\t}}
 }}
 """
             )

@@ -176,6 +176,9 @@ struct Restore: AsyncParsableCommand {
 }
 
 private func openAdministration(_ configuration: ServerConfiguration) throws -> Administration {
+    guard configuration.postgres == nil else {
+        fail("this command works on SQLite (DATABASE_PATH); with DATABASE_URL set, use PostgreSQL's own tools (see the README).")
+    }
     guard configuration.databasePath != ":memory:" else { fail("DATABASE_PATH is :memory:; there is nothing to administer.") }
     do {
         return Administration(try AppDatabase.openExisting(path: configuration.databasePath))

@@ -1,14 +1,14 @@
 import ArgumentParser
 import Foundation
 import HTTPServer
-import NIOCore
-import NIOPosix
 import Hummingbird
 import Logging
+import NIOCore
+import NIOPosix
 import ServiceLifecycle
-import UnixSignals
 import Storage
 import Synchronization
+import UnixSignals
 
 @main
 struct TodoServerCommand: AsyncParsableCommand {
@@ -16,7 +16,7 @@ struct TodoServerCommand: AsyncParsableCommand {
         commandName: "todo-server",
         abstract: "A remote MCP server for todos, with its own OAuth 2.1 authorization server.",
         discussion: "Settings come from the environment, then from a .env file in the working directory or beside the binary.",
-        subcommands: [Serve.self, Migrate.self, Reset.self, Users.self, Grants.self, Revoke.self, Keys.self, Backup.self, Restore.self],
+        subcommands: [Serve.self, Migrate.self, Reset.self, Users.self, Grants.self, Revoke.self, Keys.self, Backup.self, Restore.self, Copy.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -33,9 +33,10 @@ struct Serve: AsyncParsableCommand {
         // threads of their own. NIO asks to be installed from the main thread.
         await MainActor.run { _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() }
         let configuration = try await loadConfiguration()
-        // Held while serving, so that 'todo-server restore' (and a second server) can tell.
+        // Held while serving on SQLite, so that 'todo-server restore' (and a second server) can
+        // tell; instances on PostgreSQL share their database by design.
         var lock: ServerLock?
-        if configuration.databasePath != ":memory:" {
+        if configuration.postgres == nil, configuration.databasePath != ":memory:" {
             lock = try ServerLock(databasePath: configuration.databasePath)
             guard try lock?.acquire() == true else {
                 fail("another server is running on \(configuration.databasePath).")
@@ -73,6 +74,13 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try await loadConfiguration()
+        if let postgres = configuration.postgres {
+            let database = try await connect(postgres)
+            let applied = try await database.appliedMigrations()
+            await database.close()
+            print("Database \(postgres.redacted) is at migration \(applied.last ?? "none").")
+            return
+        }
         let database = try AppDatabase.open(path: configuration.databasePath)
         print("Database \(configuration.databasePath) is at migration \(try database.appliedMigrations().last ?? "none").")
     }
@@ -90,11 +98,68 @@ struct Reset: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let configuration = try await loadConfiguration()
+        if configuration.postgres != nil {
+            fail("reset works on SQLite only; with DATABASE_URL set, drop and create the PostgreSQL database instead.")
+        }
         let lock = try ServerLock(databasePath: configuration.databasePath)
         guard try lock.acquire() else { fail("a server is running on \(configuration.databasePath); stop it before resetting.") }
         defer { lock.release() }
         try AppDatabase.open(path: configuration.databasePath).reset()
         print("Database \(configuration.databasePath) is empty and migrated.")
+    }
+}
+
+struct Copy: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Copy the SQLite database (DATABASE_PATH) into an empty PostgreSQL database, to move to several instances.",
+        discussion: """
+            Stop the server first. Everything is copied in one transaction: people, todos, clients, \
+            grants, signing keys and revocations, so clients stay signed in. Then set DATABASE_URL and start the instances.
+            """
+    )
+
+    @Option(help: "The PostgreSQL database to copy into, as a postgres:// URL; it must be empty (a new database).")
+    var to: String
+
+    func run() async throws {
+        let configuration = try await loadConfiguration()
+        let settings: PostgresSettings
+        do {
+            settings = try PostgresSettings(url: self.to)
+        } catch {
+            fail("--to must be a PostgreSQL URL: \(error)")
+        }
+        guard configuration.databasePath != ":memory:" else { fail("DATABASE_PATH is :memory:; there is nothing to copy.") }
+        let lock = try ServerLock(databasePath: configuration.databasePath)
+        guard try lock.acquire() else { fail("a server is running on \(configuration.databasePath); stop it before copying.") }
+        defer { lock.release() }
+        let source: AppDatabase
+        do {
+            source = try AppDatabase.openExisting(path: configuration.databasePath)
+        } catch {
+            fail("\(error)")
+        }
+        let target = try await connect(settings)
+        do {
+            let counts = try await DatabaseCopy.copy(from: source, to: target)
+            await target.close()
+            for (table, rows) in counts where rows > 0 { print("\(table): \(rows)") }
+            print("Copied \(configuration.databasePath) into \(settings.redacted). Set DATABASE_URL to it and start the server.")
+        } catch {
+            await target.close()
+            fail("copy refused: \(error)")
+        }
+    }
+}
+
+/// A pool to the PostgreSQL database of `settings`, migrated; ends the command with one line when it cannot be reached.
+func connect(_ settings: PostgresSettings) async throws -> PostgresAppDatabase {
+    var logger = Logger(label: "todo-server")
+    logger.logLevel = .error
+    do {
+        return try await PostgresAppDatabase.connect(settings, maximumConnections: 2, logger: logger)
+    } catch {
+        fail("\(error)")
     }
 }
 

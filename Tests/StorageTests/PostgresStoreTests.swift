@@ -382,3 +382,73 @@ struct PostgresStoreTests {
         }
     }
 }
+
+/// `todo-server copy`: an SQLite database moves into PostgreSQL without losing anything.
+@Suite("Copy to PostgreSQL")
+struct DatabaseCopyTests {
+    static let now = Date(millisecondsSince1970: 1_800_000_000_000)
+
+    @Test("Everything a person has in SQLite is there in PostgreSQL: account, todos, settings, client, grant, key and revocations")
+    func copiesEverything() async throws {
+        guard StoreKind.available.contains(.postgres) else { return }
+        let sqlite = try AppDatabase.inMemory()
+        let (store, todos) = (SQLiteOAuthStore(sqlite), SQLiteTodoRepository(sqlite))
+        let client = OAuthClient(id: "c_app", name: "Zoë's app", redirectURIs: ["http://127.0.0.1/cb"], createdAt: Self.now)
+        try await store.save(client, metadataHash: "hash")
+        let ada = try await store.findOrCreateUser(email: "ada@example.com", at: Self.now)
+        try await store.endSessions(subject: ada)
+        try await store.recordConsent(subject: ada, clientID: "c_app", scopes: ["todos:read", "todos:write"], at: Self.now)
+        try await store.insertCode(
+            AuthorizationCode(
+                codeHash: "code",
+                clientID: "c_app",
+                subject: ada,
+                redirectURI: "http://127.0.0.1/cb",
+                codeChallenge: "c",
+                resource: "https://todo.example.com/",
+                scopes: ["todos:read"],
+                expiresAt: Self.now.addingTimeInterval(600),
+                sessionGeneration: 1
+            )
+        )
+        let refresh = PostgresStoreTests.token("rt", subject: ada)
+        #expect(try await store.redeemCode(hash: "code", at: Self.now, refreshToken: refresh))
+        let key = SigningKey(id: "k1", secret: (0..<32).map { UInt8($0) }, createdAt: Self.now)
+        _ = try await store.signingKeys { key }
+        try await store.revokeGrant(id: "old-family", expiresAt: Self.now.addingTimeInterval(3600))
+        var todo = Todo(id: TodoID.random(), owner: UserID(ada), title: "Ünïcode 👍🏽", notes: "line\nbreak", createdAt: Self.now, updatedAt: Self.now)
+        todo.dueDate = CalendarDate("2026-12-24")
+        todo.tags = ["home", "x"]
+        todo.priority = .high
+        try await todos.insert(todo)
+        try await todos.setTimeZone("Europe/Berlin", owner: UserID(ada))
+
+        try await PostgresTestDatabases.withDatabase { postgres in
+            let counts = try await DatabaseCopy.copy(from: sqlite, to: postgres)
+            #expect(counts.first { $0.table == "todos" }?.rows == 1)
+            let (copied, copiedTodos) = (PostgresOAuthStore(postgres), PostgresTodoRepository(postgres))
+            #expect(try await copied.account(subject: ada) == store.account(subject: ada))
+            #expect(try await copied.client(id: "c_app") == client)
+            #expect(try await copied.refreshToken(hash: "rt") == store.refreshToken(hash: "rt"))
+            #expect(try await copied.code(hash: "code") == store.code(hash: "code"))
+            #expect(try await copied.connections(subject: ada, at: Self.now) == store.connections(subject: ada, at: Self.now))
+            #expect(try await copied.signingKeys { fatalError("the key was copied") } == [key])
+            #expect(try await copied.revokedGrants(at: Self.now) == ["old-family": Self.now.addingTimeInterval(3600)])
+            #expect(try await copiedTodos.todo(id: todo.id, owner: UserID(ada)) == todo)
+            #expect(try await copiedTodos.list(owner: UserID(ada), filter: TodoFilter(tag: "home"), after: nil, limit: 10) == [todo])
+            #expect(try await copiedTodos.timeZone(owner: UserID(ada)) == "Europe/Berlin")
+            #expect(try await copied.findOrCreateUser(email: "ADA@example.com", at: Self.now) == ada, "the address still signs in as the same person")
+            // The create limit counts the copied todos.
+            #expect(
+                try await !copiedTodos.insert(
+                    Todo(id: TodoID.random(), owner: UserID(ada), title: "2nd", createdAt: Self.now, updatedAt: Self.now),
+                    maxPerOwner: 1
+                )
+            )
+
+            // A second copy into the now used database is refused, and changes nothing.
+            await #expect(throws: DatabaseCopyError.self) { try await DatabaseCopy.copy(from: sqlite, to: postgres) }
+            #expect(try await copiedTodos.recent(owner: UserID(ada), after: nil, limit: 10).count == 1)
+        }
+    }
+}

@@ -76,9 +76,14 @@ public final class PostgresAppDatabase: Service, Sendable {
     }
 
     /// Runs `work` in a transaction on one connection: committed when it returns, rolled back when it throws.
+    /// The error `work` threw is rethrown as it was (after the rollback).
     func transaction<T: Sendable>(_ work: (Transaction) async throws -> T) async throws -> T {
-        try await self.client.withTransaction(logger: self.logger) { connection in
-            try await work(Transaction(connection: connection, logger: self.logger))
+        do {
+            return try await self.client.withTransaction(logger: self.logger) { connection in
+                try await work(Transaction(connection: connection, logger: self.logger))
+            }
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error
         }
     }
 
