@@ -23,12 +23,13 @@ e2e: system-packages
 harden: system-packages
 	scripts/harden.sh
 
-## make bench: throughput, latency and memory of the release build beside bare Hummingbird and the official Python SDK, and with 1,000 notification streams open; writes bench/results.md
+## make bench: throughput, latency and memory of the release build beside bare Hummingbird and the official Python SDK, with 1,000 notification streams open, and on PostgreSQL with one and two instances; writes bench/results.md
 bench: release
 	@scripts/install-system-packages.sh wrk util-linux
 	scripts/python-clients.sh
 	$(SWIFT) build -c release --package-path bench/Probe
 	python3 bench/streams.py
+	python3 bench/postgres.py
 	python3 bench/run.py
 
 ## make build: debug build

@@ -10,7 +10,8 @@ Every case runs once per round, round after round, so drift of the machine sprea
 them; each point is the median of the rounds. Bulk data for the scaling runs (todos, refresh
 tokens, sessions) is inserted straight into SQLite while the server runs: the same rows the server
 would have written. Writes bench/results.md, including bench/streams.md (tool calls with 1,000
-notification streams open, from bench/streams.py, which `make bench` runs first) and
+notification streams open, from bench/streams.py, which `make bench` runs first), bench/postgres.md
+(PostgreSQL beside SQLite, with one and two instances, from bench/postgres.py, run before too) and
 bench/profile.md (the instruction counts and where they go, from bench/callgrind.py).
 """
 
@@ -334,10 +335,10 @@ def write_results(rows, scaling, rss, total_requests, status):
     lines += ["## Targets (c=16)", "", "| target | measured | met |", "|---|---|---|"]
     lines += [f"| {target} | {measured} | {'yes' if met else '**no**'} |" for target, measured, met in targets(rows, scaling, rss)]
     lines.append("")
-    streams = os.path.join(HERE, "streams.md")
-    if os.path.exists(streams):
-        with open(streams) as text:
-            lines += ["", text.read().strip(), ""]
+    for part in ("streams.md", "postgres.md"):
+        if os.path.exists(os.path.join(HERE, part)):
+            with open(os.path.join(HERE, part)) as text:
+                lines += ["", text.read().strip(), ""]
     with open(os.path.join(HERE, "profile.md")) as profile:
         lines += ["", profile.read().strip(), ""]
     with open(os.path.join(HERE, "results.md"), "w") as file:

@@ -9,6 +9,8 @@
 #   scripts/postgres-cluster.sh stop DIR         keep it across several steps), and remove it
 #
 # `initdb` refuses to run as root, so as root the cluster runs as the `postgres` user.
+# POSTGRES_DURABLE=1 keeps PostgreSQL's defaults (fsync and synchronous commit on), for benchmarks
+# that compare it with SQLite, which syncs every commit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,12 +35,13 @@ start() {
     rm -rf "$dir"
     return 1
   }
+  local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  [[ "${POSTGRES_DURABLE:-}" == 1 ]] && durability=""
   # A port chosen now may be taken before the server binds it: try a few.
   for _ in 1 2 3 4 5; do
     port=$(free_port)
     if as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 30 -o "-p $port -k $dir -c listen_addresses=127.0.0.1 \
-      -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400 -c shared_buffers=128MB" \
-      start >/dev/null; then
+      $durability -c max_connections=400 -c shared_buffers=128MB" start >/dev/null; then
       echo "$dir postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
       return 0
     fi

@@ -334,6 +334,36 @@ struct PostgresStoreTests {
         }
     }
 
+    @Test("An instance whose listening connection is cut listens again, reads everything again, and hears events after")
+    func listensAgainAfterALostConnection() async throws {
+        try await Self.withTwoInstances { first, second in
+            let feed = TodoChangeFeed()
+            let (heard, hear) = AsyncStream.makeStream(of: PostgresEvent.self)
+            let (listening, ready) = AsyncStream.makeStream(of: Void.self)
+            let bus = PostgresEventBus(
+                database: second,
+                feed: feed,
+                retryDelay: .milliseconds(20),
+                logger: PostgresTestDatabases.logger,
+                handle: { hear.yield($0) },
+                resynchronize: { ready.yield() }
+            )
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await bus.run() }
+                #expect(await Self.next(listening) != nil)
+                let subscription = feed.subscribe(owner: UserID("u_ada"))
+                // The server ends the listening connection, as a restart or a network cut would.
+                try await first.rows("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()")
+                #expect(await Self.next(listening) != nil, "listening again, everything is read again")
+                #expect(await subscription.next() == .missed, "and subscribers are told they may have missed changes")
+                try await PostgresOAuthStore(first).revokeAccessToken(id: "token", expiresAt: Self.now.addingTimeInterval(60))
+                #expect(await Self.next(heard) == .revocations)
+                subscription.cancel()
+                group.cancelAll()
+            }
+        }
+    }
+
     @Test("Todo changes, revocations and ended sessions of one instance reach the other")
     func eventsCrossInstances() async throws {
         try await Self.withTwoInstances { first, second in

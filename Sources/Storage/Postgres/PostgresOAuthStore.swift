@@ -412,6 +412,7 @@ public struct PostgresOAuthStore: ClientStore, AccountStore, LoginCodeStore, Gra
                     VALUES (\(key.id), \(ByteBuffer(bytes: key.secret)), \(key.createdAt.millisecondsSince1970))
                     """
                 )
+                try await transaction.notify(.revocations)  // "read the key ring again", to instances already running
                 keys = [key]
             }
             return keys
