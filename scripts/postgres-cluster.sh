@@ -26,11 +26,17 @@ free_port() {
 }
 
 start() {
-  local dir port
+  local dir port password
   dir=$(mktemp -d /tmp/todo-postgres.XXXXXX)
-  chmod 755 "$dir"
   [[ $(id -u) -eq 0 ]] && chown postgres: "$dir"
-  as_owner "$bin/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1 || {
+  # A password of its own (SCRAM), so that other users of this machine cannot use the cluster;
+  # the folder (socket, data, password file) is its owner's alone.
+  password=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+  echo "$password" >"$dir/password"
+  [[ $(id -u) -eq 0 ]] && chown postgres: "$dir/password"
+  chmod 600 "$dir/password"
+  as_owner "$bin/initdb" -D "$dir/data" -A scram-sha-256 --pwfile="$dir/password" -U postgres -E UTF8 --locale=C.UTF-8 --no-sync \
+    >"$dir/initdb.log" 2>&1 || {
     cat "$dir/initdb.log" >&2
     rm -rf "$dir"
     return 1
@@ -42,7 +48,7 @@ start() {
     port=$(free_port)
     if as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 30 -o "-p $port -k $dir -c listen_addresses=127.0.0.1 \
       $durability -c max_connections=400 -c shared_buffers=128MB" start >/dev/null; then
-      echo "$dir postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
+      echo "$dir postgres://postgres:$password@127.0.0.1:$port/postgres?sslmode=disable"
       return 0
     fi
   done

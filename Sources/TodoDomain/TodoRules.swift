@@ -178,6 +178,10 @@ public enum TodoRules {
         guard query.count <= maxQueryLength else {
             throw .invalid(field: "query", message: "query must be at most \(maxQueryLength) characters; it has \(query.count).")
         }
+        // No stored text holds one, and PostgreSQL text cannot even carry a NUL.
+        guard !query.unicodeScalars.contains(where: \.isControl) else {
+            throw .invalid(field: "query", message: "query must not contain control characters.")
+        }
         return query
     }
 }

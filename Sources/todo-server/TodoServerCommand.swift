@@ -118,16 +118,27 @@ struct Copy: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "The PostgreSQL database to copy into, as a postgres:// URL; it must be empty (a new database).")
-    var to: String
+    @Option(
+        help: """
+            The PostgreSQL database to copy into, as a postgres:// URL; it must be empty (a new database). \
+            Without it, DATABASE_URL (which keeps a password out of the process list).
+            """
+    )
+    var to: String?
 
     func run() async throws {
         let configuration = try await loadConfiguration()
         let settings: PostgresSettings
-        do {
-            settings = try PostgresSettings(url: self.to)
-        } catch {
-            fail("--to must be a PostgreSQL URL: \(error)")
+        if let url = self.to {
+            do {
+                settings = try PostgresSettings(url: url)
+            } catch {
+                fail("--to must be a PostgreSQL URL: \(error)")
+            }
+        } else if let configured = configuration.postgres {
+            settings = configured
+        } else {
+            fail("say where to copy to: --to postgres://… or DATABASE_URL.")
         }
         guard configuration.databasePath != ":memory:" else { fail("DATABASE_PATH is :memory:; there is nothing to copy.") }
         let lock = try ServerLock(databasePath: configuration.databasePath)
@@ -147,7 +158,7 @@ struct Copy: AsyncParsableCommand {
             print("Copied \(configuration.databasePath) into \(settings.redacted). Set DATABASE_URL to it and start the server.")
         } catch {
             await target.close()
-            fail("copy refused: \(error)")
+            fail("copy refused: \(error is DatabaseCopyError ? "\(error)" : String(reflecting: error))")
         }
     }
 }

@@ -125,6 +125,8 @@ struct OAuthDiscoveryTests {
             (#"{"redirect_uris":["https://ok.example/cb"],"grant_types":["client_credentials"]}"#, "invalid_client_metadata"),
             (#"not json"#, "invalid_client_metadata"),
             (#"["https://ok.example/cb"]"#, "invalid_client_metadata"),
+            (#"{"redirect_uris":["https://ok.example/cb"],"client_name":"App\u0000"}"#, "invalid_client_metadata"),
+            (#"{"redirect_uris":["https://ok.example/cb"],"client_name":"\u001b[2JApp"}"#, "invalid_client_metadata"),
         ]
     )
     func badRegistrations(_ body: String, _ error: String) async throws {

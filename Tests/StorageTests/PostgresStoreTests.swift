@@ -29,6 +29,11 @@ struct PostgresStoreTests {
 
         let socket = try PostgresSettings(url: "postgres://postgres@/todo?host=/var/run/postgresql&sslmode=disable")
         #expect(socket.socketFolder == "/var/run/postgresql" && socket.host == nil)
+
+        // Decoded once: a `%` in a password survives; an IPv6 literal loses its brackets.
+        let odd = try PostgresSettings(url: "postgres://u%25x:p%2541ss@[::1]:5433/d")
+        #expect(odd.username == "u%x" && odd.password == "p%41ss" && odd.host == "::1" && odd.port == 5433)
+        #expect("\(odd)".contains("***") && !"\(odd)".contains("p%41ss"), "interpolating the settings hides the password")
     }
 
     @Test(
@@ -202,6 +207,37 @@ struct PostgresStoreTests {
             #expect(decisions.filter { $0 == "rotate" }.count == 1)
             #expect(decisions.filter { $0 == "revoke" }.count == 1, "the first replay revokes the family, later ones find it revoked")
             #expect(try await stores[1].refreshToken(hash: "rt")?.revokedAt == Self.now)
+        }
+    }
+
+    @Test("A family revocation waits for a rotation of the family in progress elsewhere, and revokes the token it added")
+    func revocationWaitsForARotation() async throws {
+        try await Self.withTwoInstances { first, second in
+            let ada = try await Self.prepare(PostgresOAuthStore(first), code: "code")
+            #expect(try await PostgresOAuthStore(first).redeemCode(hash: "code", at: Self.now, refreshToken: Self.token("rt1", subject: ada)))
+            let revoke = try await first.transaction { transaction in
+                // A rotation on the first instance: it holds the family and adds the next token.
+                try await transaction.rows("SELECT pg_advisory_xact_lock(hashtextextended('family', \(PostgresAppDatabase.familyLockSeed)))")
+                try await transaction.rows(
+                    """
+                    INSERT INTO refresh_tokens (token_hash, family_id, client_id, user_id, resource, scopes, issued_at, expires_at, parent_hash)
+                    VALUES ('rt2', 'family', 'c_app', \(ada), 'r', 'todos:read', 0, \(Int64.max / 2), 'rt1')
+                    """
+                )
+                // Meanwhile the second instance revokes the family (a replay was seen there).
+                let revoke = Task { try await PostgresOAuthStore(second).revokeFamily("family", at: Self.now) }
+                // Until it waits for the family (a revocation that does not wait finishes instead, and is caught below).
+                for _ in 0..<2_000 {
+                    let waiting = try await second.rows("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+                    if try waiting.first?.decode(Int64.self) == 1 { break }
+                }
+                return revoke
+            }
+            try await revoke.value
+            #expect(
+                try await PostgresOAuthStore(second).refreshToken(hash: "rt2")?.revokedAt == Self.now,
+                "the token the rotation added is revoked too"
+            )
         }
     }
 

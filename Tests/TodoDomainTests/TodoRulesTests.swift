@@ -126,6 +126,10 @@ struct TodoRulesTests {
         #expect(try TodoRules.query(String(repeating: "q", count: 200)) != nil)
         let error = #expect(throws: TodoError.self) { try TodoRules.query(String(repeating: "q", count: 201)) }
         #expect(error?.field == "query")
+        for control in ["mi\u{0}lk", "a\u{1B}[2Jb", "tab\there"] {
+            let refused = #expect(throws: TodoError.self) { try TodoRules.query(control) }
+            #expect(refused?.description.contains("control characters") == true, "\(control.debugDescription)")
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 import EndpointCore
-import HTTPTypes
 public import Foundation
+import HTTPTypes
 
 /// A fetched Client ID Metadata Document.
 public struct FetchedDocument: Sendable {
@@ -136,6 +136,9 @@ final class ClientMetadataDocuments: Sendable {
         guard document.client_id == clientID else { throw invalid("names another client_id than its own URL.") }
         guard let name = document.client_name?.trimmingCharacters(in: .whitespacesAndNewlines), !name.isEmpty else {
             throw invalid("has no client_name.")
+        }
+        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw invalid("has control characters in its client_name.")
         }
         guard let redirectURIs = document.redirect_uris, !redirectURIs.isEmpty else { throw invalid("lists no redirect_uris.") }
         for uri in redirectURIs { try RedirectURI.validateForRegistration(uri) }

@@ -256,6 +256,9 @@ public struct AuthorizationServer: Sendable {
         if let responseTypes = request.response_types, responseTypes != ["code"] {
             return .error(OAuthError(.invalidClientMetadata, "response_types must be [\"code\"]."))
         }
+        if let name = request.client_name, name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            return .error(OAuthError(.invalidClientMetadata, "client_name must not contain control characters."))
+        }
         let name = String(
             (request.client_name?.trimmingCharacters(in: .whitespacesAndNewlines)).flatMap { $0.isEmpty ? nil : $0 }?.prefix(100) ?? "Unnamed client"
         )

@@ -114,6 +114,8 @@ public final class PostgresAppDatabase: Service, Sendable {
     static let cleanupLock: Int64 = 0x746F_646F_0002
     /// The advisory lock held while the first signing key is made, so that instances starting together make one.
     static let signingKeyLock: Int64 = 0x746F_646F_0003
+    /// The seed of the advisory locks of refresh-token families (one lock per family, by hash).
+    static let familyLockSeed: Int64 = 0x746F_646F_0004
 
     /// Applies every migration of `db/migrations/postgres/` not yet applied, in one transaction
     /// that holds an advisory lock: an instance that starts while another migrates waits, then
@@ -141,9 +143,10 @@ public final class PostgresAppDatabase: Service, Sendable {
 
     // MARK: Health and metrics
 
-    /// Whether the database answers a query and has every migration applied.
+    /// Whether the database answers a query and has every migration of this binary applied (and
+    /// perhaps newer ones: during a rolling deploy the older instances stay healthy).
     public func isHealthy() async throws -> Bool {
-        try await self.appliedMigrations() == PostgresMigrations.all.map(\.name)
+        try await self.appliedMigrations().starts(with: PostgresMigrations.all.map(\.name))
     }
 
     /// Sizes and counts for the metrics endpoint.

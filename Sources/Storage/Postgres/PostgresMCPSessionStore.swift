@@ -14,6 +14,8 @@ public struct PostgresMCPSessionStore: MCPSessionStore {
 
     public func insert(_ session: MCPSession, keepingAtMost limit: Int) async throws -> [String] {
         try await self.database.transaction { transaction in
+            // One person's sessions are counted one insert at a time, whichever instance makes them.
+            try await transaction.rows("SELECT 1 FROM users WHERE id = \(session.subject) FOR UPDATE")
             try await transaction.rows(
                 """
                 INSERT INTO mcp_sessions (id, user_id, protocol_version, created_at, last_used_at)

@@ -249,9 +249,14 @@ public struct PostgresOAuthStore: ClientStore, AccountStore, LoginCodeStore, Gra
     ) async throws -> RefreshDecision {
         let now = date.millisecondsSince1970
         return try await self.database.transaction { transaction in
-            let owner = try await transaction.rows("SELECT user_id FROM refresh_tokens WHERE token_hash = \(hash)").first
-                .map { try $0.decode(String.self) }
-            if let owner { try await Self.lockPerson(subject: owner, exclusively: false, in: transaction) }
+            let owner = try await transaction.rows("SELECT user_id, family_id FROM refresh_tokens WHERE token_hash = \(hash)").first
+                .map { try $0.decode((String, String).self) }
+            if let (subject, family) = owner {
+                try await Self.lockPerson(subject: subject, exclusively: false, in: transaction)
+                // Every rotation and revocation of one family runs alone: a revocation never misses
+                // a token that a parallel rotation is adding, and siblings never lock each other.
+                try await Self.lockFamily(family, in: transaction)
+            }
             // Parallel refreshes of one token on any instance queue here, each seeing what the one before did.
             let token = try await transaction.rows(
                 "SELECT \(unescaped: Self.refreshColumns) FROM refresh_tokens WHERE token_hash = \(hash) FOR UPDATE"
@@ -290,9 +295,17 @@ public struct PostgresOAuthStore: ClientStore, AccountStore, LoginCodeStore, Gra
     }
 
     public func revokeFamily(_ familyID: String, at date: Date) async throws {
-        try await self.database.rows(
-            "UPDATE refresh_tokens SET revoked_at = \(date.millisecondsSince1970) WHERE family_id = \(familyID) AND revoked_at IS NULL"
-        )
+        try await self.database.transaction { transaction in
+            try await Self.lockFamily(familyID, in: transaction)
+            try await transaction.rows(
+                "UPDATE refresh_tokens SET revoked_at = \(date.millisecondsSince1970) WHERE family_id = \(familyID) AND revoked_at IS NULL"
+            )
+        }
+    }
+
+    /// Takes the advisory lock of a refresh-token family until the transaction ends.
+    private static func lockFamily(_ familyID: String, in transaction: PostgresAppDatabase.Transaction) async throws {
+        try await transaction.rows("SELECT pg_advisory_xact_lock(hashtextextended(\(familyID), \(PostgresAppDatabase.familyLockSeed)))")
     }
 
     private static func insert(_ token: RefreshToken, in transaction: PostgresAppDatabase.Transaction) async throws {

@@ -13,7 +13,7 @@ public import PostgresNIO
 /// `sslmode` is `disable`, `prefer` (the default: TLS when the server offers it), `require` (TLS,
 /// certificate not checked), `verify-ca` (the certificate chains to a trusted root) or
 /// `verify-full` (and names the host). User, password and database name may be percent-encoded.
-public struct PostgresSettings: Hashable, Sendable {
+public struct PostgresSettings: Hashable, Sendable, CustomStringConvertible {
     /// How TLS is used, as libpq's `sslmode` names it.
     public enum TLSMode: String, Hashable, Sendable, CaseIterable {
         case disable, prefer, require
@@ -50,7 +50,11 @@ public struct PostgresSettings: Hashable, Sendable {
         {
             throw PostgresURLError("unknown parameter \(item.name)")
         }
-        let host = components.percentEncodedHost.flatMap { $0.isEmpty ? nil : $0.removingPercentEncoding }
+        // An IPv6 literal comes in brackets ([::1]), which the client must not see.
+        let host = components.percentEncodedHost.flatMap { encoded -> String? in
+            let bare = encoded.hasPrefix("[") && encoded.hasSuffix("]") ? String(encoded.dropFirst().dropLast()) : encoded
+            return bare.isEmpty ? nil : bare.removingPercentEncoding
+        }
         let hostParameter = parameter("host")
         if let hostParameter, hostParameter.hasPrefix("/") {
             self.socketFolder = hostParameter
@@ -65,11 +69,12 @@ public struct PostgresSettings: Hashable, Sendable {
         } else {
             self.port = 5432
         }
-        guard let user = parameter("user") ?? components.user?.removingPercentEncoding, !user.isEmpty else {
+        // Decoded once: a password may hold a `%` (written `%25`).
+        guard let user = parameter("user") ?? components.percentEncodedUser?.removingPercentEncoding, !user.isEmpty else {
             throw PostgresURLError("a user name is needed (postgres://user@host/database)")
         }
         self.username = user
-        self.password = parameter("password") ?? components.password?.removingPercentEncoding
+        self.password = parameter("password") ?? components.percentEncodedPassword?.removingPercentEncoding
         let path = String(components.percentEncodedPath.drop { $0 == "/" }).removingPercentEncoding ?? ""
         guard let database = parameter("dbname") ?? (path.isEmpty ? nil : path), !database.contains("/") else {
             throw PostgresURLError("a database name is needed (postgres://user@host/database)")
@@ -84,6 +89,9 @@ public struct PostgresSettings: Hashable, Sendable {
         }
         self.tlsMode = tlsMode
     }
+
+    /// The settings as ``redacted`` shows them, so that interpolating them never prints the password.
+    public var description: String { self.redacted }
 
     /// The URL again, with the password hidden: for logs and messages.
     public var redacted: String {

@@ -136,19 +136,18 @@ public struct PostgresTodoRepository: TodoRepository {
 
     static let columns = "id, owner_id, title, notes, due_date, priority, completed_at, created_at, updated_at, tags"
 
+    /// A statement about one todo of one owner: the id is `$1`, the owner `$2`.
+    protocol OwnedTodoStatement: PostgresPreparedStatement {
+        var id: String { get }
+        var owner: String { get }
+    }
+
     /// The todo of one owner by id.
-    struct Fetch: PostgresPreparedStatement {
+    struct Fetch: OwnedTodoStatement {
         static let sql = "SELECT \(PostgresTodoRepository.columns) FROM todos WHERE id = $1 AND owner_id = $2"
         typealias Row = Todo
         var id: String
         var owner: String
-
-        func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 2)
-            bindings.append(self.id)
-            bindings.append(self.owner)
-            return bindings
-        }
 
         func decodeRow(_ row: PostgresRow) throws -> Todo { try PostgresTodoRepository.todo(from: row) }
     }
@@ -207,18 +206,11 @@ public struct PostgresTodoRepository: TodoRepository {
     }
 
     /// One todo of one owner.
-    struct Delete: PostgresPreparedStatement {
+    struct Delete: OwnedTodoStatement {
         static let sql = "DELETE FROM todos WHERE id = $1 AND owner_id = $2 RETURNING 1"
         typealias Row = Void
         var id: String
         var owner: String
-
-        func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 2)
-            bindings.append(self.id)
-            bindings.append(self.owner)
-            return bindings
-        }
 
         func decodeRow(_ row: PostgresRow) throws {}
     }
@@ -264,6 +256,15 @@ public struct PostgresTodoRepository: TodoRepository {
             createdAt: Date(millisecondsSince1970: createdAt),
             updatedAt: Date(millisecondsSince1970: updatedAt)
         )
+    }
+}
+
+extension PostgresTodoRepository.OwnedTodoStatement {
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 2)
+        bindings.append(self.id)
+        bindings.append(self.owner)
+        return bindings
     }
 }
 
