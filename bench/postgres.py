@@ -128,6 +128,20 @@ def main():
             rates = " | ".join(f"{median((name, tool, connections)):.0f}" for name in names)
             tails = " | ".join(f"{median((name, tool, connections), 'p99_ms'):.2f}" for name in names)
             lines.append(f"| {tool} | {connections} | {rates} | {tails} |")
+    lines += [
+        "",
+        "The machine drifts between rounds (here every setup may run at a third of its speed in one round and full speed in",
+        "the next), so the fair comparison is within a round: PostgreSQL over SQLite, and two instances over SQLite, per round.",
+        "",
+        "| tool | c | PostgreSQL ÷ SQLite, per round | two instances ÷ SQLite, per round |",
+        "|---|---:|---|---|",
+    ]
+    for tool in ("get_todo", "list_todos", "create_todo"):
+        for connections in CONCURRENCY:
+            sqlite_runs = runs[(names[0], tool, connections)]
+            single = ", ".join(f"{p['rps'] / s['rps']:.2f}" for p, s in zip(runs[(names[1], tool, connections)], sqlite_runs))
+            double = ", ".join(f"{t['rps'] / s['rps']:.2f}" for t, s in zip(runs[(names[2], tool, connections)], sqlite_runs))
+            lines.append(f"| {tool} | {connections} | {single} | {double} |")
     errors = sum(result["errors"] for results in runs.values() for result in results)
     lines += ["", f"Errors (non-200, or no `structuredContent`, or `isError`) over every run: {errors}. Exit statuses on SIGTERM: {statuses}.", ""]
     text = "\n".join(lines)
