@@ -186,6 +186,21 @@ def test_a_subscription_on_one_instance_hears_a_write_made_through_the_other(sca
     assert delays[-1] < 1.0, delays
 
 
+def test_a_client_id_postgresql_cannot_hold_is_an_unknown_client_not_a_server_error(scaled):
+    """A NUL can be sent in any parameter but never stored in PostgreSQL text: it must be refused as
+    what it is (no such client), not fail the database query."""
+    http = Http(scaled.a.base)
+    query = urllib.parse.urlencode({
+        "response_type": "code", "client_id": "c_\x00x", "redirect_uri": "http://127.0.0.1:9/cb", "state": "s",
+        "code_challenge": "a" * 43, "code_challenge_method": "S256", "resource": scaled.mcp_url,
+    })
+    assert http.request("GET", "/oauth/authorize?" + query).status == 400
+    for grant in ("authorization_code", "refresh_token"):
+        answer = http.form("/oauth/token", [("grant_type", grant), ("client_id", "c_\x00x"), ("code", "x"), ("refresh_token", "r"),
+                                            ("redirect_uri", "http://127.0.0.1:9/cb"), ("code_verifier", "v" * 43)])
+        assert answer.status == 401 and answer.json()["error"] == "invalid_client", answer.body
+
+
 def test_copy_moves_an_sqlite_database_into_postgresql(scaled, tmp_path):
     """`todo-server copy --to`: a person's todos and sign-in survive the move; a second copy is refused."""
     single = Server(BINARY, extra_environment={"DEMO_MODE": "true"})

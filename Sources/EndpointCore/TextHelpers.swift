@@ -1,6 +1,14 @@
 package import HTTPTypes
 import Foundation
 
+extension StringProtocol {
+    /// Whether the text holds a control character (general category Cc, NUL among them): no
+    /// identifier or name a person reads has one, and PostgreSQL text cannot even hold a NUL.
+    package var containsControlCharacters: Bool {
+        self.unicodeScalars.contains { $0.properties.generalCategory == .control }
+    }
+}
+
 /// Hexadecimal text of bytes, lowercase: how hashes are stored and compared.
 package enum Hex {
     private static let digits: [UInt8] = Array("0123456789abcdef".utf8)

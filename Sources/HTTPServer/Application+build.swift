@@ -49,15 +49,8 @@ public func buildApplication(
     )
     // Revocations and signing keys written by admin commands (or, with PostgreSQL, by another
     // instance whose event was lost) reach this process within seconds.
-    let authorizationServer = server.authorizationServer
-    let reloadLogger = logger
-    let reload = PeriodicService(interval: .seconds(2)) {
-        do {
-            try await authorizationServer.reloadFromStores()
-        } catch {
-            reloadLogger.error("Revocations and keys could not be read again: \(error)")
-        }
-    }
+    let (authorizationServer, reloadLogger) = (server.authorizationServer, logger)
+    let reload = PeriodicService(interval: .seconds(2)) { await authorizationServer.reload(logger: reloadLogger) }
     // The database comes first, so that it stops last, after every service that uses it.
     var services: [any Service]
     switch database {
@@ -204,12 +197,12 @@ func buildServer(
             handle: { event in
                 switch event {
                 case .sessionEnded(let id): sessions.forget(id: id)
-                default: try? await authorizationServer.reloadFromStores()
+                default: await authorizationServer.reload(logger: logger)
                 }
             },
             resynchronize: {
                 sessions.forgetAll()
-                try? await authorizationServer.reloadFromStores()
+                await authorizationServer.reload(logger: logger)
             }
         )
         changes = bus
@@ -281,6 +274,18 @@ extension ServerConfiguration {
             return .postgres(try await PostgresAppDatabase.connect(postgres, maximumConnections: self.databaseMaxConnections, logger: logger))
         }
         return .sqlite(self.databasePath == ":memory:" ? try AppDatabase.inMemory() : try AppDatabase.open(path: self.databasePath))
+    }
+}
+
+extension AuthorizationServer {
+    /// Reads revocations and signing keys again (see `reloadFromStores()`); a failure is logged,
+    /// and the next reload tries again.
+    func reload(logger: Logger) async {
+        do {
+            try await self.reloadFromStores()
+        } catch {
+            logger.error("Revocations and keys could not be read again: \(error)")
+        }
     }
 }
 

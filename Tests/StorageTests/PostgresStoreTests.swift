@@ -113,6 +113,18 @@ struct PostgresStoreTests {
         try await PostgresTestDatabases.dropDatabase(settings)
     }
 
+    @Test("An instance stays healthy while a newer one has migrated further (a rolling deploy), not when its own migrations are missing")
+    func healthDuringARollingDeploy() async throws {
+        guard StoreKind.available.contains(.postgres) else { return }
+        try await PostgresTestDatabases.withDatabase { database in
+            #expect(try await database.isHealthy())
+            try await database.rows("INSERT INTO schema_migrations (name) VALUES ('999_from_a_newer_server')")
+            #expect(try await database.isHealthy(), "a newer instance's migration does not take this one out")
+            try await database.rows("DELETE FROM schema_migrations WHERE name = \(PostgresMigrations.all[0].name)")
+            #expect(try await !database.isHealthy())
+        }
+    }
+
     // MARK: Several instances
 
     /// Runs `body` with two pools (two instances) on one new database.
@@ -274,6 +286,26 @@ struct PostgresStoreTests {
                 #expect(!didRedeem || token?.revokedAt != nil, "round \(round): a token redeemed alongside a disconnect is revoked")
                 #expect(try await !redeemer.hasConsent(subject: ada, clientID: "c_app", scopes: ["todos:read"]))
             }
+        }
+    }
+
+    @Test("Legacy sessions opened on two instances at once never leave a person more than the limit")
+    func sessionLimitAcrossInstances() async throws {
+        try await Self.withTwoInstances { first, second in
+            let ada = try await PostgresOAuthStore(first).findOrCreateUser(email: "ada@example.com", at: Self.now)
+            let stores = [PostgresMCPSessionStore(first), PostgresMCPSessionStore(second)]
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<20 {
+                    group.addTask {
+                        let at = Self.now.addingTimeInterval(Double(index))
+                        let session = MCPSession(id: "s\(index)", subject: ada, protocolVersion: .v2025_11_25, createdAt: at, lastUsedAt: at)
+                        _ = try await stores[index % 2].insert(session, keepingAtMost: 3)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let kept = try await first.rows("SELECT count(*) FROM mcp_sessions").first?.decode(Int64.self)
+            #expect(kept == 3)
         }
     }
 

@@ -137,7 +137,7 @@ final class ClientMetadataDocuments: Sendable {
         guard let name = document.client_name?.trimmingCharacters(in: .whitespacesAndNewlines), !name.isEmpty else {
             throw invalid("has no client_name.")
         }
-        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        guard !name.containsControlCharacters else {
             throw invalid("has control characters in its client_name.")
         }
         guard let redirectURIs = document.redirect_uris, !redirectURIs.isEmpty else { throw invalid("lists no redirect_uris.") }

@@ -62,7 +62,7 @@ extension AuthorizationServer {
         guard let clientID = form["client_id"], !clientID.isEmpty else {
             throw OAuthError(.invalidRequest, "client_id is required.")
         }
-        guard let client = try await self.clients.client(id: clientID) else {
+        guard let client = try await self.registeredClient(clientID) else {
             throw OAuthError(.invalidClient, "The client is not registered with this server; register again.", status: .unauthorized)
         }
         return client

@@ -256,7 +256,7 @@ public struct AuthorizationServer: Sendable {
         if let responseTypes = request.response_types, responseTypes != ["code"] {
             return .error(OAuthError(.invalidClientMetadata, "response_types must be [\"code\"]."))
         }
-        if let name = request.client_name, name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        if let name = request.client_name, name.containsControlCharacters {
             return .error(OAuthError(.invalidClientMetadata, "client_name must not contain control characters."))
         }
         let name = String(
@@ -299,7 +299,7 @@ public struct AuthorizationServer: Sendable {
     /// (fetched, validated and kept in the client store so that its grants can refer to it).
     /// Fetches count against the client address's limit; cached documents do not.
     func resolveClient(_ id: String, clientAddress: String) async throws -> OAuthClient? {
-        guard let documents = self.documents, ClientMetadataDocuments.isDocumentURL(id) else { return try await self.clients.client(id: id) }
+        guard let documents = self.documents, ClientMetadataDocuments.isDocumentURL(id) else { return try await self.registeredClient(id) }
         let now = self.environment.now()
         if let cached = documents.cachedClient(id, now: now) { return cached }
         if let wait = self.limiter.hit(
@@ -312,6 +312,13 @@ public struct AuthorizationServer: Sendable {
         return try await documents.client(id, now: now, requester: ClientNetwork.site(of: clientAddress)) { client in
             try await clients.save(client, metadataHash: "document:" + client.id)
         }
+    }
+
+    /// The client registered with `id`. An id no registration could have (one with control
+    /// characters, which some stores cannot even be asked about) names none, so that it gets the
+    /// answer of an unknown client rather than a store's error.
+    func registeredClient(_ id: String) async throws -> OAuthClient? {
+        id.containsControlCharacters ? nil : try await self.clients.client(id: id)
     }
 
     static func isForm(_ contentType: String?) -> Bool { MediaType.is(contentType, "application/x-www-form-urlencoded") }

@@ -70,8 +70,13 @@ public final class PostgresAppDatabase: Service, Sendable {
 
     /// Runs a prepared statement and returns its rows, all read.
     func rows<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> [Statement.Row] {
-        var rows: [Statement.Row] = []
-        for try await row in try await self.client.execute(statement, logger: self.logger) { rows.append(row) }
+        try await Self.collect(self.client.execute(statement, logger: self.logger))
+    }
+
+    /// Every element of `sequence`, read to its end (which gives its connection back to the pool).
+    static func collect<Rows: AsyncSequence>(_ sequence: Rows) async throws -> [Rows.Element] {
+        var rows: [Rows.Element] = []
+        for try await row in sequence { rows.append(row) }
         return rows
     }
 
@@ -100,9 +105,7 @@ public final class PostgresAppDatabase: Service, Sendable {
 
         /// Runs a prepared statement and returns its rows, all read.
         func rows<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> [Statement.Row] {
-            var rows: [Statement.Row] = []
-            for try await row in try await self.connection.execute(statement, logger: self.logger) { rows.append(row) }
-            return rows
+            try await PostgresAppDatabase.collect(self.connection.execute(statement, logger: self.logger))
         }
     }
 

@@ -52,6 +52,9 @@ public enum PostgresEvent: Hashable, Sendable {
         }
     }
 
+    /// The statement that sends this event to every listening instance.
+    var notification: PostgresQuery { "SELECT pg_notify(\(Self.channel), \(self.payload))" }
+
     /// The instance that sent a todo event.
     var origin: String? {
         switch self {
@@ -87,7 +90,7 @@ public enum PostgresEvent: Hashable, Sendable {
 extension PostgresAppDatabase.Transaction {
     /// Sends `event` to every listening instance when this transaction commits (and never, if it rolls back).
     func notify(_ event: PostgresEvent) async throws {
-        try await self.rows("SELECT pg_notify(\(PostgresEvent.channel), \(event.payload))")
+        try await self.rows(event.notification)
     }
 }
 
@@ -168,7 +171,7 @@ public final class PostgresEventBus: Service, TodoChangePublisher {
         for await changes in self.outgoing {
             for event in PostgresEvent.events(for: changes, from: self.origin) {
                 do {
-                    try await self.database.rows("SELECT pg_notify(\(PostgresEvent.channel), \(event.payload))")
+                    try await self.database.rows(event.notification)
                 } catch {
                     self.logger.error("Todo changes could not be sent to the other instances: \(String(reflecting: error))")
                 }
