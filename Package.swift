@@ -62,6 +62,7 @@ let package = Package(
             name: "MCPCore",
             dependencies: [
                 "EndpointCore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -103,6 +104,7 @@ let package = Package(
         .target(
             name: "TodoMCP",
             dependencies: ["MCPCore", "TodoDomain"],
+            resources: [.embedInCode("Widget/todo-list.html")],
             swiftSettings: swiftSettings
         ),
         .target(

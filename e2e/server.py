@@ -189,3 +189,26 @@ class OAuthSession:
 
     def token(self, **fields) -> Answer:
         return self.http.form("/oauth/token", list(fields.items()) + [("client_id", self.client_id)])
+
+
+MODERN_META = {"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}
+
+
+def mcp(instance, token, method, params=None, session=None, era="2026-07-28", name=None):
+    """One MCP request straight to a server (anything with `base`); returns (status, headers, parsed body or None)."""
+    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": dict(params or {})}
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
+    if era == "2026-07-28":
+        body["params"]["_meta"] = MODERN_META
+        headers.update({"MCP-Protocol-Version": era, "Mcp-Method": method})
+        if name:
+            headers["Mcp-Name"] = name
+    elif session:
+        headers.update({"Mcp-Session-Id": session, "MCP-Protocol-Version": era})
+    answer = Http(instance.base).request("POST", "/", json.dumps(body).encode(), headers)
+    parsed = json.loads(answer.body) if answer.body.startswith("{") else None
+    return answer.status, answer.headers, parsed
+
+
+def call(instance, token, tool, arguments):
+    return mcp(instance, token, "tools/call", {"name": tool, "arguments": arguments}, name=tool)

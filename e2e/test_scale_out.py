@@ -13,11 +13,10 @@ import urllib.parse
 import pytest
 
 from proxy import Caddy
-from server import Http, OAuthSession, Server, free_port
+from server import MODERN_META, Http, OAuthSession, Server, call, free_port, mcp
 
 BINARY = os.path.abspath(os.environ.get("TODO_SERVER_BINARY", os.path.join(os.path.dirname(__file__), "..", ".build", "debug", "todo-server")))
 ROOT = os.path.join(os.path.dirname(__file__), "..")
-MODERN_META = {"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}}
 DELAYS = {}
 
 
@@ -61,26 +60,6 @@ def scaled():
     os.makedirs(os.path.join(ROOT, "e2e", "out"), exist_ok=True)
     with open(os.path.join(ROOT, "e2e", "out", "scale-out.json"), "w") as handle:
         json.dump(DELAYS, handle, indent=2)
-
-
-def mcp(instance, token, method, params=None, session=None, era="2026-07-28", name=None):
-    """One MCP request straight to one instance; returns (status, headers, parsed body or None)."""
-    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": dict(params or {})}
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
-    if era == "2026-07-28":
-        body["params"]["_meta"] = MODERN_META
-        headers.update({"MCP-Protocol-Version": era, "Mcp-Method": method})
-        if name:
-            headers["Mcp-Name"] = name
-    elif session:
-        headers.update({"Mcp-Session-Id": session, "MCP-Protocol-Version": era})
-    answer = Http(instance.base).request("POST", "/", json.dumps(body).encode(), headers)
-    parsed = json.loads(answer.body) if answer.body.startswith("{") else None
-    return answer.status, answer.headers, parsed
-
-
-def call(instance, token, tool, arguments):
-    return mcp(instance, token, "tools/call", {"name": tool, "arguments": arguments}, name=tool)
 
 
 def until(predicate, timeout=5.0):

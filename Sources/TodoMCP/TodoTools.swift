@@ -78,7 +78,8 @@ public enum TodoTools {
                 required: ["todos", "nextCursor"]
             ),
             annotations: ToolAnnotations(readOnly: true),
-            requiredScopes: [readScope]
+            requiredScopes: [readScope],
+            app: TodoWidget.view
         ) { call in
             try await run(call) { owner in
                 let arguments = call.arguments
@@ -229,7 +230,8 @@ public enum TodoTools {
                 required: ["completed", "notFound"]
             ),
             annotations: ToolAnnotations(readOnly: false, destructive: false, idempotent: true),
-            requiredScopes: [writeScope]
+            requiredScopes: [writeScope],
+            app: TodoWidget.view
         ) { call in
             try await run(call) { owner in
                 let outcome = try await service.complete(ids: call.arguments["ids"]?.stringArray ?? [], owner: owner)

@@ -330,7 +330,7 @@ struct TodoResourcesTests {
         #expect(bobs.json?["error"]?["message"]?.stringValue?.contains("Mum") == false)
     }
 
-    @Test("resources/list starts with the views, then the open todos in pages; views read the right todos")
+    @Test("resources/list starts with the widget and the views, then the open todos in pages; views read the right todos")
     func listAndViews() async throws {
         let fixture = LiveFixture()
         _ = try await fixture.client.callTool("create_todo", ["title": "Late", "dueDate": "2027-01-10"])
@@ -341,9 +341,11 @@ struct TodoResourcesTests {
         let list = try #require(try await fixture.client.modern("resources/list").result)
         guard case .array(let resources)? = list["resources"] else { Issue.record("no resources"); return }
         #expect(
-            resources.map { $0["uri"]?.stringValue ?? "" }.prefix(3) == ["todo://views/open", "todo://views/today", "todo://views/overdue"]
+            resources.map { $0["uri"]?.stringValue ?? "" }.prefix(4) == [
+                TodoWidget.view.uri, "todo://views/open", "todo://views/today", "todo://views/overdue",
+            ]
         )
-        #expect(resources.dropFirst(3).map { $0["title"] } == ["Late", "Now"])
+        #expect(resources.dropFirst(4).map { $0["title"] } == ["Late", "Now"])
         #expect(list["cacheScope"] == "private")
 
         func titles(_ view: String) async throws -> [String] {

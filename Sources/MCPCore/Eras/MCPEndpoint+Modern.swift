@@ -116,24 +116,27 @@ extension MCPEndpoint {
     }
 
     /// `result` with the caching hints of 2026-07-28: for `ttlMilliseconds` (by default the
-    /// configured time for lists that change only with the server), and private to the token.
-    func cacheable(_ result: [String: JSONValue], ttlMilliseconds: Int? = nil) -> [String: JSONValue] {
+    /// configured time for lists that change only with the server), and private to the token
+    /// unless `shared` (the same for every caller).
+    func cacheable(_ result: [String: JSONValue], ttlMilliseconds: Int? = nil, shared: Bool = false) -> [String: JSONValue] {
         var result = result
         result["ttlMs"] = .int(Int64(ttlMilliseconds ?? self.configuration.listTTLMilliseconds))
-        // Per-user data: never shared between tokens.
-        result["cacheScope"] = "private"
+        result["cacheScope"] = shared ? "public" : "private"
         return result
     }
 
     /// What the server offers, exactly: tools, prompts when there are any, resources when there is
-    /// a provider (with subscriptions and list changes when it reports live changes). No list of
-    /// tools or prompts ever changes while the server runs.
+    /// a provider or an app view (with subscriptions and list changes when the provider reports
+    /// live changes), and the apps extension when a tool has a view. No list of tools or prompts
+    /// ever changes while the server runs.
     var capabilities: JSONValue {
         var capabilities: [String: JSONValue] = ["tools": ["listChanged": false]]
         if !self.prompts.isEmpty { capabilities["prompts"] = ["listChanged": false] }
-        if let resources = self.resources {
-            capabilities["resources"] = ["subscribe": .bool(resources.notifiesChanges), "listChanged": .bool(resources.notifiesChanges)]
+        if self.resources != nil || !self.appViews.isEmpty {
+            let live = self.resources?.notifiesChanges ?? false
+            capabilities["resources"] = ["subscribe": .bool(live), "listChanged": .bool(live)]
         }
+        if !self.appViews.isEmpty { capabilities["extensions"] = [AppView.extensionIdentifier: [:]] }
         return .object(capabilities)
     }
 

@@ -37,6 +37,8 @@ public struct MCPEndpoint: HTTPEndpoint {
     let prompts: [Prompt]
     let promptsByName: [String: Prompt]
     let resources: (any ResourceProvider)?
+    /// The app views the tools link to, each once.
+    let appViews: [AppView]
     /// The open notification streams and legacy subscriptions.
     let streams = NotificationStreams()
     let authenticator: any BearerAuthenticator
@@ -82,6 +84,11 @@ public struct MCPEndpoint: HTTPEndpoint {
         self.prompts = prompts
         self.promptsByName = Dictionary(prompts.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.resources = resources
+        var appViews: [AppView] = []
+        for view in tools.compactMap(\.app) where !appViews.contains(where: { $0.baseURI == view.baseURI }) {
+            appViews.append(view)
+        }
+        self.appViews = appViews
         self.authenticator = authenticator
         self.sessions = sessions
         self.now = now

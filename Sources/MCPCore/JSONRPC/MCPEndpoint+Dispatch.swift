@@ -110,6 +110,8 @@ extension MCPEndpoint {
             guard case .string(let name)? = params["name"], let prompt = self.promptsByName[name] else { return nil }
             return self.scopeRefusal(needing: prompt.requiredScopes, for: "The prompt \(name)", principal)
         case "resources/list", "resources/read", "resources/subscribe", "resources/unsubscribe":
+            // An app view is the same for every caller: any valid token may read it.
+            if method == "resources/read", case .string(let uri)? = params["uri"], self.appView(answering: uri) != nil { return nil }
             guard let resources = self.resources else { return nil }
             return self.scopeRefusal(needing: resources.requiredScopes, for: "Using resources", principal)
         default:

@@ -46,15 +46,26 @@ public struct Resource: Hashable, Sendable {
     public var mimeType: String?
     /// When it last changed.
     public var lastModified: Date?
+    /// Extension data for clients, sent as `_meta`.
+    public var meta: JSONValue?
 
     /// A resource at `uri` named `name`.
-    public init(uri: String, name: String, title: String? = nil, description: String? = nil, mimeType: String? = nil, lastModified: Date? = nil) {
+    public init(
+        uri: String,
+        name: String,
+        title: String? = nil,
+        description: String? = nil,
+        mimeType: String? = nil,
+        lastModified: Date? = nil,
+        meta: JSONValue? = nil
+    ) {
         self.uri = uri
         self.name = name
         self.title = title
         self.description = description
         self.mimeType = mimeType
         self.lastModified = lastModified
+        self.meta = meta
     }
 
     /// The `Resource` object.
@@ -73,6 +84,7 @@ public struct Resource: Hashable, Sendable {
         if let description = self.description { resource["description"] = .string(description) }
         if let mimeType = self.mimeType { resource["mimeType"] = .string(mimeType) }
         if let lastModified = self.lastModified { resource["annotations"] = ["lastModified": .string(Timestamp.iso8601(lastModified))] }
+        if let meta = self.meta { resource["_meta"] = meta }
         return resource
     }
 }
@@ -116,15 +128,22 @@ public struct ResourceContents: Hashable, Sendable {
     public var mimeType: String
     /// The text of it.
     public var text: String
+    /// Extension data for clients, sent as `_meta`.
+    public var meta: JSONValue?
 
     /// Text contents of `uri` in `mimeType`.
-    public init(uri: String, mimeType: String, text: String) {
+    public init(uri: String, mimeType: String, text: String, meta: JSONValue? = nil) {
         self.uri = uri
         self.mimeType = mimeType
         self.text = text
+        self.meta = meta
     }
 
-    var json: JSONValue { ["uri": .string(self.uri), "mimeType": .string(self.mimeType), "text": .string(self.text)] }
+    var json: JSONValue {
+        var contents: [String: JSONValue] = ["uri": .string(self.uri), "mimeType": .string(self.mimeType), "text": .string(self.text)]
+        if let meta = self.meta { contents["_meta"] = meta }
+        return .object(contents)
+    }
 }
 
 /// One page of `resources/list`.

@@ -28,6 +28,9 @@ public struct Tool: Sendable {
     public var annotations: ToolAnnotations
     /// The OAuth scopes a caller must hold to call the tool.
     public var requiredScopes: [String]
+    /// The app view hosts show beside the tool's results, if any. The tool's `content` must still
+    /// say everything, for hosts without apps and for the model.
+    public var app: AppView?
     /// Runs a call whose arguments passed the input schema.
     public var handler: @Sendable (ToolCall) async throws -> ToolResult
 
@@ -40,6 +43,7 @@ public struct Tool: Sendable {
         outputSchema: JSONValue? = nil,
         annotations: ToolAnnotations,
         requiredScopes: [String] = [],
+        app: AppView? = nil,
         handler: @escaping @Sendable (ToolCall) async throws -> ToolResult
     ) {
         self.name = name
@@ -49,6 +53,7 @@ public struct Tool: Sendable {
         self.outputSchema = outputSchema
         self.annotations = annotations
         self.requiredScopes = requiredScopes
+        self.app = app
         self.handler = handler
     }
 
@@ -62,6 +67,7 @@ public struct Tool: Sendable {
             "annotations": self.annotations.json(title: self.title),
         ]
         if let outputSchema = self.outputSchema { tool["outputSchema"] = outputSchema }
+        if let app = self.app { tool["_meta"] = app.toolMeta }
         return .object(tool)
     }
 }
