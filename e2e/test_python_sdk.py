@@ -69,8 +69,15 @@ def sdk_client(server, email: str, mode: str, code_for=None):
 async def exercise_every_tool(server, email: str, mode: str, code_for=None) -> str:
     http, client, _ = sdk_client(server, email, mode, code_for)
     async with http, client:
-        names = [tool.name for tool in (await client.list_tools()).tools]
+        tools = (await client.list_tools()).tools
+        names = [tool.name for tool in tools]
         assert names == ["list_todos", "get_todo", "create_todo", "update_todo", "complete_todo", "complete_todos", "delete_todo", "set_time_zone"]
+
+        # The todo widget (MCP Apps): linked from list_todos, readable as the app's HTML.
+        widget = tools[0].meta["ui"]["resourceUri"]
+        view = (await client.read_resource(widget)).contents[0]
+        assert widget.startswith("ui://todos/list@") and view.mime_type == "text/html;profile=mcp-app"
+        assert view.text.startswith("<!doctype html>") and view.meta["ui"]["prefersBorder"] is True
 
         created = await client.call_tool("create_todo", {"title": f"Buy milk ({mode})", "dueDate": "2026-12-24", "priority": "high"})
         assert not created.is_error, created.content

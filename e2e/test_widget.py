@@ -76,10 +76,14 @@ class WidgetHost:
         self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
-    def url(self, era="modern", theme="light", arguments=None, tool_input=True):
+    def url(self, era="modern", theme="light", arguments=None, tool_input=True, result=True, echo=False):
         query = {"era": era, "theme": theme, "args": json.dumps(arguments or {})}
         if not tool_input:
             query["input"] = "0"
+        if not result:
+            query["result"] = "0"
+        if echo:
+            query["echo"] = "1"
         return self.base + "/?" + urllib.parse.urlencode(query)
 
     def close(self):
@@ -127,13 +131,14 @@ def day(offset):
     return (datetime.datetime.now(datetime.timezone.utc).date() + datetime.timedelta(days=offset)).isoformat()
 
 
-def open_widget(driver, url, rows):
-    """Loads the host, enters the widget's frame and waits for `rows` todos."""
+def open_widget(driver, url, rows=None):
+    """Loads the host, enters the widget's frame and waits for `rows` todos (if given)."""
     driver.get(url)
     frame = WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "app") or d.execute_script("return window.__hostError"))
     assert isinstance(frame, list), f"the host failed: {frame}"
     driver.switch_to.frame(frame[0])
-    WebDriverWait(driver, 15).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#list li")) == rows)
+    if rows is not None:
+        WebDriverWait(driver, 15).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#list li")) == rows)
 
 
 def labels(driver):
@@ -193,9 +198,10 @@ def test_the_widget_renders_the_persons_todos_ticks_one_and_loads_more(people, b
         wait(browser, lambda d: "done" in row(d, "Buy oat milk").get_attribute("class") and row(d, "Buy oat milk").get_attribute("aria-busy") is None)
         assert todo(server, alice, errand)["structuredContent"]["completed"] is True
 
-        # "Load more" follows the cursor with the same filters.
+        # "Load more" follows the cursor with the same filters, and the focus moves to the first new todo.
         browser.find_element(By.ID, "more").click()
         wait(browser, lambda d: len(labels(d)) == 6)
+        assert browser.execute_script("return document.activeElement === document.querySelectorAll('#list input')[4]")
         assert browser.find_element(By.ID, "more").is_displayed() is False
         assert len(set(labels(browser))) == 6
 
@@ -274,10 +280,12 @@ def test_the_widget_works_in_a_legacy_session_and_from_a_result_alone(people, br
     chore = create(server, alice, "Take out the bins", tags=["legacy"])
     host = WidgetHost(server.base, alice)
     try:
-        open_widget(browser, host.url(era="legacy", arguments={"tag": "legacy"}), rows=1)
+        # This host also echoes the view's own calls as tool results: the list stays as it is.
+        open_widget(browser, host.url(era="legacy", arguments={"tag": "legacy"}, echo=True), rows=1)
         row(browser, "Take out the bins").find_element(By.CSS_SELECTOR, "input").click()
         wait(browser, lambda d: "done" in row(d, "Take out the bins").get_attribute("class") and row(d, "Take out the bins").get_attribute("aria-busy") is None)
         assert todo(server, alice, chore)["structuredContent"]["completed"] is True
+        assert labels(browser) == ["Take out the bins"] and not browser.find_element(By.ID, "state").is_displayed()
         capabilities = (host_log(browser), browser.execute_script("return window.__serverCapabilities"))[1]
         assert capabilities["extensions"] == {"io.modelcontextprotocol/ui": {}}
 
@@ -285,6 +293,47 @@ def test_the_widget_works_in_a_legacy_session_and_from_a_result_alone(people, br
         open_widget(browser, host.url(arguments={"status": "completed", "tag": "legacy"}, tool_input=False), rows=1)
         assert labels(browser) == ["Take out the bins"]
         assert row(browser, "Take out the bins").find_element(By.CSS_SELECTOR, "input").is_selected()
+    finally:
+        host.close()
+
+
+def test_loading_empty_error_and_cancelled_states(people, browser):
+    server, alice, _ = people
+    host = WidgetHost(server.base, alice)
+    try:
+        # Until the result comes, it says it is loading (and is busy for screen readers).
+        open_widget(browser, host.url(result=False))
+        assert browser.find_element(By.ID, "state").text == "Loading your todos…"
+        assert browser.find_element(By.ID, "app").get_attribute("aria-busy") == "true"
+
+        # No match: said in words, not an empty box.
+        open_widget(browser, host.url(arguments={"query": "nothing will match this"}))
+        wait(browser, lambda d: d.find_element(By.ID, "state").text == "No todos match.")
+        assert browser.find_element(By.ID, "app").get_attribute("aria-busy") == "false"
+
+        # A failed tool and a cancelled call show what happened; markup in the message stays text.
+        for message, expected in [
+            ({"content": [{"type": "text", "text": "<b>Invalid cursor</b>: start again."}], "isError": True}, "<b>Invalid cursor</b>: start again."),
+            ("cancelled", "The request was cancelled."),
+        ]:
+            browser.switch_to.default_content()
+            if message == "cancelled":
+                browser.execute_script("window.__toView({jsonrpc: '2.0', method: 'ui/notifications/tool-cancelled', params: {reason: 'user'}})")
+            else:
+                browser.execute_script("window.__toView({jsonrpc: '2.0', method: 'ui/notifications/tool-result', params: arguments[0]})", message)
+            browser.switch_to.frame(browser.find_element(By.ID, "app"))
+            wait(browser, lambda d: d.find_element(By.ID, "state").text == expected)
+            assert "error" in browser.find_element(By.ID, "state").get_attribute("class")
+            assert browser.find_elements(By.CSS_SELECTOR, "#state b") == []
+
+        # The view answers the host's ping and teardown.
+        browser.switch_to.default_content()
+        browser.execute_script(
+            "window.__toView({jsonrpc: '2.0', id: 'p1', method: 'ping'}); window.__toView({jsonrpc: '2.0', id: 't1', method: 'ui/resource-teardown', params: {}})"
+        )
+        WebDriverWait(browser, 5).until(
+            lambda d: {m.get("id") for m in d.execute_script("return window.__log") if m["dir"] == "view->host" and "result" in m} >= {"p1", "t1"}
+        )
     finally:
         host.close()
 
