@@ -76,8 +76,10 @@ class WidgetHost:
         self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
-    def url(self, era="modern", theme="light", arguments=None, tool_input=True, result=True, echo=False):
+    def url(self, era="modern", theme="light", arguments=None, tool_input=True, result=True, echo=False, tools=True):
         query = {"era": era, "theme": theme, "args": json.dumps(arguments or {})}
+        if not tools:
+            query["tools"] = "0"
         if not tool_input:
             query["input"] = "0"
         if not result:
@@ -164,7 +166,7 @@ def test_the_widget_renders_the_persons_todos_ticks_one_and_loads_more(people, b
     server, alice, _ = people
     errand = create(server, alice, "Buy oat milk", dueDate=day(0), priority="high", tags=["errands"])
     create(server, alice, "File the tax return", dueDate=day(-3), notes="Forms are in the blue folder.")
-    create(server, alice, XSS_TITLE, dueDate=day(2))
+    create(server, alice, XSS_TITLE, dueDate=day(2), notes="<b>not bold</b>")
     create(server, alice, "Call the plumber", dueDate=day(9), priority="low", tags=["home", "calls"])
     create(server, alice, "Read the lease")
     create(server, alice, "Plan the trip")
@@ -178,8 +180,16 @@ def test_the_widget_renders_the_persons_todos_ticks_one_and_loads_more(people, b
 
         # Markup in a title is text: no element made, no script run.
         assert XSS_TITLE in shown
-        assert browser.find_elements(By.CSS_SELECTOR, "#list img") == []
+        assert browser.find_elements(By.CSS_SELECTOR, "#list img, #list b") == []
         assert browser.execute_script("return window.__pwned === undefined")
+        assert row(browser, XSS_TITLE).find_element(By.CSS_SELECTOR, ".notes").text == "<b>not bold</b>"
+
+        # Only the host is heard: a message the frame posts to itself changes nothing.
+        browser.execute_script(
+            "window.postMessage({jsonrpc: '2.0', method: 'ui/notifications/tool-result', params: {structuredContent: {todos: [{id: 'x', title: 'Forged'}], nextCursor: null}}}, '*')"
+        )
+        browser.execute_script("return new Promise(resolve => setTimeout(resolve, 100))")
+        assert labels(browser) == shown
 
         # Dates, priority, tags and notes, in words.
         assert row(browser, "Buy oat milk").find_element(By.CSS_SELECTOR, ".due").text == "Today"
@@ -258,19 +268,60 @@ def test_a_failed_tick_is_undone_and_another_persons_todo_stays_theirs(people, b
         # refused by the server under Alice's token, undone on screen, and Bob's todo stays open.
         browser.switch_to.default_content()
         browser.execute_script("window.__deny.clear()")
-        forged = {"id": bobs, "title": "Bob's secret errand", "notes": None, "dueDate": None, "priority": "normal", "tags": [], "completed": False}
+        forged = {"id": bobs, "title": "<i>Bob's</i> secret errand", "notes": None, "dueDate": None, "priority": "normal", "tags": [], "completed": False}
         browser.execute_script(
             "window.__toView({jsonrpc: '2.0', method: 'ui/notifications/tool-result', params: {content: [], structuredContent: {todos: [arguments[0]], nextCursor: null}}})",
             forged,
         )
         browser.switch_to.frame(browser.find_element(By.ID, "app"))
-        wait(browser, lambda d: labels(d) == ["Bob's secret errand"])
-        row(browser, "Bob's secret errand").find_element(By.CSS_SELECTOR, "input").click()
+        bobs_title = "<i>Bob's</i> secret errand"
+        wait(browser, lambda d: labels(d) == [bobs_title])
+        row(browser, bobs_title).find_element(By.CSS_SELECTOR, "input").click()
         wait(browser, lambda d: d.find_element(By.ID, "notice").is_displayed())
-        assert "No todo" in browser.find_element(By.ID, "notice").text or "not found" in browser.find_element(By.ID, "notice").text.lower()
-        assert row(browser, "Bob's secret errand").find_element(By.CSS_SELECTOR, "input").is_selected() is False
-        assert "done" not in row(browser, "Bob's secret errand").get_attribute("class")
+        notice = browser.find_element(By.ID, "notice")
+        assert notice.text.startswith(f"Could not complete “{bobs_title}”:") and "no todo" in notice.text.lower()
+        assert browser.find_elements(By.CSS_SELECTOR, "#notice i, #list i") == []
+        assert row(browser, bobs_title).find_element(By.CSS_SELECTOR, "input").is_selected() is False
+        assert "done" not in row(browser, bobs_title).get_attribute("class")
         assert todo(server, bob, bobs)["structuredContent"]["completed"] is False
+    finally:
+        host.close()
+
+
+def test_a_tick_waiting_for_the_host_survives_a_theme_change_and_a_second_click(people, browser):
+    """The host holds the call (as when it asks the person first); meanwhile the theme changes and
+    the box is clicked again. The refusal then undoes the row on screen, and only one call was made."""
+    server, alice, _ = people
+    mine = create(server, alice, "Sort the recycling", tags=["held"])
+    host = WidgetHost(server.base, alice)
+    try:
+        open_widget(browser, host.url(arguments={"tag": "held"}), rows=1)
+        browser.switch_to.default_content()
+        browser.execute_script("window.__hold = true")
+        browser.switch_to.frame(browser.find_element(By.ID, "app"))
+        box = row(browser, "Sort the recycling").find_element(By.CSS_SELECTOR, "input")
+        box.click()
+        wait(browser, lambda d: row(d, "Sort the recycling").get_attribute("aria-busy") == "true")
+        assert box.is_selected() and "done" in row(browser, "Sort the recycling").get_attribute("class")
+        box.click()  # a second click while the first waits: ignored, the box stays ticked
+        assert box.is_selected()
+
+        browser.switch_to.default_content()
+        browser.execute_script("window.__toView({jsonrpc: '2.0', method: 'ui/notifications/host-context-changed', params: {theme: 'dark'}})")
+        browser.switch_to.frame(browser.find_element(By.ID, "app"))
+        wait(browser, lambda d: d.execute_script("return document.documentElement.dataset.theme") == "dark")
+        assert box.is_selected(), "the row survived the theme change"
+        assert browser.execute_script("return document.activeElement") == box, "the focus stayed on the box"
+
+        browser.switch_to.default_content()
+        browser.execute_script("window.__deny.add('complete_todo'); window.__hold = false; window.__release()")
+        browser.switch_to.frame(browser.find_element(By.ID, "app"))
+        wait(browser, lambda d: d.find_element(By.ID, "notice").is_displayed())
+        assert row(browser, "Sort the recycling").find_element(By.CSS_SELECTOR, "input").is_selected() is False
+        assert row(browser, "Sort the recycling").get_attribute("aria-busy") is None
+        assert todo(server, alice, mine)["structuredContent"]["completed"] is False
+        calls = [m for m in host_log(browser) if m.get("method") == "tools/call"]
+        assert len(calls) == 1, calls
     finally:
         host.close()
 
@@ -291,7 +342,7 @@ def test_the_widget_works_in_a_legacy_session_and_from_a_result_alone(people, br
 
         # A host may replay a stored result without the tool's input: it still renders (no paging).
         open_widget(browser, host.url(arguments={"status": "completed", "tag": "legacy"}, tool_input=False), rows=1)
-        assert labels(browser) == ["Take out the bins"]
+        assert labels(browser) == ["Take out the bins"] and browser.find_element(By.ID, "heading").text == "Todos"
         assert row(browser, "Take out the bins").find_element(By.CSS_SELECTOR, "input").is_selected()
     finally:
         host.close()
@@ -306,10 +357,12 @@ def test_loading_empty_error_and_cancelled_states(people, browser):
         assert browser.find_element(By.ID, "state").text == "Loading your todos…"
         assert browser.find_element(By.ID, "app").get_attribute("aria-busy") == "true"
 
-        # No match: said in words, not an empty box.
-        open_widget(browser, host.url(arguments={"query": "nothing will match this"}))
+        # No match: said in words, not an empty box; the query in the heading is text.
+        open_widget(browser, host.url(arguments={"query": "<i>nothing</i> will match this"}))
         wait(browser, lambda d: d.find_element(By.ID, "state").text == "No todos match.")
         assert browser.find_element(By.ID, "app").get_attribute("aria-busy") == "false"
+        assert browser.find_element(By.ID, "heading").text == "Todos matching “<i>nothing</i> will match this”"
+        assert browser.find_elements(By.CSS_SELECTOR, "#heading i") == []
 
         # A failed tool and a cancelled call show what happened; markup in the message stays text.
         for message, expected in [
@@ -325,6 +378,11 @@ def test_loading_empty_error_and_cancelled_states(people, browser):
             wait(browser, lambda d: d.find_element(By.ID, "state").text == expected)
             assert "error" in browser.find_element(By.ID, "state").get_attribute("class")
             assert browser.find_elements(By.CSS_SELECTOR, "#state b") == []
+
+        # A host that offers no tool calls gets a list to read, not boxes that would fail.
+        create(server, alice, "Read only here", tags=["readonly"])
+        open_widget(browser, host.url(arguments={"tag": "readonly"}, tools=False), rows=1)
+        assert row(browser, "Read only here").find_element(By.CSS_SELECTOR, "input").is_enabled() is False
 
         # The view answers the host's ping and teardown.
         browser.switch_to.default_content()

@@ -65,7 +65,7 @@ public struct AppView: Hashable, Sendable {
     /// Whether `uri` names this view: its current URI, its base, or its base with any other
     /// version (hosts keep asking for URIs they cached from an older build).
     public func answers(_ uri: String) -> Bool {
-        guard uri.hasPrefix(self.baseURI) else { return false }
+        guard uri.utf8.starts(with: self.baseURI.utf8) else { return false }
         let rest = uri.utf8.dropFirst(self.baseURI.utf8.count)
         return rest.isEmpty || rest.first == UInt8(ascii: "@")
     }

@@ -85,8 +85,12 @@ public struct MCPEndpoint: HTTPEndpoint {
         self.promptsByName = Dictionary(prompts.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.resources = resources
         var appViews: [AppView] = []
-        for view in tools.compactMap(\.app) where !appViews.contains(where: { $0.baseURI == view.baseURI }) {
-            appViews.append(view)
+        for view in tools.compactMap(\.app) {
+            if let known = appViews.first(where: { $0.baseURI == view.baseURI }) {
+                precondition(known == view, "Two different app views share the URI \(view.baseURI)")
+            } else {
+                appViews.append(view)
+            }
         }
         self.appViews = appViews
         self.authenticator = authenticator
