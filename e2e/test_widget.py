@@ -379,6 +379,18 @@ def test_loading_empty_error_and_cancelled_states(people, browser):
             assert "error" in browser.find_element(By.ID, "state").get_attribute("class")
             assert browser.find_elements(By.CSS_SELECTOR, "#state b") == []
 
+        # complete_todos' result: the todos it completed, and the ids that named none.
+        browser.switch_to.default_content()
+        browser.execute_script(
+            "window.__toView({jsonrpc: '2.0', method: 'ui/notifications/tool-result', params: {content: [], structuredContent: arguments[0]}})",
+            {"completed": [{"id": "t_done", "title": "Sent the forms", "completed": True, "tags": []}], "notFound": ["t_missing"]},
+        )
+        browser.switch_to.frame(browser.find_element(By.ID, "app"))
+        wait(browser, lambda d: labels(d) == ["Sent the forms"])
+        assert browser.find_element(By.ID, "heading").text == "Completed"
+        assert browser.find_element(By.ID, "notice").text == "1 id named no todo."
+        assert row(browser, "Sent the forms").find_element(By.CSS_SELECTOR, "input").is_selected()
+
         # A host that offers no tool calls gets a list to read, not boxes that would fail.
         create(server, alice, "Read only here", tags=["readonly"])
         open_widget(browser, host.url(arguments={"tag": "readonly"}, tools=False), rows=1)
