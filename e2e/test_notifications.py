@@ -189,7 +189,8 @@ def test_prompts_and_resources_through_the_sdk(live):
                 assert f"Pay rent ({mode})" in plan.messages[0].content.text
                 assert plan.messages[1].content.type == "resource_link"
                 resources = (await client.list_resources()).resources
-                assert [str(r.uri) for r in resources[:3]] == ["todo://views/open", "todo://views/today", "todo://views/overdue"]
+                assert str(resources[0].uri).startswith("ui://todos/list@") and resources[0].mime_type == "text/html;profile=mcp-app"
+                assert [str(r.uri) for r in resources[1:4]] == ["todo://views/open", "todo://views/today", "todo://views/overdue"]
                 linked = await client.read_resource(str(plan.messages[1].content.uri))
                 assert [c.mime_type for c in linked.contents] == ["application/json", "text/markdown"]
                 templates = (await client.list_resource_templates()).resource_templates
