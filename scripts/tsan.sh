@@ -12,6 +12,8 @@ status=${PIPESTATUS[0]}
 races=$(grep -c "WARNING: ThreadSanitizer" "$log")
 # The first report in full, so that a race seen once (in CI, say) can be traced.
 if [[ $races -gt 0 ]]; then sed -n '/WARNING: ThreadSanitizer/,/SUMMARY: ThreadSanitizer/p' "$log" | grep -v '^ *#\(1[5-9]\|[2-9][0-9]\)' | head -80; fi
+# Which tests failed and why, so that a failure seen once (in CI, say) can be traced.
+grep -E "recorded an issue|^✘ Test .* failed" "$log" | cut -c1-600 | head -40
 summary=$(grep -E "Test run with [0-9]+ tests" "$log" | tail -1)
 tests=$(sed -E 's/.*with ([0-9]+) tests.*/\1/' <<< "$summary")
 issues=$(grep -oE "with [0-9]+ issues?" <<< "$summary" | grep -oE "[0-9]+")

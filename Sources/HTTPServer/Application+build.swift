@@ -5,7 +5,7 @@ import HummingbirdCore
 import HummingbirdEndpoints
 public import Logging
 public import MCPCore
-import MailDelivery
+public import MailDelivery
 import NIOCore
 public import OAuthKit
 import ServiceLifecycle
@@ -60,7 +60,12 @@ public func buildApplication(
     services += [cleanup, reload] + server.services
     if dependencies.loginCodeDelivery == nil, !configuration.demoMode, let smtp = configuration.smtp {
         services.append(
-            MailOutboxWorker(outbox: database.mailOutbox, sender: MsmtpSender(settings: smtp), now: dependencies.now, logger: logger)
+            MailOutboxWorker(
+                outbox: database.mailOutbox,
+                sender: dependencies.mailSender ?? MsmtpSender(settings: smtp),
+                now: dependencies.now,
+                logger: logger
+            )
         )
     }
     if configuration.demoMode && !configuration.isLoopback {
@@ -97,6 +102,8 @@ public struct AppDependencies: Sendable {
     /// Delivers login codes; by default, the configuration decides: nothing in demo mode (the page
     /// shows the code), else e-mail through the outbox and the configured relay.
     public var loginCodeDelivery: (any LoginCodeDelivery)?
+    /// Hands the outbox's e-mails to a relay; by default msmtp with the configured relay.
+    public var mailSender: (any MailSender)?
     /// Fetches Client ID Metadata Documents; by default over the network, with SSRF protection.
     public var metadataFetcher: (any ClientMetadataFetcher)?
     /// An already open database to use instead of the one the configuration names.
@@ -110,6 +117,7 @@ public struct AppDependencies: Sendable {
         now: @escaping @Sendable () -> Date = Date.init,
         randomBytes: @escaping @Sendable (Int) -> [UInt8] = OAuthEnvironment.systemRandomBytes,
         loginCodeDelivery: (any LoginCodeDelivery)? = nil,
+        mailSender: (any MailSender)? = nil,
         metadataFetcher: (any ClientMetadataFetcher)? = nil,
         database: AppDatabase? = nil,
         postgres: PostgresAppDatabase? = nil
@@ -118,6 +126,7 @@ public struct AppDependencies: Sendable {
         self.now = now
         self.randomBytes = randomBytes
         self.loginCodeDelivery = loginCodeDelivery
+        self.mailSender = mailSender
         self.metadataFetcher = metadataFetcher
         self.database = database
         self.postgres = postgres

@@ -3,11 +3,11 @@ import Foundation
 import HTTPServer
 import Hummingbird
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import Storage
-import Synchronization
 import UnixSignals
 
 @main
@@ -178,12 +178,12 @@ func connect(_ settings: PostgresSettings) async throws -> PostgresAppDatabase {
 /// (ServiceLifecycle handles the first).
 enum SecondSignal {
     static func exitAtOnce() -> [any DispatchSourceSignal] {
-        let received = Mutex(0)
+        let received = NIOLockedValueBox(0)
         return [SIGTERM, SIGINT].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
-                let count = received.withLock { count in
+                let count = received.withLockedValue { count in
                     count += Int(source.data)
                     return count
                 }

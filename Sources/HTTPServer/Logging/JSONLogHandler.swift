@@ -4,15 +4,16 @@
 
 import Foundation
 public import Logging
-import Synchronization
+import NIOConcurrencyHelpers
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 
-private let systemWrite = Glibc.write
+    private let systemWrite = Glibc.write
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 
-private let systemWrite = Darwin.write
+    private let systemWrite = Darwin.write
 #endif
 
 /// A swift-log handler that writes each event as one JSON line, for log collectors:
@@ -43,7 +44,7 @@ public struct JSONLogHandler: LogHandler {
     /// Writes whole lines to standard output, one writer at a time (so long lines from several
     /// threads never interleave), and drops a line it cannot write rather than stop the server.
     private static let standardOutput: @Sendable ([UInt8]) -> Void = { bytes in
-        outputLock.withLock { _ in
+        outputLock.withLock {
             bytes.withUnsafeBytes { buffer in
                 var offset = 0
                 while offset < buffer.count {
@@ -59,7 +60,8 @@ public struct JSONLogHandler: LogHandler {
             }
         }
     }
-    private static let outputLock = Mutex(())
+    // A pthread lock, which ThreadSanitizer follows; `Mutex` waits under contention in code it cannot see.
+    private static let outputLock = NIOLock()
 
     private static let timeStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
     private static let reserved: Set<String> = ["time", "level", "label", "message", "source", "error"]

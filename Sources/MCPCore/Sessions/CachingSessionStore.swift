@@ -1,5 +1,5 @@
 public import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Keeps recently used sessions in memory in front of another store, so that a legacy request
 /// does not read the database to find its session.
@@ -14,7 +14,8 @@ public final class CachingSessionStore: MCPSessionStore {
     private let lifetime: TimeInterval
     private let now: @Sendable () -> Date
     private let maxEntries: Int
-    private let cache = Mutex<[String: (session: MCPSession, cachedAt: Date)]>([:])
+    // A pthread lock, which ThreadSanitizer follows; `Mutex` waits under contention in code it cannot see.
+    private let cache = NIOLockedValueBox<[String: (session: MCPSession, cachedAt: Date)]>([:])
 
     /// Puts a cache in front of `base`.
     /// - Parameters:
@@ -31,18 +32,18 @@ public final class CachingSessionStore: MCPSessionStore {
 
     public func insert(_ session: MCPSession, keepingAtMost limit: Int) async throws -> [String] {
         let ended = try await self.base.insert(session, keepingAtMost: limit)
-        self.cache.withLock { cache in for id in ended { cache[id] = nil } }
+        self.cache.withLockedValue { cache in for id in ended { cache[id] = nil } }
         self.remember(session)
         return ended
     }
 
     public func session(id: String) async throws -> MCPSession? {
         let now = self.now()
-        if let entry = self.cache.withLock({ $0[id] }), now.timeIntervalSince(entry.cachedAt) < self.lifetime {
+        if let entry = self.cache.withLockedValue({ $0[id] }), now.timeIntervalSince(entry.cachedAt) < self.lifetime {
             return entry.session
         }
         guard let session = try await self.base.session(id: id) else {
-            _ = self.cache.withLock { $0.removeValue(forKey: id) }
+            _ = self.cache.withLockedValue { $0.removeValue(forKey: id) }
             return nil
         }
         self.remember(session)
@@ -51,28 +52,28 @@ public final class CachingSessionStore: MCPSessionStore {
 
     public func touch(id: String, at date: Date) async throws {
         try await self.base.touch(id: id, at: date)
-        self.cache.withLock { cache in cache[id]?.session.lastUsedAt = date }
+        self.cache.withLockedValue { cache in cache[id]?.session.lastUsedAt = date }
     }
 
     public func delete(id: String) async throws {
-        _ = self.cache.withLock { $0.removeValue(forKey: id) }
+        _ = self.cache.withLockedValue { $0.removeValue(forKey: id) }
         try await self.base.delete(id: id)
     }
 
     /// Drops the cached entry of session `id`, so that the next request reads the store: for a
     /// session another process ended.
     public func forget(id: String) {
-        _ = self.cache.withLock { $0.removeValue(forKey: id) }
+        _ = self.cache.withLockedValue { $0.removeValue(forKey: id) }
     }
 
     /// Drops every cached entry: for when this process may have missed sessions that others ended.
     public func forgetAll() {
-        self.cache.withLock { $0.removeAll() }
+        self.cache.withLockedValue { $0.removeAll() }
     }
 
     private func remember(_ session: MCPSession) {
         let now = self.now()
-        self.cache.withLock { cache in
+        self.cache.withLockedValue { cache in
             if cache.count >= self.maxEntries { cache = cache.filter { now.timeIntervalSince($0.value.cachedAt) < self.lifetime } }
             if cache.count >= self.maxEntries { cache.removeAll(keepingCapacity: true) }
             cache[session.id] = (session, now)

@@ -1,5 +1,5 @@
 public import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Layered fixed-window rate limits: a key may be used at most `limit` times in each of its windows.
 ///
@@ -60,7 +60,8 @@ public final class RateLimiter: Sendable {
     /// Rows of a sketch: each key is counted at one place per row.
     let depth = 4
     private let seeds: (UInt64, UInt64)
-    private let sketches = Mutex<[Table: Sketch]>([:])
+    // A pthread lock, which ThreadSanitizer follows; `Mutex` waits under contention in code it cannot see.
+    private let sketches = NIOLockedValueBox<[Table: Sketch]>([:])
     /// Told the name of the limit that refused, each time one does (for metrics).
     private let onRejection: (@Sendable (_ limit: String) -> Void)?
 
@@ -90,7 +91,7 @@ public final class RateLimiter: Sendable {
     public func hit(_ limits: [Limit], now: Date) -> Int? {
         let time = Int64(now.timeIntervalSince1970.rounded(.down))
         let places = limits.map { self.places(of: $0.key) }
-        let (wait, refusing) = self.sketches.withLock { sketches -> (Int?, String?) in
+        let (wait, refusing) = self.sketches.withLockedValue { sketches -> (Int?, String?) in
             var wait: Int?
             var refusing: String?
             for (limit, places) in zip(limits, places) {
@@ -132,7 +133,7 @@ public final class RateLimiter: Sendable {
 
     /// The bytes the counters take: fixed by the width, the depth, and the limits and window lengths in use.
     public var storageBytes: Int {
-        self.sketches.withLock { $0.values.reduce(0) { $0 + $1.counters.count * MemoryLayout<UInt32>.size } }
+        self.sketches.withLockedValue { $0.values.reduce(0) { $0 + $1.counters.count * MemoryLayout<UInt32>.size } }
     }
 
     private static func estimate(_ sketch: Sketch?, start: Int64, places: [Int]) -> Int {

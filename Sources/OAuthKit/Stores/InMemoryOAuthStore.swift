@@ -1,5 +1,5 @@
 public import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Everything an authorization server keeps, as one store.
 public typealias OAuthStore = AccountStore & ClientStore & GrantStore & LoginCodeStore & SigningKeyStore
@@ -23,7 +23,8 @@ public final class InMemoryOAuthStore: OAuthStore {
         var revokedGrants: [String: Date] = [:]
     }
 
-    private let state = Mutex(State())
+    // A pthread lock, which ThreadSanitizer follows; `Mutex` waits under contention in code it cannot see.
+    private let state = NIOLockedValueBox(State())
 
     /// An empty store.
     public init() {}
@@ -40,7 +41,7 @@ public final class InMemoryOAuthStore: OAuthStore {
 
     /// What the store holds now.
     public var snapshot: Snapshot {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             Snapshot(users: state.users, loginCodes: Array(state.loginCodes.values), refreshTokens: Array(state.refreshTokens.values))
         }
     }
@@ -48,15 +49,15 @@ public final class InMemoryOAuthStore: OAuthStore {
     // MARK: Clients
 
     public func client(id: String) async throws -> OAuthClient? {
-        self.state.withLock { $0.clients[id]?.client }
+        self.state.withLockedValue { $0.clients[id]?.client }
     }
 
     public func client(metadataHash: String) async throws -> OAuthClient? {
-        self.state.withLock { state in state.clients.values.first { $0.metadataHash == metadataHash }?.client }
+        self.state.withLockedValue { state in state.clients.values.first { $0.metadataHash == metadataHash }?.client }
     }
 
     public func save(_ client: OAuthClient, metadataHash: String) async throws {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             state.clients[client.id] = (client, state.clients[client.id]?.metadataHash ?? metadataHash)
         }
     }
@@ -64,7 +65,7 @@ public final class InMemoryOAuthStore: OAuthStore {
     // MARK: Accounts
 
     public func findOrCreateUser(email: String, at date: Date) async throws -> String {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             if let subject = state.users[email] { return subject }
             let subject = "u_" + UUID().uuidString.lowercased()
             state.users[email] = subject
@@ -74,15 +75,15 @@ public final class InMemoryOAuthStore: OAuthStore {
     }
 
     public func account(subject: String) async throws -> Account? {
-        self.state.withLock { $0.accounts[subject] }
+        self.state.withLockedValue { $0.accounts[subject] }
     }
 
     public func endSessions(subject: String) async throws {
-        self.state.withLock { $0.accounts[subject]?.sessionGeneration += 1 }
+        self.state.withLockedValue { $0.accounts[subject]?.sessionGeneration += 1 }
     }
 
     public func deleteAccount(subject: String) async throws {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             guard let account = state.accounts.removeValue(forKey: subject) else { return }
             state.users = state.users.filter { $0.value != subject }
             state.loginCodes = state.loginCodes.filter { $0.value.email != account.email }
@@ -97,11 +98,11 @@ public final class InMemoryOAuthStore: OAuthStore {
     private static func loginCodeKey(_ email: String, _ flowID: String) -> String { email + "\n" + flowID }
 
     public func replaceLoginCode(_ code: LoginCode) async throws {
-        self.state.withLock { $0.loginCodes[Self.loginCodeKey(code.email, code.flowID)] = code }
+        self.state.withLockedValue { $0.loginCodes[Self.loginCodeKey(code.email, code.flowID)] = code }
     }
 
     public func countLoginCodeAttempt(email: String, flowID: String, at date: Date, maxAttempts: Int) async throws -> LoginCode? {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             let key = Self.loginCodeKey(email, flowID)
             guard var code = state.loginCodes[key], code.expiresAt > date, code.attempts < maxAttempts else { return nil }
             code.attempts += 1
@@ -111,7 +112,7 @@ public final class InMemoryOAuthStore: OAuthStore {
     }
 
     public func deleteLoginCode(id: String) async throws -> Bool {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             guard let key = state.loginCodes.first(where: { $0.value.id == id })?.key else { return false }
             state.loginCodes[key] = nil
             return true
@@ -121,15 +122,15 @@ public final class InMemoryOAuthStore: OAuthStore {
     // MARK: Authorization codes and consent
 
     public func insertCode(_ code: AuthorizationCode) async throws {
-        self.state.withLock { $0.codes[code.codeHash] = (code, false) }
+        self.state.withLockedValue { $0.codes[code.codeHash] = (code, false) }
     }
 
     public func code(hash: String) async throws -> AuthorizationCode? {
-        self.state.withLock { $0.codes[hash]?.code }
+        self.state.withLockedValue { $0.codes[hash]?.code }
     }
 
     public func redeemCode(hash: String, at date: Date, refreshToken: RefreshToken) async throws -> Bool {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             guard var entry = state.codes[hash], !entry.used,
                 state.consents[entry.code.subject]?[entry.code.clientID] != nil,
                 state.accounts[entry.code.subject]?.sessionGeneration == entry.code.sessionGeneration
@@ -143,13 +144,13 @@ public final class InMemoryOAuthStore: OAuthStore {
     }
 
     public func hasConsent(subject: String, clientID: String, scopes: [String]) async throws -> Bool {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             state.consents[subject]?[clientID].map { Set(scopes).isSubset(of: $0.scopes) } ?? false
         }
     }
 
     public func recordConsent(subject: String, clientID: String, scopes: [String], at date: Date) async throws {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             let earlier = state.consents[subject]?[clientID]
             state.consents[subject, default: [:]][clientID] = (
                 (earlier?.scopes ?? []).union(scopes), earlier?.firstGrantedAt ?? date
@@ -158,7 +159,7 @@ public final class InMemoryOAuthStore: OAuthStore {
     }
 
     public func connections(subject: String, at date: Date) async throws -> [AppConnection] {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             (state.consents[subject] ?? [:]).map { clientID, consent in
                 let tokens = state.refreshTokens.values.filter { $0.subject == subject && $0.clientID == clientID }
                 return AppConnection(
@@ -174,7 +175,7 @@ public final class InMemoryOAuthStore: OAuthStore {
     }
 
     public func revokeGrants(subject: String, clientID: String?, forgetConsent: Bool, at date: Date) async throws -> [String] {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             let matches = { (owner: String, client: String) in owner == subject && (clientID == nil || client == clientID) }
             var families: Set<String> = []
             // Every family, expired or not: an access token may outlive its refresh token.
@@ -199,7 +200,7 @@ public final class InMemoryOAuthStore: OAuthStore {
     // MARK: Refresh tokens
 
     public func refreshToken(hash: String) async throws -> RefreshToken? {
-        self.state.withLock { $0.refreshTokens[hash] }
+        self.state.withLockedValue { $0.refreshTokens[hash] }
     }
 
     public func exchangeRefreshToken(
@@ -207,7 +208,7 @@ public final class InMemoryOAuthStore: OAuthStore {
         at date: Date,
         decide: @Sendable (_ token: RefreshToken?, _ successor: RefreshToken?) -> RefreshDecision
     ) async throws -> RefreshDecision {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             let token = state.refreshTokens[hash]
             let decision = decide(token, token?.successorHash.flatMap { state.refreshTokens[$0] })
             switch decision {
@@ -237,7 +238,7 @@ public final class InMemoryOAuthStore: OAuthStore {
     }
 
     public func revokeFamily(_ familyID: String, at date: Date) async throws {
-        self.state.withLock { Self.revokeFamily(familyID, at: date, in: &$0) }
+        self.state.withLockedValue { Self.revokeFamily(familyID, at: date, in: &$0) }
     }
 
     private static func revokeFamily(_ familyID: String, at date: Date, in state: inout State) {
@@ -250,7 +251,7 @@ public final class InMemoryOAuthStore: OAuthStore {
     // MARK: Signing keys and revocations
 
     public func signingKeys(creatingWith makeKey: @Sendable () -> SigningKey) async throws -> [SigningKey] {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             if state.keys.isEmpty { state.keys.append(makeKey()) }
             return state.keys
         }
@@ -258,22 +259,22 @@ public final class InMemoryOAuthStore: OAuthStore {
 
     /// Adds a signing key, which signs from the server's next ``AuthorizationServer/reloadFromStores()``.
     public func addSigningKey(_ key: SigningKey) {
-        self.state.withLock { $0.keys.append(key) }
+        self.state.withLockedValue { $0.keys.append(key) }
     }
 
     public func revokeAccessToken(id: String, expiresAt: Date) async throws {
-        self.state.withLock { $0.revokedAccessTokens[id] = expiresAt }
+        self.state.withLockedValue { $0.revokedAccessTokens[id] = expiresAt }
     }
 
     public func revokedAccessTokens(at date: Date) async throws -> [String: Date] {
-        self.state.withLock { $0.revokedAccessTokens.filter { $0.value > date } }
+        self.state.withLockedValue { $0.revokedAccessTokens.filter { $0.value > date } }
     }
 
     public func revokeGrant(id: String, expiresAt: Date) async throws {
-        self.state.withLock { state in state.revokedGrants[id] = max(state.revokedGrants[id] ?? expiresAt, expiresAt) }
+        self.state.withLockedValue { state in state.revokedGrants[id] = max(state.revokedGrants[id] ?? expiresAt, expiresAt) }
     }
 
     public func revokedGrants(at date: Date) async throws -> [String: Date] {
-        self.state.withLock { $0.revokedGrants.filter { $0.value > date } }
+        self.state.withLockedValue { $0.revokedGrants.filter { $0.value > date } }
     }
 }
