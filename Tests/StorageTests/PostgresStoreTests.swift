@@ -432,7 +432,21 @@ struct PostgresStoreTests {
         }
     }
 
-    @Test("Todo changes, revocations and ended sessions of one instance reach the other")
+    /// Whether `subscription` hears `change` once `bus` publishes it. A subscriber may first be
+    /// told it missed changes (listening started again, as after a lost connection: the
+    /// documented alternative, seen once in CI); a change published after that must arrive.
+    static func hears(_ subscription: TodoChangeSubscription, _ change: TodoChange, sentBy bus: PostgresEventBus) async -> Bool {
+        bus.publish([change])
+        var heard = await subscription.next()
+        if heard == .missed {
+            bus.publish([change])
+            heard = await subscription.next()
+        }
+        if heard != .changed(change) { Issue.record("heard \(String(describing: heard))") }
+        return heard == .changed(change)
+    }
+
+    @Test("Todo changes, revocations and ended sessions of one instance reach the other", .timeLimit(.minutes(1)))
     func eventsCrossInstances() async throws {
         try await Self.withTwoInstances { first, second in
             let (feedA, feedB) = (TodoChangeFeed(), TodoChangeFeed())
@@ -456,9 +470,8 @@ struct PostgresStoreTests {
                 let bobOnB = feedB.subscribe(owner: UserID("u_bob"))
 
                 let todo = Todo(id: TodoID.random(), owner: ada, title: "Milk", createdAt: Self.now, updatedAt: Self.now)
-                busA.publish([TodoChange(before: nil, after: todo)])
+                #expect(await Self.hears(onB, TodoChange(before: nil, after: todo), sentBy: busA), "the other instance hears")
                 #expect(await onA.next() == .changed(TodoChange(before: nil, after: todo)), "this instance hears at once")
-                #expect(await onB.next() == .changed(TodoChange(before: nil, after: todo)), "the other instance hears")
 
                 try await PostgresOAuthStore(first).revokeGrant(id: "family", expiresAt: Self.now.addingTimeInterval(60))
                 #expect(await Self.next(heard) == .revocations)
@@ -472,8 +485,7 @@ struct PostgresStoreTests {
 
                 // Bob's subscriber heard nothing of Ada's todos: a change of Bob's comes first.
                 let bobs = Todo(id: TodoID.random(), owner: UserID("u_bob"), title: "Bob's", createdAt: Self.now, updatedAt: Self.now)
-                busA.publish([TodoChange(before: nil, after: bobs)])
-                #expect(await bobOnB.next() == .changed(TodoChange(before: nil, after: bobs)))
+                #expect(await Self.hears(bobOnB, TodoChange(before: nil, after: bobs), sentBy: busA))
                 for subscription in [onA, onB, bobOnB] { subscription.cancel() }
                 group.cancelAll()
             }
