@@ -1,4 +1,5 @@
 import EndpointCore
+import Foundation
 import EndpointTestSupport
 import HTTPTypes
 import MCPTestSupport
@@ -44,8 +45,13 @@ struct AppViewTests {
             "resources/read",
             params: ["uri": .string(uri)],
             token: token,
-            headers: [.mcpProtocolVersion: "2026-07-28", .mcpMethod: "resources/read", .mcpName: uri]
+            headers: [.mcpProtocolVersion: "2026-07-28", .mcpMethod: "resources/read", .mcpName: Self.headerValue(uri)]
         )
+    }
+
+    /// `value` as an `Mcp-Name` header: itself when it is printable ASCII, else in the base64 form.
+    static func headerValue(_ value: String) -> String {
+        value.utf8.allSatisfy { (0x20..<0x7F).contains($0) } ? value : "=?base64?" + Data(value.utf8).base64EncodedString() + "?="
     }
 
     @Test("The URI carries the first 12 hex digits of the HTML's SHA-256, and changes with the HTML")
@@ -162,7 +168,10 @@ struct AppViewTests {
     @Test("A URI of an older version, or with none, reads the current document under the URI asked for; a near miss is not found")
     func staleAndNearMissURIs() async throws {
         let client = try await self.client()
-        for uri in ["ui://notes/list", "ui://notes/list@000000000000", "ui://notes/list@anything-a-host-cached"] {
+        for uri in [
+            "ui://notes/list", "ui://notes/list@000000000000", "ui://notes/list@anything-a-host-cached",
+            "ui://notes/list@" + String(repeating: "f", count: 64),
+        ] {
             let contents = try #require(try await self.read(client, uri).result?["contents"])
             #expect(contents.arrayCount == 1)
             #expect(contents[0]?["uri"] == .string(uri))
@@ -170,7 +179,13 @@ struct AppViewTests {
             #expect(contents[0]?["mimeType"] == "text/html;profile=mcp-app")
         }
         let session = try await client.initialize()
-        for uri in ["ui://notes/listing", "ui://notes/list/x", "ui://notes", "ui://other/list@" + Self.view.uri.suffix(12)] {
+        let nearMisses = [
+            "ui://notes/listing", "ui://notes/list/x", "ui://notes", "ui://other/list@" + Self.view.uri.suffix(12), "ui://notes/l\u{456}st",
+            // A version that is empty, too long, or text a host would show as something else.
+            "ui://notes/list@", "ui://notes/list@" + String(repeating: "a", count: 65), "ui://notes/list@\u{0}x", "ui://notes/list@a\nb",
+            "ui://notes/list@\u{202E}cba", "ui://notes/list@\u{E9}", "ui://notes/list@a b",
+        ]
+        for uri in nearMisses {
             let modern = try await self.read(client, uri)
             #expect(modern.errorCode == -32602, "\(uri)")
             #expect(modern.json?["error"]?["data"]?["uri"] == .string(uri))

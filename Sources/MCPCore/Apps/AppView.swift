@@ -63,11 +63,23 @@ public struct AppView: Hashable, Sendable {
     }
 
     /// Whether `uri` names this view: its current URI, its base, or its base with any other
-    /// version (hosts keep asking for URIs they cached from an older build).
+    /// version (hosts keep asking for URIs they cached from an older build). A version is 1–64
+    /// of `A-Z a-z 0-9 . _ -`, so that the URI echoed back never carries control characters,
+    /// direction overrides or other text a host would show as something else.
     public func answers(_ uri: String) -> Bool {
         guard uri.utf8.starts(with: self.baseURI.utf8) else { return false }
         let rest = uri.utf8.dropFirst(self.baseURI.utf8.count)
-        return rest.isEmpty || rest.first == UInt8(ascii: "@")
+        guard let at = rest.first else { return true }
+        let version = rest.dropFirst()
+        return at == UInt8(ascii: "@") && (1...64).contains(version.count)
+            && version.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                    UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
+                    true
+                default: false
+                }
+            }
     }
 
     /// The `_meta` of the resource: `ui` as the extension defines it, and the same facts under the
